@@ -1,0 +1,43 @@
+"""The ``neok2`` command line.
+
+Each sub-command lives in its own ``neok2._cli_<name>`` module and is registered here.
+User errors (bad arguments, bad files, bad specs) end with a one-line message on stderr and
+exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from neok2 import __version__
+
+__all__ = ["main"]
+
+# name of the module neok2._cli_<name> -> it defines a click command called `command`
+_COMMAND_MODULES = ("validate",)
+
+_USER_ERRORS = (ValueError, TypeError, KeyError, FileNotFoundError, IsADirectoryError, PermissionError)
+
+
+class _Neok2Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _USER_ERRORS as error:
+            message = str(error).strip().strip("'\"") or type(error).__name__
+            click.echo(f"neok2: error: {message}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Neok2Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="neok2")
+def main() -> None:
+    """neok2: rebuild, audit and stress-test a published case-control study."""
+
+
+for _name in _COMMAND_MODULES:
+    main.add_command(importlib.import_module(f"neok2._cli_{_name}").command)

@@ -1,0 +1,294 @@
+"""The one formatting layer: every rounding and every displayed number goes through here.
+
+Statistics modules return unrounded floats; tables, the CLI and the manuscript call these
+functions to turn them into text. Parsing of printed cells ("42 (63.6)", "35.1±3.27",
+"10 (9, 10)", "1.586-6.263") lives here too, so that printed precision is read in one place.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "PrintedCell",
+    "decimal_places",
+    "format_ci",
+    "format_mean_sd",
+    "format_median_iqr",
+    "format_n_percent",
+    "format_number",
+    "format_odds_ratio",
+    "format_p",
+    "parse_cell",
+    "parse_interval",
+    "parse_number",
+]
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)"
+
+
+def _check_digits(digits: int, name: str = "digits") -> None:
+    if not isinstance(digits, int) or isinstance(digits, bool) or digits < 0:
+        raise ValueError(f"`{name}` must be a non-negative integer, got {digits!r}")
+
+
+def format_number(value: float | None, digits: int = 2) -> str:
+    """Round half away from zero to ``digits`` places and keep trailing zeros.
+
+    Parameters
+    ----------
+    value : float or None
+        The number; ``None`` or NaN gives ``"NA"``, an infinite value ``"Inf"``/``"-Inf"``.
+    digits : int, default 2
+        Decimal places.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_number(2.675, 2)
+    '2.68'
+    >>> format_number(3.0, 1)
+    '3.0'
+    >>> format_number(float("nan"))
+    'NA'
+    """
+    _check_digits(digits)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "NA"
+    value = float(value)
+    if math.isinf(value):
+        return "Inf" if value > 0 else "-Inf"
+    # Decimal rounding of the shortest repr avoids 2.675 -> 2.67 binary artefacts.
+    from decimal import ROUND_HALF_UP, Decimal
+
+    quantum = Decimal(1).scaleb(-digits)
+    rounded = Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    text = f"{rounded:.{digits}f}"
+    return "0" + text[2:] if text.startswith("-0") and float(rounded) == 0 else text
+
+
+def format_p(p: float | None, digits: int = 3, *, threshold: float | None = None) -> str:
+    """Display a p-value; values below the smallest printable value show as ``"<0.001"``.
+
+    A p-value is never printed as ``0.000``.
+
+    Parameters
+    ----------
+    p : float or None
+        The p-value, in [0, 1].
+    digits : int, default 3
+        Decimal places.
+    threshold : float, optional
+        Smallest value printed as a number; defaults to ``10**-digits``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_p(0.00004)
+    '<0.001'
+    >>> format_p(0.0123)
+    '0.012'
+    >>> format_p(0.9999)
+    '>0.999'
+    """
+    _check_digits(digits)
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "NA"
+    p = float(p)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"`p` must lie in [0, 1], got {p!r}")
+    smallest = 10.0**-digits if threshold is None else threshold
+    if p < smallest:
+        return f"<{format_number(smallest, digits)}"
+    text = format_number(p, digits)
+    if float(text) >= 1.0 and p < 1.0:
+        return f">{format_number(1 - 10.0**-digits, digits)}"
+    return text
+
+
+def format_odds_ratio(odds_ratio: float | None, digits: int = 2) -> str:
+    """Display an odds ratio; a divergent (infinite or missing) estimate shows as ``"NA"``.
+
+    Examples
+    --------
+    >>> format_odds_ratio(5.6747)
+    '5.67'
+    >>> format_odds_ratio(float("inf"))
+    'NA'
+    """
+    if odds_ratio is None or not math.isfinite(float(odds_ratio)):
+        return "NA"
+    return format_number(odds_ratio, digits)
+
+
+def format_ci(low: float | None, high: float | None, digits: int = 2, sep: str = "-") -> str:
+    """Display a confidence interval as ``"low-high"``.
+
+    Examples
+    --------
+    >>> format_ci(2.6588, 12.1123)
+    '2.66-12.11'
+    >>> format_ci(0.5, float("inf"))
+    '0.50-NA'
+    """
+    return f"{format_odds_ratio(low, digits)}{sep}{format_odds_ratio(high, digits)}"
+
+
+def format_n_percent(n: int, total: int, digits: int = 1) -> str:
+    """Display a count with its percentage of ``total`` as ``"n (pct)"``.
+
+    Examples
+    --------
+    >>> format_n_percent(50, 66)
+    '50 (75.8)'
+    >>> format_n_percent(0, 0)
+    '0 (NA)'
+    """
+    if total < 0 or n < 0:
+        raise ValueError(f"`n` and `total` must be non-negative, got n={n}, total={total}")
+    pct = None if total == 0 else 100.0 * n / total
+    return f"{int(n)} ({format_number(pct, digits)})"
+
+
+def format_mean_sd(mean: float, sd: float, digits: int = 2) -> str:
+    """Display ``"mean ± sd"``.
+
+    Examples
+    --------
+    >>> format_mean_sd(35.123, 3.2712)
+    '35.12 ± 3.27'
+    """
+    return f"{format_number(mean, digits)} ± {format_number(sd, digits)}"
+
+
+def format_median_iqr(median: float, q1: float, q3: float, digits: int = 2) -> str:
+    """Display ``"median (q1, q3)"``.
+
+    Examples
+    --------
+    >>> format_median_iqr(10, 9, 10, digits=0)
+    '10 (9, 10)'
+    """
+    return (
+        f"{format_number(median, digits)} "
+        f"({format_number(q1, digits)}, {format_number(q3, digits)})"
+    )
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+def decimal_places(printed: str) -> int:
+    """Number of decimal places shown in a printed number.
+
+    Examples
+    --------
+    >>> decimal_places("4.47")
+    2
+    >>> decimal_places("35")
+    0
+    """
+    text = printed.strip()
+    if not re.fullmatch(_NUMBER, text):
+        raise ValueError(f"not a printed number: {printed!r}")
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+def parse_number(printed: str) -> float:
+    """Read a printed number.
+
+    Examples
+    --------
+    >>> parse_number(" 7.5")
+    7.5
+    """
+    text = printed.strip()
+    if not re.fullmatch(_NUMBER, text):
+        raise ValueError(f"not a printed number: {printed!r}")
+    return float(text)
+
+
+@dataclass(frozen=True)
+class PrintedCell:
+    """A table cell read from its printed form.
+
+    ``kind`` is ``"n_percent"``, ``"mean_sd"`` or ``"median_iqr"``; ``values`` holds the
+    numbers in printed order and ``decimals`` their printed decimal places.
+    """
+
+    kind: str
+    printed: str
+    values: tuple[float, ...]
+    decimals: tuple[int, ...]
+
+
+_CELL_PATTERNS = {
+    "n_percent": re.compile(rf"^\s*({_NUMBER})\s*\(\s*({_NUMBER})\s*%?\s*\)\s*$"),
+    "mean_sd": re.compile(rf"^\s*({_NUMBER})\s*(?:±|\+/-|\+-)\s*({_NUMBER})\s*$"),
+    "median_iqr": re.compile(
+        rf"^\s*({_NUMBER})\s*[\(\[]\s*({_NUMBER})\s*(?:,|-|–|to)\s*({_NUMBER})\s*[\)\]]\s*$"
+    ),
+}
+
+
+def parse_cell(printed: str, kind: str) -> PrintedCell:
+    """Parse a printed table cell of the given kind.
+
+    Parameters
+    ----------
+    printed : str
+        The cell as printed: ``"42 (63.6)"``, ``"35.1±3.27"`` or ``"10 (9, 10)"``.
+    kind : {"n_percent", "mean_sd", "median_iqr"}
+        What the cell summarises.
+
+    Returns
+    -------
+    PrintedCell
+
+    Examples
+    --------
+    >>> parse_cell("6 (4.47)", "n_percent").values
+    (6.0, 4.47)
+    >>> parse_cell("0.05±0.025", "mean_sd").decimals
+    (2, 3)
+    >>> parse_cell("1.57 (1.25, 1.98)", "median_iqr").values
+    (1.57, 1.25, 1.98)
+    """
+    if kind not in _CELL_PATTERNS:
+        raise ValueError(f"`kind` must be one of {sorted(_CELL_PATTERNS)}, got {kind!r}")
+    if not isinstance(printed, str):
+        raise TypeError(f"a printed cell must be a string, got {type(printed).__name__}")
+    match = _CELL_PATTERNS[kind].match(printed)
+    if match is None:
+        examples = {"n_percent": "42 (63.6)", "mean_sd": "35.1±3.27", "median_iqr": "10 (9, 10)"}
+        raise ValueError(f"cannot read {printed!r} as {kind}; expected a form like {examples[kind]!r}")
+    parts = match.groups()
+    return PrintedCell(
+        kind=kind,
+        printed=printed,
+        values=tuple(float(p) for p in parts),
+        decimals=tuple(decimal_places(p) for p in parts),
+    )
+
+
+def parse_interval(printed: str) -> tuple[float, float]:
+    """Read a printed interval ``"low-high"`` (also ``"low–high"``, ``"low, high"``, ``"low to high"``).
+
+    Examples
+    --------
+    >>> parse_interval("1.586-6.263")
+    (1.586, 6.263)
+    """
+    match = re.fullmatch(rf"\s*({_NUMBER})\s*(?:-|–|,|to)\s*({_NUMBER})\s*", printed)
+    if match is None:
+        raise ValueError(f"cannot read {printed!r} as an interval; expected 'low-high'")
+    low, high = float(match.group(1)), float(match.group(2))
+    return low, high
