@@ -20,7 +20,14 @@ __all__ = ["main"]
 # name of the module neok2._cli_<name> -> it defines a click command called `command`
 _COMMAND_MODULES = ("validate",)
 
-_USER_ERRORS = (ValueError, TypeError, KeyError, FileNotFoundError, IsADirectoryError, PermissionError)
+_USER_ERRORS = (
+    ValueError,
+    TypeError,
+    KeyError,
+    FileNotFoundError,
+    IsADirectoryError,
+    PermissionError,
+)
 
 
 class _Neok2Group(click.Group):

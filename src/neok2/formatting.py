@@ -269,7 +269,9 @@ def parse_cell(printed: str, kind: str) -> PrintedCell:
     match = _CELL_PATTERNS[kind].match(printed)
     if match is None:
         examples = {"n_percent": "42 (63.6)", "mean_sd": "35.1±3.27", "median_iqr": "10 (9, 10)"}
-        raise ValueError(f"cannot read {printed!r} as {kind}; expected a form like {examples[kind]!r}")
+        raise ValueError(
+            f"cannot read {printed!r} as {kind}; expected a form like {examples[kind]!r}"
+        )
     parts = match.groups()
     return PrintedCell(
         kind=kind,
@@ -280,7 +282,7 @@ def parse_cell(printed: str, kind: str) -> PrintedCell:
 
 
 def parse_interval(printed: str) -> tuple[float, float]:
-    """Read a printed interval ``"low-high"`` (also ``"low–high"``, ``"low, high"``, ``"low to high"``).
+    """Read a printed interval ``"low-high"`` (also en dash, comma or "to" separated).
 
     Examples
     --------

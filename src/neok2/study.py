@@ -252,7 +252,7 @@ class Study:
 
         Examples
         --------
-        >>> load_study("k2_neonates").row("caesarean", "case")["n"]
+        >>> int(load_study("k2_neonates").row("caesarean", "case")["n"])
         50
         """
         frame = self.table1
@@ -260,7 +260,9 @@ class Study:
             (frame["variable"] == variable) & (frame["group"] == group) & (frame["level"] == level)
         ]
         if hit.empty:
-            raise KeyError(f"no Table 1 entry for variable={variable!r}, group={group!r}, level={level!r}")
+            raise KeyError(
+                f"no Table 1 entry for variable={variable!r}, group={group!r}, level={level!r}"
+            )
         return hit.iloc[0]
 
     def column(self, name: str) -> ColumnSpec:
@@ -318,12 +320,12 @@ def _cell_record(cell: _Cell, summary: str, group_n: int, where: str) -> dict[st
         if record["n"] is None:
             raise SpecError(f"{where}: an n_percent cell needs a count `n`")
         if float(record["n"]) != int(record["n"]) or record["n"] < 0:
-            raise SpecError(f"{where}: count must be a non-negative whole number, got {record['n']}")
+            raise SpecError(
+                f"{where}: count must be a non-negative whole number, got {record['n']}"
+            )
         record["n"] = int(record["n"])
         if record["n"] > group_n:
-            raise SpecError(
-                f"{where}: count {record['n']} is larger than the group size {group_n}"
-            )
+            raise SpecError(f"{where}: count {record['n']} is larger than the group size {group_n}")
         if record["percent"] is not None and not 0.0 <= record["percent"] <= 100.0:
             raise SpecError(f"{where}: percentage {record['percent']} lies outside 0-100")
     elif summary == "mean_sd":
@@ -376,12 +378,11 @@ def _build(spec: _Spec, path: Path | None) -> Study:
             f"groups: case n ({group_n['case']}) + control n ({group_n['control']}) = "
             f"{sum(group_n.values())} does not equal totals.n ({spec.totals.n})"
         )
-    if spec.totals.male is not None and spec.totals.female is not None:
-        if spec.totals.male + spec.totals.female != spec.totals.n:
-            raise SpecError(
-                f"totals: male ({spec.totals.male}) + female ({spec.totals.female}) does not "
-                f"equal totals.n ({spec.totals.n})"
-            )
+    male, female = spec.totals.male, spec.totals.female
+    if male is not None and female is not None and male + female != spec.totals.n:
+        raise SpecError(
+            f"totals: male ({male}) + female ({female}) does not equal totals.n ({spec.totals.n})"
+        )
     dictionary = {column.name for column in spec.columns}
     records: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -391,13 +392,17 @@ def _build(spec: _Spec, path: Path | None) -> Study:
             raise SpecError(f"{where}.variable: {row.variable!r} appears twice in table1")
         seen.add(row.variable)
         if dictionary and row.variable not in dictionary:
-            raise SpecError(f"{where}.variable: {row.variable!r} is not a column of the data dictionary")
+            raise SpecError(
+                f"{where}.variable: {row.variable!r} is not a column of the data dictionary"
+            )
         p_value, p_printed = _p_fields(row.p, where)
         common = {"variable": row.variable, "label": row.label or row.variable,
                   "summary": row.summary, "test": row.test, "candidate": row.candidate,
                   "note": row.note, "low": math.nan, "high": math.nan}  # fmt: skip
         for group in GROUPS:
-            cell = _cell_record(getattr(row, group), row.summary, group_n[group], f"{where}.{group}")
+            cell = _cell_record(
+                getattr(row, group), row.summary, group_n[group], f"{where}.{group}"
+            )
             records.append({**common, **cell, "level": "", "group": group,
                             "p_value": p_value, "p_printed": p_printed})  # fmt: skip
         for bin_index, level in enumerate(row.bins):
@@ -411,7 +416,8 @@ def _build(spec: _Spec, path: Path | None) -> Study:
                                 "summary": "n_percent", "test": "", "p_value": math.nan,
                                 "p_printed": "", "note": level.note,
                                 "low": math.nan if level.low is None else level.low,
-                                "high": math.nan if level.high is None else level.high})  # fmt: skip
+                                "high": math.nan if level.high is None else level.high,
+                                })  # fmt: skip
         if row.bins:
             for group in GROUPS:
                 total = sum(
@@ -485,7 +491,9 @@ def parse_study(data: Mapping[str, Any], *, path: Path | None = None) -> Study:
         Naming each offending field.
     """
     if not isinstance(data, Mapping):
-        raise SpecError(f"a study spec must be a mapping at the top level, got {type(data).__name__}")
+        raise SpecError(
+            f"a study spec must be a mapping at the top level, got {type(data).__name__}"
+        )
     try:
         spec = _Spec.model_validate(dict(data))
     except ValidationError as error:
