@@ -7,7 +7,9 @@ functions to turn them into text. Parsing of printed cells ("42 (63.6)", "35.1±
 
 from __future__ import annotations
 
+import decimal
 import math
+import numbers
 import re
 from dataclasses import dataclass
 
@@ -21,12 +23,26 @@ __all__ = [
     "format_number",
     "format_odds_ratio",
     "format_p",
+    "format_truncated",
+    "matches_printed",
     "parse_cell",
     "parse_interval",
     "parse_number",
 ]
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)"
+
+
+def _wide_context(digits: int) -> decimal.Context:
+    # The default 28 significant digits cannot hold a large float to `digits` places
+    # (quantize raises InvalidOperation from 1e28 up); 309 integer digits cover any float.
+    return decimal.Context(prec=310 + digits)
+
+
+def _printed_text(printed: object) -> str:
+    if not isinstance(printed, str):
+        raise TypeError(f"a printed number must be a string, got {type(printed).__name__}")
+    return printed.strip()
 
 
 def _check_digits(digits: int, name: str = "digits") -> None:
@@ -67,7 +83,9 @@ def format_number(value: float | None, digits: int = 2) -> str:
     from decimal import ROUND_HALF_UP, Decimal
 
     quantum = Decimal(1).scaleb(-digits)
-    rounded = Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    rounded = Decimal(repr(value)).quantize(
+        quantum, rounding=ROUND_HALF_UP, context=_wide_context(digits)
+    )
     text = f"{rounded:.{digits}f}"
     return "0" + text[2:] if text.startswith("-0") and float(rounded) == 0 else text
 
@@ -105,6 +123,12 @@ def format_p(p: float | None, digits: int = 3, *, threshold: float | None = None
     p = float(p)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"`p` must lie in [0, 1], got {p!r}")
+    if threshold is not None and (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, int | float)
+        or not 0.0 < threshold <= 1.0
+    ):
+        raise ValueError(f"`threshold` must be a number in (0, 1], got {threshold!r}")
     smallest = 10.0**-digits if threshold is None else threshold
     if p < smallest:
         return f"<{format_number(smallest, digits)}"
@@ -152,8 +176,15 @@ def format_n_percent(n: int, total: int, digits: int = 1) -> str:
     >>> format_n_percent(0, 0)
     '0 (NA)'
     """
+    for name, value in (("n", n), ("total", total)):
+        if isinstance(value, bool) or not isinstance(value, int | float | numbers.Integral):
+            raise TypeError(f"`{name}` must be a whole-number count, got {type(value).__name__}")
+        if not (math.isfinite(value) and float(value).is_integer()):
+            raise ValueError(f"`{name}` must be a whole number, got {value!r}")
     if total < 0 or n < 0:
         raise ValueError(f"`n` and `total` must be non-negative, got n={n}, total={total}")
+    if n > total:
+        raise ValueError(f"`n` ({n}) cannot exceed `total` ({total}) in an n (%) cell")
     pct = None if total == 0 else 100.0 * n / total
     return f"{int(n)} ({format_number(pct, digits)})"
 
@@ -196,7 +227,7 @@ def decimal_places(printed: str) -> int:
     >>> decimal_places("35")
     0
     """
-    text = printed.strip()
+    text = _printed_text(printed)
     if not re.fullmatch(_NUMBER, text):
         raise ValueError(f"not a printed number: {printed!r}")
     return len(text.split(".", 1)[1]) if "." in text else 0
@@ -210,7 +241,7 @@ def parse_number(printed: str) -> float:
     >>> parse_number(" 7.5")
     7.5
     """
-    text = printed.strip()
+    text = _printed_text(printed)
     if not re.fullmatch(_NUMBER, text):
         raise ValueError(f"not a printed number: {printed!r}")
     return float(text)
@@ -289,8 +320,60 @@ def parse_interval(printed: str) -> tuple[float, float]:
     >>> parse_interval("1.586-6.263")
     (1.586, 6.263)
     """
+    _printed_text(printed)
     match = re.fullmatch(rf"\s*({_NUMBER})\s*(?:-|–|,|to)\s*({_NUMBER})\s*", printed)
     if match is None:
         raise ValueError(f"cannot read {printed!r} as an interval; expected 'low-high'")
     low, high = float(match.group(1)), float(match.group(2))
     return low, high
+
+
+def format_truncated(value: float, digits: int = 1) -> str:
+    """Cut ``value`` to ``digits`` places toward zero, keeping trailing zeros.
+
+    Some papers truncate instead of rounding (58/134 = 43.28% printed as "43.2").
+
+    Examples
+    --------
+    >>> format_truncated(58.955, 1)
+    '58.9'
+    >>> format_truncated(4.4776, 2)
+    '4.47'
+    """
+    _check_digits(digits)
+    if value is None or math.isnan(float(value)):
+        return "NA"
+    if math.isinf(float(value)):
+        return "Inf" if value > 0 else "-Inf"
+    from decimal import ROUND_DOWN, Decimal
+
+    quantum = Decimal(1).scaleb(-digits)
+    cut = Decimal(repr(float(value))).quantize(
+        quantum, rounding=ROUND_DOWN, context=_wide_context(digits)
+    )
+    text = f"{cut:.{digits}f}"
+    return "0" + text[2:] if text.startswith("-0") and float(text) == 0 else text
+
+
+def matches_printed(value: float, printed: str | float) -> bool:
+    """Whether ``value`` shows as ``printed`` when rounded half-up or truncated.
+
+    The printed number's own decimal places set the precision; a float ``printed`` uses the
+    decimals of its shortest representation.
+
+    Examples
+    --------
+    >>> matches_printed(75.757, "75.7")
+    True
+    >>> matches_printed(12.12, "29.0")
+    False
+    """
+    text = printed if isinstance(printed, str) else f"{float(printed):g}"
+    digits = decimal_places(text)
+    target = float(text)
+    if math.isnan(value):
+        return False
+    return (
+        float(format_number(value, digits)) == target
+        or float(format_truncated(value, digits)) == target
+    )

@@ -1,0 +1,181 @@
+"""Tests for neok2.fidelity.
+
+Reference values come from R (tests/reference/fidelity.R run on the fixed cohort
+tests/reference/fidelity_data.csv; outputs fidelity_models.csv, fidelity_tests.csv and
+fidelity_quantiles.csv) and from hand calculations written out in comments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from neok2.fidelity import REPORT_COLUMNS, fidelity_gt, fidelity_report, write_fidelity
+from neok2.study import load_study
+
+REFERENCE = Path(__file__).parent / "reference"
+
+
+@pytest.fixture(scope="module")
+def study():
+    return load_study("k2_neonates")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return pd.read_csv(REFERENCE / "fidelity_data.csv")
+
+
+@pytest.fixture(scope="module")
+def report(study, data):
+    return fidelity_report(study, data)
+
+
+@pytest.fixture(scope="module")
+def damaged_report(study, data):
+    """The reference cohort with one case's twins flag flipped (Table 1 count 10 -> 9 or 11)."""
+    damaged = data.copy()
+    case = damaged.index[damaged["deficiency"] == 1][0]
+    damaged.loc[case, "twins"] = 1 - damaged.loc[case, "twins"]
+    return fidelity_report(study, damaged)
+
+
+def _row(report, source, variable, statistic, group="all"):
+    hit = report[
+        (report["source"] == source)
+        & (report["variable"] == variable)
+        & (report["statistic"] == statistic)
+        & (report["group"] == group)
+    ]
+    assert len(hit) == 1, (source, variable, statistic, group)
+    return hit.iloc[0]
+
+
+class TestData:
+    def test_columns(self, report):
+        assert list(report.columns) == REPORT_COLUMNS
+        assert str(report["ok"].dtype) == "boolean"
+
+    def test_every_check_met_on_the_reference_cohort(self, report):
+        assert report["ok"].eq(False).sum() == 0
+        # rows that cannot be checked are the CIs of printed ORs that contradict Table 1
+        unchecked = report[report["ok"].isna()]
+        assert set(unchecked["statistic"]) == {"ci_low", "ci_high"}
+
+    @pytest.mark.parametrize("source", ["univariable", "multivariable"])
+    def test_odds_ratios_match_r_glm(self, report, source):
+        reference = pd.read_csv(REFERENCE / "fidelity_models.csv")
+        reference = reference[reference["source"] == source]
+        published = set(report.loc[report["source"] == source, "variable"])
+        for _, expected in reference[reference["term"].isin(published)].iterrows():
+            for statistic in ("odds_ratio", "ci_low", "ci_high", "p_value"):
+                row = _row(report, source, expected["term"], statistic)
+                if statistic == "p_value" and pd.isna(row["published"]):
+                    continue
+                assert row["synthetic"] == pytest.approx(expected[statistic], rel=1e-6)
+
+    def test_table1_tests_match_r(self, report):
+        reference = pd.read_csv(REFERENCE / "fidelity_tests.csv")
+        for _, expected in reference.iterrows():
+            row = _row(report, "table1_test", expected["variable"], "p_value")
+            assert row["synthetic"] == pytest.approx(expected["p_value"], rel=1e-6)
+
+    def test_quartiles_and_moments_match_r_type_6(self, report):
+        reference = pd.read_csv(REFERENCE / "fidelity_quantiles.csv")
+        for _, expected in reference.iterrows():
+            for statistic in ("q1", "median", "q3"):
+                row = _row(report, "table1", expected["variable"], statistic, expected["group"])
+                assert row["synthetic"] == pytest.approx(expected[statistic], rel=1e-9)
+
+    def test_counts_are_exact(self, report):
+        row = _row(report, "table1", "caesarean", "n", "case")
+        assert (row["published"], row["synthetic"], row["ok"]) == (50.0, 50.0, True)
+
+    def test_missing_values_are_counted_not_dropped_silently(self, study, data):
+        damaged = data.copy()
+        damaged.loc[damaged.index[:3], "pt_s"] = float("nan")
+        report = fidelity_report(study, damaged)
+        cases_missing = int(damaged.loc[damaged.index[:3], "deficiency"].sum())
+        if cases_missing:
+            row = _row(report, "table1", "pt_s", "mean", "case")
+            assert f"{cases_missing} missing value(s) excluded" in row["note"]
+        row = _row(report, "table1", "pt_s", "mean", "control")
+        assert f"{3 - cases_missing} missing value(s) excluded" in row["note"]
+
+    def test_a_wrong_count_fails(self, damaged_report):
+        assert not bool(_row(damaged_report, "table1", "twins", "n", "case")["ok"])
+
+    def test_errors_properly_on_non_frame(self, study):
+        with pytest.raises(TypeError, match="data"):
+            fidelity_report(study, [[1, 2]])
+
+    def test_errors_properly_on_missing_outcome(self, study, data):
+        with pytest.raises(ValueError, match="deficiency"):
+            fidelity_report(study, data.drop(columns="deficiency"))
+
+    def test_errors_properly_on_non_binary_outcome(self, study, data):
+        damaged = data.copy()
+        damaged.loc[0, "deficiency"] = 2
+        with pytest.raises(ValueError, match="0/1"):
+            fidelity_report(study, damaged)
+
+
+class TestStudy:
+    def test_caesarean_table2_or_contradiction_is_noted(self, report):
+        row = _row(report, "univariable", "caesarean", "odds_ratio")
+        # 50 * (134 - 68) / ((66 - 50) * 68) = 3300 / 1088 = 3.033
+        assert "3.033" in row["note"] and "Table 1 wins" in row["note"]
+        assert row["synthetic"] == pytest.approx(3300 / 1088, rel=1e-9)
+        assert bool(row["ok"])
+
+    def test_intrauterine_distress_percentage_is_noted(self, report):
+        row = _row(report, "table1", "intrauterine_distress", "percent", "case")
+        # 8 / 66 = 12.12%, printed 29.0
+        assert row["synthetic"] == pytest.approx(100 * 8 / 66)
+        assert "contradicts its count" in row["note"]
+
+    def test_forced_screen_decisions_are_noted(self, report):
+        for variable in ("pt_s", "aptt_s"):
+            row = _row(report, "screen", variable, "selected")
+            assert row["published"] == 0.0 and row["synthetic"] == 1.0
+            assert "force p < 0.1" in row["note"] and bool(row["ok"])
+
+    def test_text_claims(self, report):
+        females = _row(report, "text_claim", "females", "count")
+        assert females["synthetic"] == 79.0  # 200 - 121 males
+        sga = _row(report, "text_claim", "sga_n", "count")
+        assert sga["synthetic"] == 18.0 and "Table 1 gives 18" in sga["note"]
+
+    def test_definitions(self, report):
+        definitions = report[report["source"] == "definition"]
+        assert set(definitions["variable"]) >= {"preterm", "k2_undetectable", "sga", "k2_ng_ml"}
+        assert definitions["ok"].all()
+
+    def test_errors_properly_on_non_study(self, data):
+        with pytest.raises(TypeError, match="study"):
+            fidelity_report("k2_neonates", data)
+
+
+class TestReport:
+    def test_gt_renders(self, report):
+        html = fidelity_gt(report).as_raw_html()
+        assert "Fidelity to the published study" in html
+
+    def test_gt_only_failures(self, damaged_report):
+        html = fidelity_gt(damaged_report, only_failures=True).as_raw_html()
+        assert "twins" in html and "caesarean" not in html
+
+    def test_gt_errors_properly_on_other_frames(self):
+        with pytest.raises(ValueError, match="fidelity_report"):
+            fidelity_gt(pd.DataFrame({"a": [1]}))
+
+    def test_write_csv(self, report, tmp_path):
+        path = write_fidelity(report, tmp_path / "fidelity.csv")
+        back = pd.read_csv(path)
+        assert list(back.columns) == REPORT_COLUMNS and len(back) == len(report)
+
+    def test_write_errors_properly_on_non_csv(self, report, tmp_path):
+        with pytest.raises(ValueError, match=r"\.csv"):
+            write_fidelity(report, tmp_path / "fidelity.txt")
