@@ -1,0 +1,215 @@
+"""Vectorised logistic regression across replicates (neok2.batch).
+
+References: statsmodels ``Logit`` on random designs (the brief's cross-check), R ``glm`` and
+``brglm2`` (Firth) fits written by tests/reference/power.R, and hand calculations.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from neok2.batch import LogisticBatchResult, fit_binomial_batch, fit_logistic_batch
+
+REFERENCE = Path(__file__).parent / "reference"
+DATA = pd.read_csv(REFERENCE / "power_batch_data.csv")
+COEFFICIENTS = pd.read_csv(REFERENCE / "power_batch_coefficients.csv")
+
+
+def _simulated(n_replicates: int, n_obs: int, seed: int, *, continuous: bool = False
+               ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    rng = np.random.default_rng(seed)
+    exposures = (rng.random((n_replicates, n_obs, 4)) < [0.1, 0.25, 0.4, 0.6]).astype(float)
+    columns = [np.ones((n_replicates, n_obs, 1)), exposures]
+    if continuous:
+        columns.append(rng.normal(size=(n_replicates, n_obs, 1)))
+    X = np.concatenate(columns, axis=2)
+    beta = np.array([-0.8, 0.9, -0.4, 0.3, 0.6, 0.5][: X.shape[2]])
+    Y = (rng.random((n_replicates, n_obs)) < 1.0 / (1.0 + np.exp(-(X @ beta)))).astype(float)
+    return X, Y
+
+
+def _statsmodels(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sm.Logit(y, X).fit(disp=0, method="newton", maxiter=100, tol=1e-12)
+    return np.asarray(fit.params), np.asarray(fit.bse)
+
+
+def _r_dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
+    rows = DATA[DATA["dataset"] == name]
+    X = np.column_stack([np.ones(len(rows)), rows[["x1", "x2", "x3"]].to_numpy(float)])
+    return X, rows["y"].to_numpy(float)
+
+
+class TestFitLogisticBatchX:
+    @pytest.mark.parametrize("continuous", [False, True])
+    def test_replicate_designs_equal_statsmodels(self, continuous):
+        X, Y = _simulated(60, 150, seed=11, continuous=continuous)
+        fit = fit_logistic_batch(X, Y)
+        usable = np.flatnonzero(~fit.separated & ~fit.rank_deficient)
+        assert usable.size >= 50
+        for replicate in usable:
+            coef, error = _statsmodels(X[replicate], Y[replicate])
+            np.testing.assert_allclose(fit.coef[replicate], coef, rtol=0, atol=1e-8)
+            np.testing.assert_allclose(fit.std_error[replicate], error, rtol=1e-8)
+
+    def test_shared_design_equals_statsmodels(self):
+        X, Y = _simulated(40, 120, seed=5, continuous=True)
+        fit = fit_logistic_batch(X[0], Y)
+        for replicate in np.flatnonzero(~fit.separated):
+            coef, error = _statsmodels(X[0], Y[replicate])
+            np.testing.assert_allclose(fit.coef[replicate], coef, rtol=0, atol=1e-8)
+            np.testing.assert_allclose(fit.std_error[replicate], error, rtol=1e-8)
+
+    def test_equals_r_glm(self):
+        X, y = _r_dataset("ordinary")
+        reference = COEFFICIENTS[(COEFFICIENTS["dataset"] == "ordinary")
+                                 & (COEFFICIENTS["method"] == "ml")]  # fmt: skip
+        fit = fit_logistic_batch(X, y)
+        np.testing.assert_allclose(fit.coef[0], reference["estimate"], rtol=0, atol=1e-8)
+        # glm's summary uses the weights of its last IRLS iteration, one step behind the
+        # returned coefficients: agreement to about 1e-7 relative.
+        np.testing.assert_allclose(fit.std_error[0], reference["std_error"], rtol=1e-6)
+
+    def test_one_dimensional_outcome_is_one_replicate(self):
+        X, y = _r_dataset("ordinary")
+        assert fit_logistic_batch(X, y).coef.shape == (1, 4)
+
+
+class TestFitLogisticBatchSeparation:
+    def test_hand_example(self):
+        # Replicate 0: unexposed 1/3 cases, exposed 2/3: log odds -log 2 and log 4 = 1.3863.
+        # Replicate 1: every exposed subject is a case and none of the unexposed: separated.
+        X = np.column_stack([np.ones(6), [0, 0, 1, 1, 1, 0]])
+        Y = np.array([[0, 1, 1, 1, 0, 0], [0, 0, 1, 1, 1, 0]])
+        fit = fit_logistic_batch(X, Y)
+        np.testing.assert_allclose(fit.coef[0], [-np.log(2), np.log(4)], atol=1e-12)
+        assert fit.separated.tolist() == [False, True]
+        assert fit.converged.tolist() == [True, False]
+        assert np.isnan(fit.coef[1]).all() and np.isnan(fit.std_error[1]).all()
+
+    def test_quasi_separation_flagged_and_nan(self):
+        X, y = _r_dataset("separated")
+        fit = fit_logistic_batch(X, y)
+        assert fit.separated[0] and np.isnan(fit.coef).all()
+
+    def test_rank_deficient_replicate(self):
+        X, Y = _simulated(3, 50, seed=2)
+        X[1, :, 1] = 0.0  # nobody exposed in replicate 1: the column is not estimable
+        fit = fit_logistic_batch(X, Y)
+        assert fit.rank_deficient.tolist() == [False, True, False]
+        assert np.isnan(fit.coef[1]).all() and np.isfinite(fit.coef[[0, 2]]).all()
+
+
+class TestFitLogisticBatchFirth:
+    @pytest.mark.parametrize("dataset", ["ordinary", "separated"])
+    def test_equals_brglm2(self, dataset):
+        X, y = _r_dataset(dataset)
+        reference = COEFFICIENTS[(COEFFICIENTS["dataset"] == dataset)
+                                 & (COEFFICIENTS["method"] == "firth")]  # fmt: skip
+        fit = fit_logistic_batch(X, y, firth=True)
+        assert fit.converged[0]
+        np.testing.assert_allclose(fit.coef[0], reference["estimate"], rtol=0, atol=1e-8)
+        np.testing.assert_allclose(fit.std_error[0], reference["std_error"], rtol=1e-8)
+
+    def test_separation_still_reported(self):
+        X, y = _r_dataset("separated")
+        fit = fit_logistic_batch(X, y, firth=True)
+        assert fit.separated[0] and fit.firth
+
+    def test_shrinks_towards_zero(self):
+        X, Y = _simulated(30, 80, seed=8)
+        ml = fit_logistic_batch(X, Y)
+        firth = fit_logistic_batch(X, Y, firth=True)
+        usable = ~ml.separated
+        assert (np.abs(firth.coef[usable, 1:]) <= np.abs(ml.coef[usable, 1:]) + 1e-12).mean() > 0.9
+
+
+class TestFitBinomialBatch:
+    def test_grouped_equals_expanded(self):
+        X, Y = _simulated(20, 200, seed=3)
+        expanded = fit_logistic_batch(X, Y)
+        codes = (X[:, :, 1:] @ (2 ** np.arange(4))).astype(int)
+        patterns = np.column_stack([np.ones(16), (np.arange(16)[:, None] >> np.arange(4)) & 1])
+        trials = np.stack([np.bincount(row, minlength=16) for row in codes])
+        successes = np.stack([np.bincount(row, weights=y, minlength=16)
+                              for row, y in zip(codes, Y, strict=True)])  # fmt: skip
+        grouped = fit_binomial_batch(patterns, trials, successes)
+        np.testing.assert_allclose(grouped.coef, expanded.coef, atol=1e-10, equal_nan=True)
+        np.testing.assert_allclose(grouped.std_error, expanded.std_error, rtol=1e-10,
+                                   equal_nan=True)  # fmt: skip
+
+    def test_hand_example(self):
+        # 1/3 and 2/3 cases: log odds -log 2 and the log OR log 4.
+        fit = fit_binomial_batch([[1.0, 0.0], [1.0, 1.0]], [[3, 3]], [[1, 2]])
+        np.testing.assert_allclose(fit.coef, [[-np.log(2), np.log(4)]], atol=1e-12)
+        # Var(log OR) = 1/1 + 1/2 + 1/2 + 1/1 = 3 (Woolf), which equals the inverse information.
+        assert fit.std_error[0, 1] == pytest.approx(np.sqrt(3.0), rel=1e-12)
+
+    def test_errors(self):
+        with pytest.raises(ValueError, match="0 <= successes <= trials"):
+            fit_binomial_batch([[1.0, 0.0], [1.0, 1.0]], [[3, 3]], [[4, 2]])
+        with pytest.raises(ValueError, match="`patterns` must be K x p"):
+            fit_binomial_batch([[1.0, 0.0]], [[3, 3]], [[1, 2]])
+        with pytest.raises(ValueError, match="same shape"):
+            fit_binomial_batch([[1.0, 0.0], [1.0, 1.0]], [[3, 3]], [[1, 2, 0]])
+
+
+class TestResult:
+    def test_tidy_and_p_values(self):
+        fit = fit_binomial_batch([[1.0, 0.0], [1.0, 1.0]], [[3, 3]], [[1, 2]])
+        table = fit.tidy(["(Intercept)", "exposed"])
+        assert list(table.columns) == ["replicate", "term", "estimate", "std_error", "statistic",
+                                       "p_value", "odds_ratio", "ci_low", "ci_high", "converged",
+                                       "separated"]  # fmt: skip
+        row = table.iloc[1]
+        # z = log 4 / sqrt 3 = 1.3862944 / 1.7320508 = 0.8003774; two-sided normal tail
+        # p = 2 (1 - Phi(0.8003774)) = 0.4234922; CI low = 4 exp(-1.959964 sqrt 3) = 0.1341948.
+        assert row["statistic"] == pytest.approx(0.8003774, rel=1e-6)
+        assert row["p_value"] == pytest.approx(0.4234922, rel=1e-6)
+        assert row["ci_low"] == pytest.approx(0.1341948, rel=1e-6)
+        assert isinstance(fit, LogisticBatchResult)
+
+    def test_tidy_errors(self):
+        fit = fit_binomial_batch([[1.0, 0.0], [1.0, 1.0]], [[3, 3]], [[1, 2]])
+        with pytest.raises(ValueError, match="`terms` must name all 2"):
+            fit.tidy(["only one"])
+        with pytest.raises(ValueError, match="`conf_level`"):
+            fit.tidy(conf_level=95)
+
+
+class TestFitLogisticBatchErrors:
+    def test_missing_values_named(self):
+        X, y = _r_dataset("ordinary")
+        X[3, 1] = np.nan
+        with pytest.raises(ValueError, match="`X` contains 1 missing value"):
+            fit_logistic_batch(X, y)
+
+    def test_outcome_must_be_binary(self):
+        X, y = _r_dataset("ordinary")
+        with pytest.raises(ValueError, match="0/1 outcomes"):
+            fit_logistic_batch(X, y * 2)
+
+    def test_shapes(self):
+        X, y = _r_dataset("ordinary")
+        with pytest.raises(ValueError, match="rows but `Y` has"):
+            fit_logistic_batch(X[:-1], y)
+        with pytest.raises(ValueError, match="a 3-D `X` must be R x n x p"):
+            fit_logistic_batch(X[None, :-1], y)
+        with pytest.raises(TypeError, match="`X` must be numeric"):
+            fit_logistic_batch([["a", "b"]], [1, 0])
+
+    def test_options(self):
+        X, y = _r_dataset("ordinary")
+        with pytest.raises(ValueError, match="`max_iter`"):
+            fit_logistic_batch(X, y, max_iter=0)
+        with pytest.raises(ValueError, match="`tol`"):
+            fit_logistic_batch(X, y, tol=2.0)
+        with pytest.raises(TypeError, match="`firth`"):
+            fit_logistic_batch(X, y, firth="yes")
