@@ -18,7 +18,7 @@ from neok2 import __version__
 __all__ = ["main"]
 
 # name of the module neok2._cli_<name> -> it defines a click command called `command`
-_COMMAND_MODULES = ("validate",)
+_COMMAND_MODULES = ("validate", "table1", "screen", "audit", "analyze", "synth", "power")
 
 _USER_ERRORS = (
     ValueError,
