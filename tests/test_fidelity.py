@@ -136,11 +136,46 @@ class TestStudy:
         assert row["synthetic"] == pytest.approx(100 * 8 / 66)
         assert "contradicts its count" in row["note"]
 
-    def test_forced_screen_decisions_are_noted(self, report):
+    def test_spreads_read_as_sem_are_explained(self, report):
+        # PT and APTT reproduce their printed p only with the spreads read as SEMs, so the SD
+        # is compared with spread x sqrt(n): 0.29 x sqrt(66) = 0.29 x 8.12404 = 2.35597,
+        # 0.24 x sqrt(134) = 0.24 x 11.57584 = 2.77820, 1.41 x 8.12404 = 11.45489,
+        # 1.25 x 11.57584 = 14.46980.
+        expected = {
+            ("pt_s", "case"): (2.35597, "0.29 x sqrt(66)"),
+            ("pt_s", "control"): (2.77820, "0.24 x sqrt(134)"),
+            ("aptt_s", "case"): (11.45489, "1.41 x sqrt(66)"),
+            ("aptt_s", "control"): (14.46980, "1.25 x sqrt(134)"),
+        }
+        for (variable, group), (published, shown) in expected.items():
+            row = _row(report, "table1", variable, "sd", group)
+            assert row["published"] == pytest.approx(published, abs=1e-5)
+            assert "printed spread read as SEM (see compromises)" in row["note"]
+            assert f"printed {shown}" in row["note"] and bool(row["ok"])
+            # half a unit of the printed SEM's last digit, times sqrt(n)
+            n = 66 if group == "case" else 134
+            assert row["tolerance"] == pytest.approx(0.005 * n**0.5)
         for variable in ("pt_s", "aptt_s"):
-            row = _row(report, "screen", variable, "selected")
-            assert row["published"] == 0.0 and row["synthetic"] == 1.0
-            assert "force p < 0.1" in row["note"] and bool(row["ok"])
+            screen = _row(report, "screen", variable, "selected")
+            assert screen["published"] == 0.0 and screen["synthetic"] == 0.0
+            assert bool(screen["ok"]) and "read as SEM" in screen["note"]
+            test = _row(report, "table1_test", variable, "p_value")
+            assert bool(test["ok"]) and "read as SEM" in test["note"]
+
+    def test_sd_at_the_printed_spread_fails_a_sem_read_row(self, study, data):
+        # Rescaling the cases' PT to SD 0.29 (the spread taken as an SD) must fail the check.
+        damaged = data.copy()
+        cases = damaged["deficiency"] == 1
+        values = damaged.loc[cases, "pt_s"]
+        damaged.loc[cases, "pt_s"] = values.mean() + (values - values.mean()) * (
+            0.29 / values.std(ddof=1)
+        )
+        row = _row(fidelity_report(study, damaged), "table1", "pt_s", "sd", "case")
+        assert row["synthetic"] == pytest.approx(0.29) and not bool(row["ok"])
+
+    def test_sd_read_rows_keep_the_printed_sd(self, report):
+        row = _row(report, "table1", "ga_weeks", "sd", "case")
+        assert row["published"] == 3.27 and row["note"] == "" and bool(row["ok"])
 
     def test_text_claims(self, report):
         females = _row(report, "text_claim", "females", "count")

@@ -18,13 +18,19 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 import yaml
+from scipy import stats
 
+from neok2._synth_implied import spread_reading
 from neok2.formatting import format_number
 from neok2.growth import birthweight_centile_10
 from neok2.study import SpecError, load_study, parse_study
 from neok2.synthesis import SynthesisResult, synthesize, synthesize_cohort, write_cohort
 
 SEED = 20200701
+REFERENCE = Path(__file__).parent / "reference"
+# Table 1 rows whose printed spreads only reproduce the printed p as standard errors of the
+# mean (the audit's sd_or_sem check; hand calculations in TestSpreadReadAsSem).
+SEM_READ = {"pt_s", "aptt_s"}
 SPECS = Path(__file__).parent / "specs"
 SHIPPED = Path(__file__).parents[1] / "src" / "neok2" / "studies" / "k2_neonates.yaml"
 
@@ -42,6 +48,11 @@ def result(study):
 @pytest.fixture(scope="module")
 def data(result):
     return result.data
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return pd.read_csv(REFERENCE / "synthesis_sem.csv").set_index(["variable", "reading"])
 
 
 def _groups(data, outcome="deficiency"):
@@ -95,9 +106,12 @@ class TestStudy:
             assert format_number(values.mean(), mean_digits) == format_number(
                 row["mean"], mean_digits
             )
-            assert format_number(values.std(ddof=1), sd_digits) == format_number(
+            # PT and APTT print standard errors of the mean (see TestSpreadReadAsSem): the
+            # data's SD / sqrt(n) is what must round to the printed spread.
+            root_n = math.sqrt(len(values)) if row["variable"] in SEM_READ else 1.0
+            assert format_number(values.std(ddof=1) / root_n, sd_digits) == format_number(
                 row["sd"], sd_digits
-            )
+            ), row["variable"]
 
     def test_medians_and_quartiles_match_under_spss_and_r_default(self, study, data):
         groups = _groups(data)
@@ -151,18 +165,17 @@ class TestStudy:
                                     ("sga", 3.462)):  # fmt: skip
             assert abs(math.log(odds_ratios[variable] / published)) <= 0.05, variable
 
-    def test_screen_selects_the_published_five_plus_the_forced_two(self, study, data):
+    def test_screen_selects_exactly_the_published_five(self, study, data):
         selected = set()
         for variable in study.candidates:
             _, p_values = _logit_odds_ratios(data, [variable])
             if p_values[variable] < 0.1:
                 selected.add(variable)
-        published = {"caesarean", "sga", "antenatal_steroid", "gestational_diabetes", "prom"}
-        # PT: printed means 15.18 vs 14.98 differ by at least 0.19 after rounding; the SE is at
-        # most sqrt(0.295^2/66 + 0.245^2/134) = 0.0420, so z >= 4.5 and p < 1e-5 whatever the
-        # data. APTT: difference >= 0.76, SE <= sqrt(1.415^2/66 + 1.255^2/134) = 0.205, z >= 3.7.
-        # Table 1 wins, so both also pass the screen (and are recorded as compromises).
-        assert selected == published | {"pt_s", "aptt_s"}
+        # Results text: caesarean, SGA, antenatal steroids, gestational diabetes and PROM pass
+        # the p < 0.1 screen. PT and APTT stay out because their spreads are read as SEMs.
+        assert selected == {
+            "caesarean", "sga", "antenatal_steroid", "gestational_diabetes", "prom",
+        }  # fmt: skip
 
     def test_compromises_record_where_table1_wins(self, result):
         compromises = result.compromises
@@ -170,7 +183,7 @@ class TestStudy:
             "variable", "group", "constraint", "published", "achieved", "gap", "action",
         ]  # fmt: skip
         screened = compromises[compromises["constraint"].str.startswith("univariable screen")]
-        assert set(screened["variable"]) == {"pt_s", "aptt_s"}
+        assert screened.empty
         percent = compromises[compromises["constraint"].str.startswith("printed percent")]
         assert set(percent["variable"]) == {"intrauterine_distress", "birthweight_kg"}
         caesarean = compromises[compromises["variable"] == "caesarean"]
@@ -247,6 +260,141 @@ class TestStudy:
     def test_errors_properly_on_non_study(self):
         with pytest.raises(TypeError, match="study"):
             synthesize_cohort("k2_neonates", seed=1)
+
+
+class TestSpreadReadAsSem:
+    """PT and APTT: the printed spreads reproduce the printed p-values only as SEMs.
+
+    Hand calculation, PT (printed 15.18±0.29 vs 14.98±0.24, p 0.621, n 66 and 134):
+    read as SDs, the SE of the difference is sqrt(0.29^2/66 + 0.24^2/134)
+    = sqrt(0.0012742 + 0.0004299) = 0.04128, t = 0.20 / 0.04128 = 4.85, p < 1e-5.
+    Read as SEMs, SD_case = 0.29 * sqrt(66) = 0.29 * 8.12404 = 2.35597 and
+    SD_control = 0.24 * sqrt(134) = 0.24 * 11.57584 = 2.77820. Welch: SD^2 / n = SEM^2, so
+    SE = sqrt(0.29^2 + 0.24^2) = sqrt(0.0841 + 0.0576) = sqrt(0.1417) = 0.37643 and
+    t = 0.20 / 0.37643 = 0.5313 on df = 0.1417^2 / (0.0841^2/65 + 0.0576^2/133) = 149.9,
+    p = 0.596. Student: pooled variance (65 * 2.35597^2 + 133 * 2.77820^2) / 198
+    = (360.789 + 1026.547) / 198 = 7.00675, SE = sqrt(7.00675 * (1/66 + 1/134)) = 0.39806,
+    t = 0.5024 on 198 df, p = 0.616 (printed 0.621: reproduced within the rounding).
+    APTT (53.59±1.41 vs 54.36±1.25, p 0.943): as SDs, SE = sqrt(1.41^2/66 + 1.25^2/134)
+    = 0.2058, t = -0.77 / 0.2058 = -3.74, p = 0.0001-0.0003; as SEMs, SD = 1.41 * 8.12404
+    = 11.4549 and 1.25 * 11.57584 = 14.4698, Welch SE = sqrt(1.41^2 + 1.25^2) = 1.88430,
+    t = -0.4086, p = 0.68: neither reading gives 0.943 (the smallest possible difference,
+    0.76, still gives p <= 0.71), but only the SEM reading keeps p above 0.05 and 0.1.
+    The p-values themselves come from R (tests/reference/synthesis_sem.R).
+    """
+
+    @staticmethod
+    def _rows(compromises, variable, constraint):
+        return compromises[
+            (compromises["variable"] == variable) & (compromises["constraint"] == constraint)
+        ]
+
+    def test_reading_decided_per_row(self, study):
+        readings = {
+            variable: (spread_reading(study, variable).reading, spread_reading(study, variable).fit)
+            for variable in ("ga_weeks", "k2_ng_ml", "glucose_mmol_l", "pt_s", "aptt_s")
+        }
+        assert readings == {
+            "ga_weeks": ("sd", "sd"), "k2_ng_ml": ("sd", "sd"), "glucose_mmol_l": ("sd", "sd"),
+            "pt_s": ("sem", "sem"), "aptt_s": ("sem", "sem_closest"),
+        }  # fmt: skip
+        pt = spread_reading(study, "pt_s")
+        assert pt.sd["case"] == pytest.approx(2.35597, abs=1e-5)
+        assert pt.sd["control"] == pytest.approx(2.77820, abs=1e-5)
+
+    def test_p_values_under_both_readings_match_r(self, study, reference):
+        for variable in SEM_READ:
+            readings = spread_reading(study, variable).readings
+            for reading, points in (("sd", readings.sd_points), ("sem", readings.sem_points)):
+                expected = reference.loc[(variable, reading)]
+                assert points["Student"] == pytest.approx(expected["student_p"], rel=1e-6)
+                assert points["Welch"] == pytest.approx(expected["welch_p"], rel=1e-6)
+
+    def test_compromise_rows_carry_the_numbers(self, result, reference):
+        compromises = result.compromises
+        for variable, printed_p in (("pt_s", 0.621), ("aptt_s", 0.943)):
+            main = self._rows(compromises, variable, "printed spread read as SEM")
+            assert len(main) == 1
+            assert main["published"].iloc[0] == printed_p
+            for reading in ("sd", "sem"):
+                row = self._rows(
+                    compromises, variable, f"t-test p, spread read as {reading.upper()}"
+                )
+                assert row["published"].iloc[0] == printed_p
+                assert row["achieved"].iloc[0] == pytest.approx(
+                    reference.loc[(variable, reading), "student_p"], rel=1e-6
+                )
+            sds = self._rows(compromises, variable, "SD (printed spread read as SEM)")
+            assert list(sds["group"]) == ["case", "control"]
+        pt = self._rows(compromises, "pt_s", "printed spread read as SEM")["action"].iloc[0]
+        assert "0.29 x sqrt(66) = 2.356" in pt and "0.24 x sqrt(134) = 2.778" in pt
+        assert "reproduce it;" in pt
+        aptt = self._rows(compromises, "aptt_s", "printed spread read as SEM")["action"].iloc[0]
+        assert "1.41 x sqrt(66) = 11.455" in aptt and "do not reproduce it either" in aptt
+        pt_sds = self._rows(compromises, "pt_s", "SD (printed spread read as SEM)")
+        assert pt_sds["published"].tolist() == [0.29, 0.24]
+        # SD / sqrt(n) must round back to the printed SEM: 2.356 / 8.124 = 0.290
+        assert pt_sds["achieved"].tolist() == pytest.approx([2.35597, 2.77820], abs=0.005)
+
+    def test_achieved_p_is_the_cohort_t_test(self, result, data):
+        groups = _groups(data)
+        for variable in SEM_READ:
+            row = self._rows(result.compromises, variable, "printed spread read as SEM")
+            expected = stats.ttest_ind(
+                groups["case"][variable], groups["control"][variable], equal_var=True
+            ).pvalue
+            assert row["achieved"].iloc[0] == pytest.approx(expected, rel=1e-9)
+
+    def test_synthetic_p_lands_on_the_published_side(self, data):
+        groups = _groups(data)
+        p_values = {
+            variable: stats.ttest_ind(
+                groups["case"][variable], groups["control"][variable], equal_var=True
+            ).pvalue
+            for variable in SEM_READ
+        }
+        # PT: near the printed 0.621 (0.57-0.64 is all the rounding allows, hand calc above);
+        # APTT: at most 0.71 is reachable, but far above the 0.1 screen.
+        assert 0.57 <= p_values["pt_s"] <= 0.65
+        assert 0.6 <= p_values["aptt_s"] <= 0.72
+
+    def test_values_plausible_and_inside_the_dictionary_range(self, study, data):
+        for variable in SEM_READ:
+            spec = study.column(variable)
+            assert data[variable].between(spec.min, spec.max).all(), variable
+        # 15 s +- 3.5 SDs of 2.8 s and 54 s +- 3.5 SDs of 14.5 s
+        assert data["pt_s"].between(5.0, 25.0).all()
+        assert data["aptt_s"].between(10.0, 105.0).all()
+
+    def test_rows_the_sd_reading_explains_are_not_touched(self, result):
+        touched = set(result.compromises.loc[
+            result.compromises["constraint"].str.contains("spread"), "variable"
+        ])  # fmt: skip
+        assert touched == SEM_READ
+
+    def test_neither_reading_keeps_the_sd_and_says_so(self):
+        spec = _spec_dict()
+        row = next(entry for entry in spec["table1"] if entry["variable"] == "pt_s")
+        # p 0.04: as SDs p < 1e-5 (below 0.05 like the printed p), as SEMs p >= 0.57 (above):
+        # neither reproduces it and only the SD reading keeps its side, so the SDs stay.
+        row["p"] = "0.040"
+        study = parse_study(spec)
+        assert (spread_reading(study, "pt_s").reading, spread_reading(study, "pt_s").fit) == (
+            "sd", "neither",
+        )  # fmt: skip
+        generated = synthesize_cohort(study, seed=3)
+        compromises = generated.compromises
+        rows = compromises[
+            (compromises["variable"] == "pt_s") & compromises["constraint"].str.contains("spread")
+        ]
+        assert set(rows["constraint"]) == {
+            "printed p under either reading of the spread",
+            "t-test p, spread read as SD",
+            "t-test p, spread read as SEM",
+        }
+        assert "kept as SDs" in rows["action"].iloc[0]
+        cases = generated.data.loc[generated.data["deficiency"] == 1, "pt_s"]
+        assert format_number(cases.std(ddof=1), 2) == "0.29"
 
 
 class TestSeed:

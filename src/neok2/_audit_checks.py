@@ -27,13 +27,12 @@ from neok2._audit_stats import (
     p_interval,
     printed_interval,
     rounding_interval,
-    t_test_p,
-    t_test_p_range,
     truncation_interval,
     two_by_two,
     wald_p_from_ci,
     wald_p_range_from_ci,
 )
+from neok2._summary_stats import mean_sd_intervals, spread_readings, t_p_points, t_p_ranges
 from neok2.formatting import decimal_places, format_number, format_p, parse_cell
 from neok2.study import Study
 
@@ -141,17 +140,6 @@ def _significance_flips(printed: Interval, recomputed: list[Interval], alpha: fl
     if printed.low >= alpha:
         return all(interval.high < alpha for interval in recomputed)
     return False
-
-
-def _mean_sd_intervals(cell: pd.Series, scale: float = 1.0) -> tuple[Interval, Interval]:
-    if cell["printed"]:
-        parsed = parse_cell(str(cell["printed"]), "mean_sd")
-        mean = rounding_interval(parsed.values[0], parsed.decimals[0])
-        sd = rounding_interval(parsed.values[1], parsed.decimals[1])
-    else:
-        mean = Interval(float(cell["mean"]), float(cell["mean"]))
-        sd = Interval(float(cell["sd"]), float(cell["sd"]))
-    return mean, Interval(max(0.0, sd.low) * scale, sd.high * scale)
 
 
 def _or_tables(study: Study) -> Iterator[tuple[str, pd.Series]]:
@@ -317,7 +305,7 @@ def _undetectable_mean_check(
     size, below = study.groups["case"], value
     low = (below * minimum + (size - below) * threshold) / size
     high = (below * threshold + (size - below) * rule[1]) / size
-    mean, _ = _mean_sd_intervals(hit.iloc[0])
+    mean, _ = mean_sd_intervals(hit.iloc[0])
     ok = overlaps(mean, Interval(low, high))
     shown = f"{format_number(low, 4)}-{format_number(high, 4)}"
     message = (
@@ -449,7 +437,7 @@ def check_bin_means(study: Study, **_options: Any) -> list[Record]:
         low, high = float((lows * counts).sum() / size), float((highs * counts).sum() / size)
         if not (math.isfinite(low) and math.isfinite(high)):
             continue
-        mean, _ = _mean_sd_intervals(main)
+        mean, _ = mean_sd_intervals(main)
         ok = overlaps(mean, Interval(low, high))
         shown = f"{format_number(low, 3)}-{format_number(high, 3)}"
         message = (
@@ -652,38 +640,13 @@ def check_ci_p(study: Study, *, ci_method: str, level: float, **_options: Any) -
 # ----------------------------------------------------------------------------- Table 1 p
 
 
-def _t_ranges(study: Study, variable: str, scale_by_root_n: bool) -> dict[str, Interval]:
-    case, control = _cell(study, variable, "case"), _cell(study, variable, "control")
-    n_case, n_control = study.groups["case"], study.groups["control"]
-    mean_case, sd_case = _mean_sd_intervals(case, math.sqrt(n_case) if scale_by_root_n else 1.0)
-    mean_control, sd_control = _mean_sd_intervals(
-        control, math.sqrt(n_control) if scale_by_root_n else 1.0
+def _t_cells(study: Study, variable: str) -> tuple[dict[Any, Any], dict[Any, Any], int, int]:
+    return (
+        _cell(study, variable, "case"),
+        _cell(study, variable, "control"),
+        study.groups["case"],
+        study.groups["control"],
     )
-    return {
-        name: t_test_p_range(
-            mean_case, sd_case, n_case, mean_control, sd_control, n_control, equal_var=equal_var
-        )
-        for name, equal_var in (("Student", True), ("Welch", False))
-    }
-
-
-def _t_points(study: Study, variable: str, scale_by_root_n: bool) -> dict[str, float]:
-    case, control = _cell(study, variable, "case"), _cell(study, variable, "control")
-    n_case, n_control = study.groups["case"], study.groups["control"]
-    scale_case = math.sqrt(n_case) if scale_by_root_n else 1.0
-    scale_control = math.sqrt(n_control) if scale_by_root_n else 1.0
-    return {
-        name: t_test_p(
-            float(case["mean"]),
-            float(case["sd"]) * scale_case,
-            n_case,
-            float(control["mean"]),
-            float(control["sd"]) * scale_control,
-            n_control,
-            equal_var=equal_var,
-        )
-        for name, equal_var in (("Student", True), ("Welch", False))
-    }
 
 
 def check_table1_p(study: Study, *, alpha: float, **_options: Any) -> list[Record]:
@@ -726,8 +689,9 @@ def check_table1_p(study: Study, *, alpha: float, **_options: Any) -> list[Recor
             ranges = {name: Interval(p, p) for name, p in variants.items() if not math.isnan(p)}
             stated = ("Fisher",) if "fisher" in str(row["test"]).lower() else ("Pearson", "Yates")
         else:
-            ranges = _t_ranges(study, variable, scale_by_root_n=False)
-            variants = _t_points(study, variable, scale_by_root_n=False)
+            cells = _t_cells(study, variable)
+            ranges = t_p_ranges(*cells, scale_by_root_n=False)
+            variants = t_p_points(*cells, scale_by_root_n=False)
             stated = ("Student", "Welch")
         matching = [name for name, interval in ranges.items() if overlaps(printed, interval)]
         shown = ", ".join(
@@ -779,12 +743,9 @@ def check_sd_or_sem(study: Study, **_options: Any) -> list[Record]:
         if row["summary"] != "mean_sd" or not row["p_printed"]:
             continue
         variable = row["variable"]
-        printed = p_interval(str(row["p_printed"]))
-        as_sd = _t_ranges(study, variable, scale_by_root_n=False)
-        as_sem = _t_ranges(study, variable, scale_by_root_n=True)
-        sem_points = _t_points(study, variable, scale_by_root_n=True)
-        sd_fits = any(overlaps(printed, interval) for interval in as_sd.values())
-        sem_fits = any(overlaps(printed, interval) for interval in as_sem.values())
+        readings = spread_readings(*_t_cells(study, variable), str(row["p_printed"]))
+        as_sem, sem_points = readings.as_sem, readings.sem_points
+        sd_fits, sem_fits = readings.sd_fits, readings.sem_fits
         shown = (
             f"as SEM: Student {_show_p(sem_points['Student'])}, "
             f"Welch {_show_p(sem_points['Welch'])}"
@@ -855,8 +816,8 @@ def check_direction(study: Study, **_options: Any) -> list[Record]:
             )
             recomputed_value = two_by_two_table.odds_ratio
         elif summary == "mean_sd":
-            mean_case, _ = _mean_sd_intervals(case)
-            mean_control, _ = _mean_sd_intervals(control)
+            mean_case, _ = mean_sd_intervals(case)
+            mean_control, _ = mean_sd_intervals(control)
             difference = Interval(
                 mean_case.low - mean_control.high, mean_case.high - mean_control.low
             )

@@ -6,6 +6,11 @@ precision leaves a band of possible mean differences, hence of odds ratios (thro
 normal discriminant approximation ``log OR ~ (mean_case - mean_control) / pooled variance``)
 and of Wald p-values. A published number outside what Table 1 allows contradicts it; the
 generator then follows Table 1 and both the compromises table and the fidelity report say so.
+
+One exception: a spread printed after ``±`` may be a standard error of the mean rather than
+an SD. :func:`spread_reading` decides, from the printed p-value alone, which reading the
+generator follows (see its rule); under the SEM reading every implication here uses
+``SD = spread x sqrt(n)``.
 """
 
 from __future__ import annotations
@@ -17,20 +22,27 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from neok2._audit_stats import Interval
+from neok2._summary_stats import SpreadReadings, mean_sd_intervals, spread_readings
 from neok2._synth_table import table1_row
 from neok2.formatting import decimal_places, format_number
 from neok2.study import Study
 
 __all__ = [
+    "SEM_READING",
     "Implied",
+    "SpreadReading",
     "implied_by_table1",
     "implied_frame",
     "or_contradiction",
     "p_contradiction",
     "printed_decimals",
     "printed_interval",
+    "spread_reading",
     "table1_test_p",
 ]
+
+SEM_READING = "printed spread read as SEM"
 
 
 def printed_decimals(printed: str, position: int) -> int:
@@ -79,13 +91,12 @@ def _binary(study: Study, variable: str) -> Implied:
 def _mean_sd(study: Study, variable: str) -> Implied:
     rows = {group: table1_row(study, variable, group) for group in ("case", "control")}
     n = {group: float(study.groups[group]) for group in rows}
+    scale = spread_reading(study, variable).scale
     bounds, sds = {}, {}
     for group, row in rows.items():
-        printed = str(row["printed"])
-        mean_digits = printed_decimals(printed, 0) if printed else 6
-        sd_digits = printed_decimals(printed, 1) if printed else 6
-        bounds[group] = printed_interval(float(row["mean"]), mean_digits)
-        sds[group] = (float(row["sd"]), printed_interval(float(row["sd"]), sd_digits)[1])
+        mean, sd = mean_sd_intervals(row, scale[group])
+        bounds[group] = (mean.low, mean.high)
+        sds[group] = (float(row["sd"]) * scale[group], sd.high)
     low = bounds["case"][0] - bounds["control"][1]
     high = bounds["case"][1] - bounds["control"][0]
     pooled = (
@@ -100,6 +111,91 @@ def _mean_sd(study: Study, variable: str) -> Implied:
     p_high = float(2 * stats.norm.sf(smallest_gap / widest))
     p_low = float(2 * stats.norm.sf(largest_gap / max(narrowest, 1e-300)))
     return Implied(variable, low / pooled, high / pooled, p_low, p_high)
+
+
+@dataclass(frozen=True)
+class SpreadReading:
+    """Which reading of a ``mean_sd`` row's printed spreads the generator follows.
+
+    Attributes
+    ----------
+    variable : str
+    reading : str
+        ``"sd"`` (the spreads are SDs) or ``"sem"`` (SD = spread x sqrt(group n)).
+    fit : str
+        ``"sd"``: the SD reading reproduces the printed p (or nothing is printed to test);
+        ``"sem"``: only the SEM reading does; ``"sem_closest"``: neither does, but only the
+        SEM reading keeps the printed p's side of alpha (and of the screening threshold for
+        a candidate); ``"neither"``: neither does and the SD reading is kept.
+    readings : SpreadReadings or None
+        The t-test p-values under both readings (None without a printed p).
+    spread : dict
+        Printed spread per group.
+    sd : dict
+        SD per group the generator aims at (unrounded).
+    scale : dict
+        ``sqrt(n)`` per group under the SEM reading, else 1.
+    """
+
+    variable: str
+    reading: str
+    fit: str
+    readings: SpreadReadings | None
+    spread: dict[str, float]
+    sd: dict[str, float]
+    scale: dict[str, float]
+
+
+def _keeps_sides(printed: Interval, recomputed: Interval, thresholds: list[float]) -> bool:
+    """Whether every recomputed p lies on the printed p's side of each threshold (a printed
+    p straddling a threshold sets no side)."""
+    for threshold in thresholds:
+        if printed.high < threshold and not recomputed.high < threshold:
+            return False
+        if printed.low >= threshold and not recomputed.low >= threshold:
+            return False
+    return True
+
+
+def spread_reading(study: Study, variable: str) -> SpreadReading:
+    """Decide whether ``variable``'s printed spreads are generated as SDs or as SEMs.
+
+    The rule, for a ``mean_sd`` row with a printed p: when some data with the printed means
+    and SDs (inside their rounding intervals) give the printed p under a Student or Welch
+    t-test, the spreads are SDs. Otherwise, when the SEM reading (SD = spread x sqrt(n))
+    gives it, they are SEMs. When neither does, the SEM reading is still followed if only it
+    keeps the printed p on its side of alpha (and, for a screening candidate, of the
+    screening threshold); else the SD reading is kept. Rows without a printed p and other
+    summaries keep the SD reading.
+    """
+    rows = {group: table1_row(study, variable, group) for group in ("case", "control")}
+    n = {group: study.groups[group] for group in rows}
+    spread = {group: float(rows[group]["sd"]) for group in rows}
+
+    def result(reading: str, fit: str, readings: SpreadReadings | None) -> SpreadReading:
+        scale = {g: math.sqrt(n[g]) if reading == "sem" else 1.0 for g in rows}
+        sd = {g: spread[g] * scale[g] for g in rows}
+        return SpreadReading(variable, reading, fit, readings, spread, sd, scale)
+
+    case = rows["case"]
+    if case["summary"] != "mean_sd" or not str(case["p_printed"]):
+        return result("sd", "sd", None)
+    readings = spread_readings(
+        case, rows["control"], n["case"], n["control"], str(case["p_printed"])
+    )
+    if readings.sd_fits:
+        return result("sd", "sd", readings)
+    if readings.sem_fits:
+        return result("sem", "sem", readings)
+    thresholds = [float(study.design.get("alpha", 0.05))]
+    if bool(case["candidate"]):
+        thresholds.append(study.screening_threshold)
+    as_sd = SpreadReadings.hull(readings.as_sd)
+    as_sem = SpreadReadings.hull(readings.as_sem)
+    sem_keeps = _keeps_sides(readings.printed_p, as_sem, thresholds)
+    if sem_keeps and not _keeps_sides(readings.printed_p, as_sd, thresholds):
+        return result("sem", "sem_closest", readings)
+    return result("sd", "neither", readings)
 
 
 def implied_by_table1(study: Study, variable: str) -> Implied:

@@ -6,7 +6,10 @@ percentages, means, SDs, medians, quartiles and bins, the Table 1 test p-values,
 claims, the Table 2 univariable odds ratios, the multivariable adjusted odds ratios and the
 univariable screen's selection, plus the spec's definitions (derived columns, outcome range,
 SGA against the growth reference). Where a published number contradicts Table 1, Table 1
-wins: the row is checked against what Table 1 implies and its ``note`` says why.
+wins: the row is checked against what Table 1 implies and its ``note`` says why. Where a
+printed spread must be a standard error of the mean for the printed p to be reachable (the
+generator's rule, ``neok2._synth_implied.spread_reading``), the SD is checked against
+``spread x sqrt(n)`` and the note says so.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from scipy import stats
 
 from neok2._synth_claims import claim_on_data, claim_on_table1, parse_claim
 from neok2._synth_implied import (
+    SEM_READING,
     implied_by_table1,
     or_contradiction,
     p_contradiction,
+    spread_reading,
     table1_test_p,
 )
 from neok2._synth_io import atomic_write_csv
@@ -53,6 +58,7 @@ REPORT_COLUMNS = [
 GROUPS = ("case", "control")
 _OR_TOLERANCE = 0.05
 _CI_TOLERANCE = 0.10
+_SEM_NOTE = f"{SEM_READING} (see compromises)"
 
 
 class _Rows:
@@ -216,9 +222,13 @@ def _table1(study: Study, data: pd.DataFrame, groups: dict[str, pd.Series], rows
             if row["summary"] == "mean_sd"
             else "rounds to printed (SPSS / R type 6 quantile)"
         )
+        reading = spread_reading(study, variable) if row["summary"] == "mean_sd" else None
         for name, digits in zip(names, decimals, strict=True):
             published = float(row[name])
             synthetic = computed[name]
+            if name == "sd" and reading is not None and reading.reading == "sem":
+                _sem_sd_row(rows, study, row, synthetic, digits, note)
+                continue
             ok = math.isfinite(synthetic) and float(format_number(synthetic, digits)) == float(
                 format_number(published, digits)
             )
@@ -234,6 +244,40 @@ def _table1(study: Study, data: pd.DataFrame, groups: dict[str, pd.Series], rows
                 group=group,
                 note=note,
             )
+
+
+def _sem_sd_row(
+    rows: _Rows, study: Study, row: pd.Series, synthetic: float, digits: int, note: str
+) -> None:
+    """An SD row whose printed spread is read as a standard error of the mean: the data's SD
+    is set beside ``spread x sqrt(n)`` and must give back the printed spread on division."""
+    group = str(row["group"])
+    root_n = math.sqrt(study.groups[group])
+    printed = float(row["sd"])
+    ok = math.isfinite(synthetic) and float(format_number(synthetic / root_n, digits)) == float(
+        format_number(printed, digits)
+    )
+    explained = (
+        f"{_SEM_NOTE}: printed {format_number(printed, digits)} x "
+        f"sqrt({study.groups[group]}) = {format_number(printed * root_n, digits + 1)}"
+    )
+    rows.add(
+        "table1",
+        str(row["variable"]),
+        "sd",
+        printed * root_n,
+        synthetic,
+        0.5 * 10.0**-digits * root_n,
+        "SD / sqrt(n) rounds to printed",
+        ok,
+        group=group,
+        note="; ".join(part for part in (explained, note) if part),
+    )
+
+
+def _sem_note(study: Study, variable: str) -> str:
+    reading = spread_reading(study, variable)
+    return _SEM_NOTE if reading.reading == "sem" else ""
 
 
 def _same_side(synthetic: float, published: float, alpha: float, note: str) -> bool | None:
@@ -262,6 +306,7 @@ def _table1_tests(
         note = p_contradiction(study, variable, published, alpha)
         if math.isnan(p_value):
             note = note or f"test {row['test']!r} not recomputed"
+        ok = _same_side(p_value, published, alpha, note)
         rows.add(
             "table1_test",
             variable,
@@ -270,8 +315,8 @@ def _table1_tests(
             p_value,
             alpha,
             f"same side of alpha = {alpha:g}",
-            _same_side(p_value, published, alpha, note),
-            note=note,
+            ok,
+            note="; ".join(part for part in (note, _sem_note(study, variable)) if part),
         )
 
 
@@ -407,7 +452,7 @@ def _screen(study: Study, data: pd.DataFrame, rows: _Rows) -> None:
             0.0,
             f"univariable Wald p < {threshold:g} (synthetic p = {p_value:.3g})",
             None if math.isnan(selected) else selected == expected,
-            note=note,
+            note="; ".join(part for part in (note, _sem_note(study, variable)) if part),
         )
 
 

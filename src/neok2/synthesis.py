@@ -12,6 +12,10 @@ INTERGROWTH-21st 10th centile) and writes values at the precision a hospital rec
 
 Where the published numbers contradict each other, Table 1 wins and the result's
 ``compromises`` table says which constraint gave way, by how much and what was done instead.
+One reading of Table 1 is itself decided from the paper: a spread printed after ``±`` is
+generated as a standard error of the mean (SD = spread x sqrt(n)) when only that reading lets
+the printed t-test p-value be reached (``neok2._synth_implied.spread_reading`` states the
+rule); the compromises table then holds the p-values under both readings and the SDs used.
 
 The step order is: preconditions, binary Table 1 variables (exact counts per group), joint
 calibration, continuous variables (bins, thresholds and ranges as boxes; moments fitted inside
@@ -34,10 +38,14 @@ import pandas as pd
 from faker import Faker
 from scipy import stats
 
+from neok2._audit_stats import Interval
+from neok2._summary_stats import SpreadReadings
 from neok2._synth_implied import (
+    SEM_READING,
     or_contradiction,
     p_contradiction,
     printed_interval,
+    spread_reading,
     table1_test_p,
 )
 from neok2._synth_io import atomic_write_csv
@@ -59,7 +67,7 @@ from neok2._synth_values import (
     quartile_pinned_sample,
     shift_to_mean,
 )
-from neok2.formatting import decimal_places, format_number, parse_cell
+from neok2.formatting import decimal_places, format_number, format_p, parse_cell
 from neok2.growth import GROWTH_REFERENCE_RANGE, birthweight_centile
 from neok2.study import ColumnSpec, Study
 
@@ -178,8 +186,10 @@ def _base_box(
 ) -> tuple[float, float, bool]:
     """The group's allowed range of a variable and whether its upper edge is excluded."""
     row = table1_row(study, spec.name, group)
-    centre = float(row["mean"]) if row["summary"] == "mean_sd" else float(row["median"])
-    spread = float(row["sd"]) if row["summary"] == "mean_sd" else float(row["q3"] - row["q1"])
+    if row["summary"] == "mean_sd":
+        centre, spread = float(row["mean"]), spread_reading(study, spec.name).sd[group]
+    else:
+        centre, spread = float(row["median"]), float(row["q3"] - row["q1"])
     low = spec.min if spec.min is not None else centre - 8 * max(spread, 1.0)
     high = spec.max if spec.max is not None else centre + 8 * max(spread, 1.0)
     high_open = False
@@ -281,13 +291,28 @@ def _target_difference(
     return default_sign * float(stats.norm.isf(min(p_value, 0.999) / 2)) * standard_error
 
 
+def _sem_sd_decimals(sem_decimals: int) -> int:
+    """Decimals an SD derived from a printed SEM is aimed at.
+
+    One more than the SEM's: the SD's own rounding error plus its rounding interval then
+    stay within ``10**-(d + 1)``, so ``SD / sqrt(n)`` keeps inside the printed SEM's rounding
+    interval (half-width ``0.5 * 10**-d``) for every ``n >= 1``.
+    """
+    return sem_decimals + 1
+
+
 def _mean_targets(study: Study, variable: str) -> dict[str, tuple[float, float, int, float, int]]:
     """Per group ``(target mean, printed mean, decimals, target sd, decimals)``."""
     rows = {group: table1_row(study, variable, group) for group in GROUPS}
     n = {group: study.groups[group] for group in GROUPS}
     decimals = {group: _cell_decimals(rows[group]) for group in GROUPS}
     means = {group: float(rows[group]["mean"]) for group in GROUPS}
-    sds = {group: float(rows[group]["sd"]) for group in GROUPS}
+    reading = spread_reading(study, variable)
+    sd_decimals = {group: decimals[group][1] for group in GROUPS}
+    sds = dict(reading.sd)
+    if reading.reading == "sem":
+        sd_decimals = {group: _sem_sd_decimals(digits) for group, digits in sd_decimals.items()}
+        sds = {group: float(format_number(sds[group], sd_decimals[group])) for group in GROUPS}
     pooled = ((n["case"] - 1) * sds["case"] ** 2 + (n["control"] - 1) * sds["control"] ** 2) / (
         n["case"] + n["control"] - 2
     )
@@ -307,7 +332,7 @@ def _mean_targets(study: Study, variable: str) -> dict[str, tuple[float, float, 
         target["control"] = float(np.clip(target["case"] - wanted, *limits["control"]))
         target["case"] = float(np.clip(target["control"] + wanted, *limits["case"]))
     return {
-        group: (target[group], means[group], decimals[group][0], sds[group], decimals[group][1])
+        group: (target[group], means[group], decimals[group][0], sds[group], sd_decimals[group])
         for group in GROUPS
     }
 
@@ -675,6 +700,86 @@ def _calibrate(
                 )
 
 
+def _p_summary(points: Mapping[str, float], ranges: Mapping[str, Interval]) -> str:
+    hull = SpreadReadings.hull(ranges)
+    low, high = format_p(hull.low, 4), format_p(hull.high, 4)
+    return (
+        f"Student {format_p(points['Student'], 4)}, Welch {format_p(points['Welch'], 4)} at "
+        f"the printed values; {low if low == high else f'{low} to {high}'} over their rounding"
+    )
+
+
+def _spread_log(study: Study, variable: str, values: dict[str, FloatArray], log: _Log) -> None:
+    """Record a ``mean_sd`` row whose printed p the SD reading of its spreads cannot give."""
+    reading = spread_reading(study, variable)
+    readings = reading.readings
+    if reading.fit == "sd" or readings is None:
+        return
+    row = table1_row(study, variable, "case")
+    published = float(row["p_value"])
+    generated_p = table1_test_p(str(row["test"]), values["case"], values["control"])
+    as_sd = _p_summary(readings.sd_points, readings.as_sd)
+    as_sem = _p_summary(readings.sem_points, readings.as_sem)
+    printed = f"printed p {row['p_printed']}"
+    targets = _mean_targets(study, variable)
+    sem_sd = {
+        group: f"{reading.spread[group]:g} x sqrt({study.groups[group]}) = "
+        f"{format_number(targets[group][3], targets[group][4])}"
+        for group in GROUPS
+    }
+    if reading.reading == "sem":
+        used = "; ".join(f"{group} {sem_sd[group]}" for group in GROUPS)
+        sides = f"alpha = {float(study.design.get('alpha', 0.05)):g}"
+        if bool(row["candidate"]):
+            sides += f" and of the screening threshold {study.screening_threshold:g}"
+        outcome = (
+            "reproduce it"
+            if reading.fit == "sem"
+            else f"do not reproduce it either but keep it on its side of {sides}"
+        )
+        action = (
+            f"{printed} is out of reach with the spreads as SDs; read as SEMs the spreads "
+            f"{outcome}; generated with SD = spread x sqrt(n): {used}"
+        )
+        log.add(variable, "all", SEM_READING, published, generated_p, action)
+    else:
+        log.add(
+            variable,
+            "all",
+            "printed p under either reading of the spread",
+            published,
+            generated_p,
+            f"{printed} is reproduced neither with the spreads as SDs nor as SEMs; the "
+            "printed spreads kept as SDs (Table 1 wins)",
+        )
+    log.add(
+        variable,
+        "all",
+        "t-test p, spread read as SD",
+        published,
+        readings.sd_points["Student"],
+        as_sd,
+    )
+    log.add(
+        variable,
+        "all",
+        "t-test p, spread read as SEM",
+        published,
+        readings.sem_points["Student"],
+        as_sem,
+    )
+    if reading.reading == "sem":
+        for group in GROUPS:
+            log.add(
+                variable,
+                group,
+                f"SD ({SEM_READING})",
+                reading.spread[group],
+                float(values[group].std(ddof=1)),
+                f"generated SD aims at {sem_sd[group]}",
+            )
+
+
 def _screen_log(study: Study, data: pd.DataFrame, log: _Log) -> None:
     outcome = data[study.outcome].to_numpy(float)
     published = set(study.multivariable_terms)
@@ -786,7 +891,13 @@ def synthesize_cohort(study: Study, *, seed: int) -> SynthesisResult:
     grid and nudged one step at a time until the printed mean and SD are reproduced. Median
     and IQR rows pin the order statistics every quantile definition reads (R types 1-9,
     SPSS). The multivariable model's exposures are calibrated by swaps within groups that
-    keep every count. The role model is R's ``synthpop::syn()``, which draws from fitted
+    keep every count. A ``mean_sd`` row whose printed p no SD inside the printed rounding
+    can give, but whose spreads read as standard errors of the mean can (Student or Welch
+    t-test, as the audit's ``sd_or_sem`` check computes), is generated with
+    ``SD = spread x sqrt(n)``; when neither reading gives the printed p, the SEM reading is
+    still taken if only it keeps p on the printed side of alpha (and of the screening
+    threshold), else the printed SDs are kept; each case is recorded in ``compromises``.
+    The role model is R's ``synthpop::syn()``, which draws from fitted
     conditional models of real microdata; here only published margins exist.
 
     References
@@ -867,6 +978,9 @@ def synthesize_cohort(study: Study, *, seed: int) -> SynthesisResult:
             )
             continuous[growth.weight][group] = weights
             continuous[growth.gestational_age][group] = ages
+
+    for variable in continuous:
+        _spread_log(study, variable, continuous[variable], log)
 
     frame = pd.DataFrame(
         {

@@ -1,5 +1,6 @@
 # Reference values for tests/test_fidelity.py and tests/test_synthesis.py.
-# Input: fidelity_data.csv (a fixed 200-row cohort in the k2_neonates dictionary format).
+# Input: fidelity_data.csv (a fixed 200-row cohort in the k2_neonates dictionary format,
+# written by `neok2 synth --study k2_neonates --seed 20200701`; the R side only reads it).
 # glm() runs with epsilon = 1e-14 so that its estimates are converged to ~1e-10.
 # Run from the repository root:  Rscript tests/reference/fidelity.R
 # Outputs:
