@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from neok2._io import refuse_overwrite_input
 from neok2.baseline import baseline_table
 from neok2.dictionary import read_data
 from neok2.study import load_study
@@ -44,6 +45,14 @@ def command(
 
     The data file is only read; existing output files with the same prefix are replaced.
     """
+    # Refuse before any work is done, not after the table has been computed.
+    for suffix in (".csv", ".html"):
+        try:
+            refuse_overwrite_input(f"{prefix}{suffix}", data)
+        except ValueError:
+            raise ValueError(
+                f"`--out`: {prefix}{suffix} is the input data file; choose another output prefix"
+            ) from None
     frame = read_data(data)
     options: dict[str, Any] = {"overall": overall, "source": Path(data)}
     headers: dict[str, str] = {}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ import pandas as pd
 from great_tables import GT, loc, style
 from scipy import stats
 
+from neok2._io import atomic_write_text
 from neok2.formatting import (
     format_mean_sd,
     format_median_iqr,
@@ -318,7 +318,7 @@ class BaselineTable:
         """
         target = self._check_target(path, overwrite)
         frame = self.display() if formatted else self.tidy()
-        _write_atomically(target, frame.to_csv(index=False, lineterminator="\n"))
+        atomic_write_text(target, frame.to_csv(index=False, lineterminator="\n"))
         return target
 
     def to_html(self, path: str | Path, *, overwrite: bool = False, **gt_options: Any) -> Path:
@@ -339,7 +339,7 @@ class BaselineTable:
             The path written.
         """
         target = self._check_target(path, overwrite)
-        _write_atomically(target, self.to_gt(**gt_options).as_raw_html())
+        atomic_write_text(target, self.to_gt(**gt_options).as_raw_html())
         return target
 
     def _check_target(self, path: str | Path, overwrite: bool) -> Path:
@@ -350,6 +350,8 @@ class BaselineTable:
             raise ValueError(
                 f"`path`: {str(target)!r} is the input data file; choose another output path"
             )
+        if target.is_dir():
+            raise IsADirectoryError(f"`path`: {str(target)!r} is a directory; name a file")
         if target.exists() and not overwrite:
             raise ValueError(
                 f"`path`: {str(target)!r} exists; pass overwrite=True or choose another path"
@@ -383,18 +385,6 @@ def _same_file(first: Path, second: Path) -> bool:
     return first.resolve() == second.resolve()
 
 
-def _write_atomically(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _level_text(level: Any) -> str:
     if isinstance(level, float | np.floating) and float(level).is_integer():
         return str(int(level))
@@ -413,7 +403,17 @@ def _is_binary(values: pd.Series) -> bool:
 def _levels(values: pd.Series) -> list[Any]:
     if isinstance(values.dtype, pd.CategoricalDtype):
         return list(values.cat.categories)
-    return sorted(values.dropna().unique().tolist())
+    present = values.dropna().unique().tolist()
+    try:
+        return sorted(present)
+    except TypeError:
+        # Text and numbers mixed in one column (a messy export): the order is undefined and
+        # 1 and "1" would show as two levels with the same label.
+        kinds = sorted({type(value).__name__ for value in present})
+        raise ValueError(
+            f"column {values.name!r} mixes values of types {kinds} (e.g. "
+            f"{[str(value) for value in present[:4]]}); recode it to one type"
+        ) from None
 
 
 def _quantiles(values: np.ndarray, quantile_type: int) -> tuple[float, float, float]:
@@ -534,7 +534,9 @@ def _continuous_test(
             if min(first.size, second.size) < 2:
                 test = "student_t"
             else:
-                levene = float(stats.levene(first, second, center="mean").pvalue)
+                # Groups without spread make Levene's statistic 0/0; the NaN is handled below.
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    levene = float(stats.levene(first, second, center="mean").pvalue)
                 # Student unless Levene rejects equal variances (SPSS's two-row choice).
                 test = "student_t" if math.isnan(levene) or levene >= levene_alpha else "welch_t"
         else:
@@ -584,10 +586,12 @@ def _categorical_test(
     method = stats.MonteCarloMethod(n_resamples=n_resamples, rng=np.random.default_rng(seed))
     result = stats.fisher_exact(table, method=method)
     reason = f"{reason}; " if reason else ""
+    # scipy 1.17 returns a one-element array instead of a scalar for some r x 2 tables.
+    p_value = float(np.asarray(result.pvalue).item())
     return (
         test,
         math.nan,
-        float(result.pvalue),
+        p_value,
         f"{reason}Monte Carlo p from {n_resamples} tables (seed {seed})",
     )
 
@@ -788,6 +792,14 @@ def baseline_table(
         values = used[variable]
         if values.notna().sum() == 0:
             raise ValueError(f"`variables`: {variable!r} has no non-missing values; leave it out")
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            infinite = np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
+            if infinite.any():
+                bad_rows = [str(label) for label in values.index[infinite][:5]]
+                raise ValueError(
+                    f"`data`: column {variable!r} holds infinite values (row labels "
+                    f"{', '.join(bad_rows)}); replace them with the true value or NaN (missing)"
+                )
         if not (
             pd.api.types.is_numeric_dtype(values)
             or pd.api.types.is_bool_dtype(values)

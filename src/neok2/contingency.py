@@ -274,6 +274,11 @@ def _score_statistic(odds_ratio: float, x1: int, n1: int, x2: int, n2: int) -> f
     ``x1`` of ``n1`` and ``x2`` of ``n2`` are the two binomial samples; the constrained MLEs
     of the two proportions solve the quadratic below (Miettinen and Nurminen 1985, eq. 3).
     """
+    if odds_ratio < 1.0:
+        # Exchanging events and non-events maps the odds ratio to its inverse and leaves the
+        # statistic unchanged; with odds_ratio >= 1 the quadratic below has qa >= 0 and no
+        # cancellation, which at extreme odds ratios otherwise breaks the root search.
+        return _score_statistic(1.0 / odds_ratio, n1 - x1, n1, n2 - x2, n2)
     proportion = x1 / n1
     if odds_ratio == 1.0:
         p2 = (x1 + x2) / (n1 + n2)
@@ -281,9 +286,13 @@ def _score_statistic(odds_ratio: float, x1: int, n1: int, x2: int, n2: int) -> f
         qa = n2 * (odds_ratio - 1)
         qb = n1 * odds_ratio + n2 - (x1 + x2) * (odds_ratio - 1)
         qc = -(x1 + x2)
-        p2 = (-qb + math.sqrt(qb * qb - 4 * qa * qc)) / (2 * qa)
-    p1 = p2 * odds_ratio / (1 + p2 * (odds_ratio - 1))
-    variance = 1 / (n1 * p1 * (1 - p1)) + 1 / (n2 * p2 * (1 - p2))
+        root = math.sqrt(qb * qb - 4 * qa * qc)
+        # The positive root, in whichever of its two algebraic forms avoids subtracting
+        # nearly equal numbers.
+        p2 = (-qb + root) / (2 * qa) if qb < 0 else -2 * qc / (qb + root)
+    scale = 1 + p2 * (odds_ratio - 1)
+    p1, q1 = p2 * odds_ratio / scale, (1 - p2) / scale
+    variance = 1 / (n1 * p1 * q1) + 1 / (n2 * p2 * (1 - p2))
     return (n1 * (proportion - p1)) ** 2 * variance
 
 
@@ -612,6 +621,11 @@ def _binary_column(data: pd.DataFrame, column: str, argument: str) -> pd.Series:
         raise TypeError(f"`{argument}` must be a column name, got {type(column).__name__}")
     if column not in data.columns:
         raise KeyError(f"`{argument}`: column {column!r} is not in `data`")
+    if int((data.columns == column).sum()) > 1:
+        raise ValueError(
+            f"`{argument}`: `data` has more than one column named {column!r}; rename or drop "
+            "the duplicates"
+        )
     values = data[column]
     present = values.dropna()
     if pd.api.types.is_bool_dtype(present):
@@ -621,7 +635,11 @@ def _binary_column(data: pd.DataFrame, column: str, argument: str) -> pd.Series:
             f"`{argument}`: column {column!r} must hold 0/1 (or True/False), "
             f"found values such as {present.iloc[:3].tolist()}; recode it to 0/1"
         )
-    invalid = sorted(set(present.unique()) - {0, 1})
+    # Plain Python values so the message reads [2], not [np.int64(2)].
+    invalid = sorted(
+        value.item() if isinstance(value, np.generic) else value
+        for value in set(present.unique()) - {0, 1}
+    )
     if invalid:
         raise ValueError(
             f"`{argument}`: column {column!r} must hold only 0 and 1, found {invalid[:5]}; "

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
@@ -61,7 +62,11 @@ def read_data(path: str | Path) -> pd.DataFrame:
     ValueError
         When the suffix is not .csv, .sav or .dta, or the file cannot be parsed.
     """
+    if isinstance(path, bool) or not isinstance(path, str | Path):
+        raise TypeError(f"`path` must be a file path (str or Path), got {type(path).__name__}")
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"data file {str(path)!r} is a directory; name a data file")
     if not path.is_file():
         raise FileNotFoundError(f"data file {str(path)!r} does not exist")
     kind = _READERS.get(path.suffix.lower())
@@ -103,7 +108,7 @@ def dictionary_frame(study: Study | str) -> pd.DataFrame:
     >>> row["type"], float(row["min"]), float(row["max"])
     ('integer', 0.0, 10.0)
     """
-    study = load_study(study) if isinstance(study, str) else study
+    study = _as_study(study)
     records = [{**spec.model_dump(), "levels": ", ".join(spec.levels)} for spec in study.columns]
     return pd.DataFrame.from_records(
         records, columns=["name", "type", "unit", "min", "max", "levels", "required", "description"]
@@ -147,6 +152,21 @@ class ValidationReport:
                 where = f"row {int(record['row'])}, {where}"
             lines.append(f"  {where}: {record['message']}")
         return "\n".join(lines)
+
+
+def _as_study(study: object) -> Study:
+    if isinstance(study, Study):
+        return study
+    if isinstance(study, str | Path):
+        return load_study(study)
+    raise TypeError(
+        f"`study` must be a Study, a shipped study name or a spec path, got {type(study).__name__}"
+    )
+
+
+def _scalar(value: Any) -> Any:
+    """A numpy scalar as the plain Python value, so messages show 'inf', not np.float64(inf)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _schema_for(spec: ColumnSpec) -> pa.Column:
@@ -193,7 +213,7 @@ def _non_numeric(frame: pd.DataFrame, spec: ColumnSpec) -> tuple[pd.Series, list
             "column": spec.name,
             "check": "numeric",
             "value": str(raw.iloc[position]),
-            "message": f"value {raw.iloc[position]!r} is not a finite number",
+            "message": f"value {_scalar(raw.iloc[position])!r} is not a finite number",
         }
         for position in bad.to_numpy().nonzero()[0]
     ]
@@ -262,7 +282,7 @@ def validate_data(data: pd.DataFrame, study: Study | str = "k2_neonates") -> Val
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
-    study = load_study(study) if isinstance(study, str) else study
+    study = _as_study(study)
     if not study.columns:
         raise ValueError(
             f"`study`: study {study.id!r} has no data dictionary (`columns` in its spec)"
@@ -310,13 +330,13 @@ def validate_data(data: pd.DataFrame, study: Study | str = "k2_neonates") -> Val
             spec = next(s for s in study.columns if s.name == column)
             value = case.failure_case
             if case.check == "field_uniqueness":
-                message = f"id {value!r} appears more than once"
+                message = f"id {_scalar(value)!r} appears more than once"
             elif case.check == "not_nullable":
                 message = "missing value in a column that must be complete"
             elif str(case.check).startswith("dtype"):
                 continue  # non-numeric cells were already reported one by one above
             else:
-                message = f"value {value!r} {_check_message(case.check, spec)}"
+                message = f"value {_scalar(value)!r} {_check_message(case.check, spec)}"
             row = None if case.index is None or pd.isna(case.index) else int(case.index) + 1
             problems.append(
                 {

@@ -43,7 +43,10 @@ class SpecError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # NaN or infinity is never a printed figure; rejecting them here names the field.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 class _Group(_Strict):
@@ -349,7 +352,10 @@ def _or_frame(rows: tuple[_OddsRatioRow, ...], where: str) -> pd.DataFrame:
     records = []
     for index, row in enumerate(rows):
         place = f"{where}[{index}] ({row.variable})"
-        odds_ratio = parse_number(row.or_) if isinstance(row.or_, str) else float(row.or_)
+        try:
+            odds_ratio = parse_number(row.or_) if isinstance(row.or_, str) else float(row.or_)
+        except ValueError as error:
+            raise SpecError(f"{place}.or: {error}") from None
         if isinstance(row.ci, str):
             try:
                 low, high = parse_interval(row.ci)
@@ -482,6 +488,16 @@ def _format_validation_error(error: ValidationError) -> str:
     return "invalid study spec:\n  " + "\n  ".join(dict.fromkeys(lines))
 
 
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """One line naming the place and the problem (PyYAML's own text spans several lines)."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        context = f" ({error.context})" if error.context else ""
+        return f"{where}{error.problem}{context}"
+    return " ".join(str(error).split())
+
+
 def parse_study(data: Mapping[str, Any], *, path: Path | None = None) -> Study:
     """Validate an already-parsed spec mapping and build a :class:`Study`.
 
@@ -554,9 +570,13 @@ def load_study(study: str | Path) -> Study:
                 f"`study`: {str(study)!r} is neither a shipped study "
                 f"({', '.join(available_studies())}) nor an existing spec file"
             )
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise SpecError(f"study spec {str(path)!r} is not UTF-8 text: {error}") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise SpecError(f"study spec is not valid YAML: {error}") from None
+        name = str(path) if path is not None else str(study)
+        raise SpecError(f"study spec {name!r} is not valid YAML: {_yaml_problem(error)}") from None
     return parse_study(data, path=path)
