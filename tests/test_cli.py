@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
+from test_dictionary import valid_frame
 
 from neok2 import __version__
 from neok2.cli import main
-from test_dictionary import valid_frame
 
 
 def run(*args: str):
@@ -78,3 +78,19 @@ class TestValidate:
         result = run("validate", str(path), "--study", "unknown_study")
         assert result.exit_code == 2
         assert "neither a shipped study" in result.output
+
+
+def test_commands_load_lazily():
+    code = (
+        "import sys; from click.testing import CliRunner; from neok2.cli import main; "
+        "CliRunner().invoke(main, ['--version']); "
+        "print(sorted(m for m in sys.modules if m.startswith('neok2._cli_')))"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert completed.stdout.strip() == "[]", completed.stderr
+
+
+def test_unknown_command():
+    result = run("frobnicate")
+    assert result.exit_code == 2
+    assert "No such command 'frobnicate'" in result.output

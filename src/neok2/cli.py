@@ -31,6 +31,17 @@ _USER_ERRORS = (
 
 
 class _Neok2Group(click.Group):
+    """Sub-commands are imported when used, so ``neok2 validate`` does not load statsmodels."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMAND_MODULES:
+            return None
+        command: click.Command = importlib.import_module(f"neok2._cli_{cmd_name}").command
+        return command
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -44,7 +55,3 @@ class _Neok2Group(click.Group):
 @click.version_option(__version__, prog_name="neok2")
 def main() -> None:
     """neok2: rebuild, audit and stress-test a published case-control study."""
-
-
-for _name in _COMMAND_MODULES:
-    main.add_command(importlib.import_module(f"neok2._cli_{_name}").command)
