@@ -433,7 +433,7 @@ class TestOut:
     def test_errors_properly_on_protected_input(self, result, tmp_path):
         target = tmp_path / "input.csv"
         target.write_text("original", encoding="utf-8")
-        with pytest.raises(ValueError, match="refusing to overwrite"):
+        with pytest.raises(ValueError, match="never writes over its inputs"):
             write_cohort(result, target, protect=(target,))
         assert target.read_text(encoding="utf-8") == "original"
 
@@ -480,7 +480,7 @@ class TestCommandLine:
             main, ["synth", "--study", str(spec), "--seed", "1", "--out", str(spec)]
         )
         assert outcome.exit_code == 2
-        assert "refusing to overwrite" in outcome.output
+        assert "never writes over its inputs" in outcome.output
         assert spec.read_text(encoding="utf-8") == SHIPPED.read_text(encoding="utf-8")
 
     def test_synth_errors_properly_without_seed(self, tmp_path):

@@ -8,7 +8,7 @@ import click
 
 from neok2.fidelity import fidelity_report
 from neok2.study import available_studies, load_study
-from neok2.synthesis import synthesize_cohort, write_cohort
+from neok2.synthesis import cohort_paths, synthesize_cohort, write_cohort
 
 
 @click.command(name="synth")
@@ -36,6 +36,7 @@ def command(study: str, seed: int, out: Path) -> None:
     protect: tuple[Path, ...] = ()
     if study not in available_studies():
         protect = (Path(study),)
+    cohort_paths(out, protect=protect)
     result = synthesize_cohort(spec, seed=seed)
     report = fidelity_report(spec, result.data)
     written = write_cohort(result, out, fidelity=report, protect=protect)

@@ -14,9 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
+
 __all__ = [
     "atomic_output",
     "atomic_write_bytes",
+    "atomic_write_csv",
     "atomic_write_text",
     "refuse_overwrite_input",
 ]
@@ -221,3 +224,19 @@ def _same_file(first: Path, second: Path) -> bool:
     if first.exists() and second.exists():
         return os.path.samefile(first, second)
     return first.resolve() == second.resolve()
+
+
+def atomic_write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a DataFrame as CSV (no index, ``\\n`` line ends) to ``path`` atomically.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "frame.csv"
+    >>> atomic_write_csv(pd.DataFrame({"a": [1]}), target).read_text()
+    'a\\n1\\n'
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"`frame` must be a pandas DataFrame, got {type(frame).__name__}")
+    return atomic_write_text(path, frame.to_csv(index=False, lineterminator="\n"))

@@ -22,6 +22,7 @@ import pandas as pd
 from great_tables import GT, loc, style
 from scipy import stats
 
+from neok2._io import atomic_write_csv
 from neok2._synth_claims import claim_on_data, claim_on_table1, parse_claim
 from neok2._synth_implied import (
     SEM_READING,
@@ -31,7 +32,6 @@ from neok2._synth_implied import (
     spread_reading,
     table1_test_p,
 )
-from neok2._synth_io import atomic_write_csv
 from neok2._synth_logistic import fit_logistic_many, wald_p
 from neok2._synth_rules import growth_rule, outcome_bounds, threshold_columns
 from neok2._synth_table import table1_row

@@ -39,6 +39,7 @@ from faker import Faker
 from scipy import stats
 
 from neok2._audit_stats import Interval
+from neok2._io import atomic_write_csv, refuse_overwrite_input
 from neok2._summary_stats import SpreadReadings
 from neok2._synth_implied import (
     SEM_READING,
@@ -48,7 +49,6 @@ from neok2._synth_implied import (
     spread_reading,
     table1_test_p,
 )
-from neok2._synth_io import atomic_write_csv
 from neok2._synth_joint import calibrate_exposures
 from neok2._synth_logistic import fit_logistic_many, wald_p
 from neok2._synth_rules import (
@@ -74,6 +74,7 @@ from neok2.study import ColumnSpec, Study
 __all__ = [
     "COMPROMISE_COLUMNS",
     "SynthesisResult",
+    "cohort_paths",
     "synthesize",
     "synthesize_cohort",
     "write_cohort",
@@ -1050,6 +1051,38 @@ def synthesize(study: Study, *, seed: int) -> pd.DataFrame:
     return synthesize_cohort(study, seed=seed).data
 
 
+def cohort_paths(
+    out: str | Path, *, fidelity: bool = True, protect: tuple[str | Path, ...] = ()
+) -> tuple[Path, ...]:
+    """The files :func:`write_cohort` writes for ``out``, checked before any work is done.
+
+    Returns ``(out, <stem>_compromises.csv[, <stem>_fidelity.csv])``.
+
+    Raises
+    ------
+    ValueError
+        When ``out`` is not a .csv path or a target is one of the ``protect`` inputs.
+    IsADirectoryError
+        When a target is a folder.
+
+    Examples
+    --------
+    >>> [p.name for p in cohort_paths("synthetic/k2.csv")]
+    ['k2.csv', 'k2_compromises.csv', 'k2_fidelity.csv']
+    """
+    path = Path(out)
+    if path.suffix.lower() != ".csv":
+        raise ValueError(f"`out` must name a .csv file, got {str(out)!r}")
+    targets = [path, path.with_name(f"{path.stem}_compromises.csv")]
+    if fidelity:
+        targets.append(path.with_name(f"{path.stem}_fidelity.csv"))
+    for target in targets:
+        refuse_overwrite_input(target, *protect)
+        if target.is_dir():
+            raise IsADirectoryError(f"`out`: {str(target)!r} is a directory")
+    return tuple(targets)
+
+
 def write_cohort(
     result: SynthesisResult,
     out: str | Path,
@@ -1092,19 +1125,7 @@ def write_cohort(
     """
     if not isinstance(result, SynthesisResult):
         raise TypeError(f"`result` must be a SynthesisResult, got {type(result).__name__}")
-    path = Path(out)
-    if path.suffix.lower() != ".csv":
-        raise ValueError(f"`out` must name a .csv file, got {str(out)!r}")
-    targets = [path, path.with_name(f"{path.stem}_compromises.csv")]
-    if fidelity is not None:
-        targets.append(path.with_name(f"{path.stem}_fidelity.csv"))
-    protected = {Path(p).resolve() for p in protect}
-    for target in targets:
-        if target.resolve() in protected:
-            raise ValueError(f"`out`: refusing to overwrite the input file {str(target)!r}")
-        if target.is_dir():
-            raise IsADirectoryError(f"`out`: {str(target)!r} is a directory")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    targets = cohort_paths(out, fidelity=fidelity is not None, protect=protect)
     atomic_write_csv(result.data, targets[0])
     atomic_write_csv(result.compromises, targets[1])
     if fidelity is not None:
