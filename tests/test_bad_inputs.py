@@ -591,6 +591,19 @@ OTHER_CASES = [
     Case("forest_plot: no rows", lambda d, s: forest.forest_plot(pd.DataFrame(
              {"term": [], "odds_ratio": [], "ci_low": [], "ci_high": []})),
          ValueError, r"`tidy` has no rows to plot"),
+    Case("forest_plot: negative OR", lambda d, s: forest.forest_plot(pd.DataFrame(
+             {"term": ["a"], "odds_ratio": [-1.0], "ci_low": [0.5], "ci_high": [2.0]})),
+         ValueError, r"must be positive; .* \(pass exp\(estimate\), not the log\)"),
+    Case("forest_plot: text OR", lambda d, s: forest.forest_plot(pd.DataFrame(
+             {"term": ["a"], "odds_ratio": ["x"], "ci_low": [0.5], "ci_high": [2.0]})),
+         ValueError, r"column 'odds_ratio' holds a non-number \('x'\) in row 0"),
+    Case("exposure_model: negative OR", lambda d, s: simulation.exposure_model(
+             {"a": 0.2}, {"a": -1}),
+         ValueError, r"`odds_ratios` must be positive finite numbers; check \['a'\]"),
+    Case("exposure_model: text prevalence", lambda d, s: simulation.exposure_model({"a": "x"}),
+         TypeError, r"`prevalence` must map exposure names to numbers"),
+    Case("birthweight_centile: text age", lambda d, s: growth.birthweight_centile("x", True),
+         TypeError, r"`ga_weeks` must be a number or an array of numbers"),
     Case("power_case_control: nothing to solve", lambda d, s: power.power_case_control(),
          ValueError, r"exactly one of `odds_ratio`, `n_cases`, `power` must be None"),
     Case("power_case_control: negative OR", lambda d, s: power.power_case_control(

@@ -93,6 +93,18 @@ def forest_plot(
     if rows.empty:
         raise ValueError("`tidy` has no rows to plot (only an intercept or nothing at all)")
     values = rows[[estimate, low, high]].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    text = rows[[estimate, low, high]].notna().to_numpy() & np.isnan(values)
+    if text.any():
+        row, column = (int(i) for i in np.argwhere(text)[0])
+        raise ValueError(
+            f"`tidy`: column {[estimate, low, high][column]!r} holds a non-number "
+            f"({rows.iloc[row][[estimate, low, high][column]]!r}) in row {row}"
+        )
+    if (values <= 0).any() or np.isneginf(values).any():
+        raise ValueError(
+            f"`tidy`: odds ratios and their limits must be positive; columns {estimate!r}, "
+            f"{low!r}, {high!r} hold a zero or negative value (pass exp(estimate), not the log)"
+        )
     drawable = np.isfinite(values).all(axis=1) & (values > 0).all(axis=1)
     names = [str((labels or {}).get(value, value)) for value in rows[label]]
     positions = -np.arange(len(rows), dtype=float)

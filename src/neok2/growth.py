@@ -95,7 +95,12 @@ def birthweight_centile(
     """
     if centile not in (10, 50, 90):
         raise ValueError(f"`centile` must be 10, 50 or 90, got {centile!r}")
-    ga = np.asarray(ga_weeks, dtype=float)
+    try:
+        ga = np.asarray(ga_weeks, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"`ga_weeks` must be a number or an array of numbers (weeks), got {ga_weeks!r}"
+        ) from None
     sex = np.asarray(male)
     if sex.dtype.kind not in "biu":
         raise TypeError(f"`male` must be boolean or 0/1, got values of dtype {sex.dtype}")

@@ -190,6 +190,15 @@ def _copula_cells(prevalence: np.ndarray, correlation: np.ndarray) -> tuple[np.n
     return cells, probabilities / probabilities.sum()
 
 
+def _numbers(mapping: Mapping[str, Any], names: tuple[str, ...], argument: str) -> np.ndarray:
+    try:
+        return np.array([float(mapping[name]) for name in names])
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"`{argument}` must map exposure names to numbers, got {dict(mapping)!r}"
+        ) from None
+
+
 def exposure_model(
     prevalence: Mapping[str, float],
     odds_ratios: Mapping[str, float] | None = None,
@@ -239,13 +248,19 @@ def exposure_model(
             f"at most {_MAX_COPULA_EXPOSURES} binary exposures are supported (2^p cells); "
             f"got {len(names)}"
         )
-    values = np.array([float(prevalence[name]) for name in names])
+    values = _numbers(prevalence, names, "prevalence")
     if not ((values > 0) & (values < 1)).all():
         raise ValueError("every `prevalence` must lie strictly between 0 and 1")
     odds_ratios = dict(odds_ratios or {})
     unknown = sorted(set(odds_ratios) - set(names))
     if unknown:
         raise ValueError(f"`odds_ratios` names exposures without a prevalence: {unknown}")
+    if odds_ratios:
+        ratios = _numbers(odds_ratios, tuple(odds_ratios), "odds_ratios")
+        bad = [name for name, ratio in zip(odds_ratios, ratios, strict=True)
+               if not (np.isfinite(ratio) and ratio > 0)]  # fmt: skip
+        if bad:
+            raise ValueError(f"`odds_ratios` must be positive finite numbers; check {bad}")
     cells, probabilities = _copula_cells(values, _correlation_matrix(correlation, len(names)))
     return ExposureModel(
         names=names, support=cells, control_probabilities=probabilities,
