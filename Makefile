@@ -47,7 +47,10 @@ $(RESULTS_DIR)/.data-source: FORCE
 	@mkdir -p $(RESULTS_DIR)
 	@echo "$(abspath $(DATA)) $(STUDY) $(SEED)" | cmp -s - $@ || echo "$(abspath $(DATA)) $(STUDY) $(SEED)" > $@
 
+# Validation comes first, and an earlier results.json is removed before it: invalid data
+# must stop the build with the validator's messages and leave nothing to render.
 $(RESULTS): $(STAMP) $(DATA) $(SOURCES) $(RESULTS_DIR)/.data-source
+	@rm -f $@
 	$(BIN)/neok2 validate $(DATA) --study $(STUDY)
 	$(BIN)/neok2 analyze $(DATA) --study $(STUDY) --seed $(SEED) --out $(RESULTS_DIR)
 

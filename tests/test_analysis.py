@@ -30,6 +30,9 @@ from click.testing import CliRunner
 from neok2.analysis import (
     SECTIONS,
     AnalysisResults,
+    _in_prose,
+    _labels,
+    _printed_p_phrase,
     file_sha256,
     load_results,
     run_analysis,
@@ -130,6 +133,76 @@ class TestData:
         assert results.values["published.multivariable.sga.summary"].display == (
             "OR 3.462 (95% CI 1.103-10.871; p = 0.033)"
         )
+
+
+class TestLabels:
+    def test_a_label_printed_twice_takes_the_dictionary_description(self):
+        labels = _labels(STUDY)
+        # the paper printed "Apgar score at 5 min" for both the 5- and the 10-minute rows
+        assert labels["apgar_5min"] == "Apgar score at 5 minutes"
+        assert labels["apgar_10min"] == "Apgar score at 10 minutes"
+        assert labels["apgar_1min"] == "Apgar score at 1 min"
+        assert labels["sga"] == "SGA"  # "SGA, n (%)" less its cell format
+        assert len(set(labels.values())) == len(labels)
+
+    def test_prose_lists_lower_case_words_but_not_acronyms_or_names(self):
+        assert _in_prose("Antenatal steroid") == "antenatal steroid"
+        assert _in_prose("Preeclampsia/eclampsia") == "preeclampsia/eclampsia"
+        assert _in_prose("SGA") == "SGA" and _in_prose("PT (S)") == "PT (S)"
+        assert _in_prose("Apgar score at 1 min") == "Apgar score at 1 min"
+
+    def test_candidates_read_as_prose(self, results):
+        assert results.values["methods.candidates"].display == "gender male and antenatal steroid"
+
+    def test_rebuilt_tables_use_the_clean_labels(self, results):
+        assert "Gender male" in results.table_html["univariable"]
+        assert "Gender male, n (%)" not in results.table_html["univariable"]
+
+
+class TestPrintedPValues:
+    def test_a_printed_zero_is_quoted_as_printed(self, results):
+        assert results.values["published.univariable.antenatal_steroid.summary"].display == (
+            "OR 5.675 (95% CI 2.659-12.112; p printed as 0.000)"
+        )
+        assert results.values["published.univariable.caesarean.summary"].display == (
+            "OR 3.151 (95% CI 1.586-6.263; p = 0.001)"
+        )
+
+    @pytest.mark.parametrize(
+        ("printed", "phrase"),
+        [("0.000", "p printed as 0.000"), ("0.01", "p = 0.01"), ("<0.001", "p < 0.001")],
+    )
+    def test_phrases(self, printed, phrase):
+        assert _printed_p_phrase(printed) == phrase
+
+    def test_fidelity_table_quotes_the_printed_zero(self, results):
+        assert "0.000 (as printed)" in results.table_html["fidelity"]
+
+
+class TestModelAgainstPaper:
+    def test_terms_compared_with_the_reported_ones(self, results):
+        # significant here: the steroid only; the paper reported steroid, caesarean and SGA
+        assert value(results, "multivariable.significant_unreported") == []
+        assert results.values["multivariable.significant_unreported"].display == "none"
+        assert value(results, "multivariable.reported_not_significant") == ["caesarean", "sga"]
+        assert results.values["multivariable.reported_not_significant"].display == (
+            "caesarean section and SGA"
+        )
+
+    def test_firth_change_by_hand(self, results):
+        # one binary covariate: Firth's estimate is the OR of the table with 0.5 added to
+        # every cell, (10.5 * 35.5) / (10.5 * 5.5) = 6.454545; |6.454545 / 7 - 1| = 7.792%
+        assert value(results, "sensitivity.max_firth_change_percent") == pytest.approx(
+            100 * (1 - (35.5 / 5.5) / 7), rel=1e-5
+        )
+
+    def test_simulation_truth_is_the_published_adjusted_or(self, results):
+        assert value(results, "simulation.antenatal_steroid.true_or") == pytest.approx(4.728)
+
+    def test_significant_baseline_variables_leave_out_the_defining_one(self, results):
+        # k2_ng_ml separates the groups by construction; it stays in the value, not the phrase
+        assert "k2_ng_ml" in value(results, "baseline.significant")
+        assert "Vitamin K2" not in results.values["baseline.significant"].display
 
 
 class TestSeed:
@@ -304,7 +377,15 @@ def _full_data() -> pd.DataFrame:
 
 
 class TestCommand:
-    def test_analyze_writes_results(self, tmp_path):
+    def test_analyze_writes_results(self, tmp_path, monkeypatch):
+        # the command's plumbing (validation, data source, file record, writing) is under
+        # test here; every section runs through it in tests/test_manuscript.py
+        import neok2._cli_analyze as command
+
+        def two_sections(*args, **kwargs):
+            return run_analysis(*args, sections=["cohort", "reproducibility"], **kwargs)
+
+        monkeypatch.setattr(command, "run_analysis", two_sections)
         data = tmp_path / "data" / "cohort.csv"
         data.parent.mkdir()
         _full_data().to_csv(data, index=False)

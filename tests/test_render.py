@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from neok2 import render
+from neok2 import _render_pandoc, render
 from neok2._render_qmd import parse_qmd, resolve_cross_references
 from neok2.render import RenderResult, main, render_manuscript
 
@@ -79,6 +79,10 @@ plt.show()
 ```
 
 Back to @Tbl-demo; the code span `@fig-demo` stays as written.
+
+::: {.callout-warning title="Mind the data"}
+These numbers are made up.
+:::
 
 ```
 a plain fence keeps `{python} 1 + 1` as written
@@ -163,6 +167,31 @@ class TestFallbackOutputs:
         assert "[steroid], [1.5]," in table
         assert 'image("figures/fig-demo.png"' in source
         assert "#link(<tbl-demo>)[Table 1]" in source
+
+    def test_html_has_the_article_stylesheet(self, rendered):
+        html = rendered[1].outputs[0].read_text(encoding="utf-8")
+        assert "max-width: 45em" in html
+        assert ".neok2-table tbody tr:nth-child(even)" in html
+
+    def test_callout_is_a_titled_box_in_both_formats(self, rendered):
+        project, result = rendered
+        html = " ".join(result.outputs[0].read_text(encoding="utf-8").split())
+        assert (
+            '<div class="neok2-callout neok2-callout-warning"> <div class="neok2-callout-title">'
+            " <p><strong>Mind the data</strong></p> </div> <p>These numbers are made up.</p>"
+        ) in html
+        source = (project / ".build" / "index.typ").read_text(encoding="utf-8")
+        box = source[
+            source.index('#block(width: 100%, inset: 8pt, radius: 2pt, fill: rgb("#fff8e5")') :
+        ]
+        assert box.index("#strong[Mind the data]") < box.index("These numbers are made up.")
+        assert box.index("These numbers are made up.") < box.index("\n]")
+
+    def test_short_table_stays_on_one_page(self, rendered):
+        project, _ = rendered
+        source = (project / ".build" / "index.typ").read_text(encoding="utf-8")
+        assert "#show figure.where(kind: table): set block(breakable: false)" in source
+        assert "breakable: true" not in source
 
     def test_pdf_pages_render(self, rendered):
         import typst
@@ -397,3 +426,52 @@ class TestMain:
         (project / "index.qmd").write_text("```{python}\n1/0\n```\n", encoding="utf-8")
         assert main([str(project), "--no-cache"]) == 1
         assert "ZeroDivisionError" in capsys.readouterr().err
+
+
+class TestLayout:
+    @staticmethod
+    def _table_ast(rows: int, text: str = "x") -> dict:
+        body = "".join(f"<tr><td>{text} {i}</td><td>{i}</td></tr>" for i in range(rows))
+        html = f"<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody>{body}</tbody></table>"
+        markdown = (
+            "::: {#tbl-long .neok2-table}\n\n::: {.neok2-caption}\nTable 1: Long.\n:::\n\n"
+            f"```{{=html}}\n{html}\n```\n\n:::\n"
+        )
+        import json as json_module
+
+        return json_module.loads(
+            _render_pandoc.run_pandoc(["-f", "markdown", "-t", "json"], markdown, cwd=Path("."))
+        )
+
+    def test_line_estimate_counts_rows_and_wrapping(self):
+        # header + 10 one-line rows; then first cells of 302 characters ("y" * 300 + " 9"):
+        # the narrow column keeps its 1 + 1 characters, the wide one gets the remaining 103
+        # of the 105 per line, so ceil(302 / 103) = 3 lines a row
+        for rows, text, lines in ((10, "x", 11), (10, "y" * 300, 1 + 10 * 3)):
+            converted = _render_pandoc.tables_from_html(self._table_ast(rows, text), cwd=Path("."))
+            [table] = [block for block in converted["blocks"] if block["t"] == "Table"]
+            assert _render_pandoc._estimated_lines(table) == lines
+
+    def test_long_table_is_wrapped_to_break_across_pages(self):
+        converted = _render_pandoc.tables_from_html(self._table_ast(60), cwd=Path("."))
+        kinds = [block["t"] for block in converted["blocks"]]
+        assert kinds == ["RawBlock", "Table", "RawBlock"]
+        assert "breakable: true" in converted["blocks"][0]["c"][1]
+        short = _render_pandoc.tables_from_html(self._table_ast(20), cwd=Path("."))
+        assert [block["t"] for block in short["blocks"]] == ["Table"]
+
+    def test_callout_without_title_is_named_after_its_kind(self):
+        import json as json_module
+
+        ast = json_module.loads(
+            _render_pandoc.run_pandoc(
+                ["-f", "markdown", "-t", "json"], "::: {.callout-tip}\nHi.\n:::\n", cwd=Path(".")
+            )
+        )
+        html_ast = _render_pandoc.callouts(ast, output="html")
+        title = html_ast["blocks"][0]["c"][1][0]
+        assert _render_pandoc._plain_text(title) == "Tip"
+
+    def test_callout_errors_properly(self):
+        with pytest.raises(ValueError, match="`output` must be 'html' or 'typst'"):
+            _render_pandoc.callouts({"blocks": []}, output="latex")

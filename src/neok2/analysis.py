@@ -219,10 +219,47 @@ def _compact(value: Any) -> str:
     return format_number(value, 3 if magnitude < 1 else 2 if magnitude < 100 else 1)
 
 
+def _printed_p_values(study: Study) -> dict[tuple[str, str], str]:
+    """``(fidelity source, variable) -> p as printed`` for every published p-value."""
+    main = study.table1[study.table1["level"] == ""].drop_duplicates("variable")
+    printed: dict[tuple[str, str], str] = {}
+    for source, frame in (
+        ("table1_test", main),
+        ("univariable", study.univariable),
+        ("multivariable", study.multivariable),
+    ):
+        for variable, p_printed in zip(frame["variable"], frame["p_printed"], strict=True):
+            printed[(source, str(variable))] = str(p_printed)
+    return printed
+
+
+def _compact_published(value: Any, printed_p: str | None) -> str:
+    # a p-value the paper printed as 0.000 is quoted as printed, never shown as "0"
+    if printed_p and value is not None and pd.notna(value) and float(value) == 0:
+        return f"{printed_p} (as printed)"
+    return _compact(value)
+
+
 def _p_phrase(p_value: float) -> str:
     text = format_p(p_value)
     if text[0] in "<>":
         return f"p {text[0]} {text[1:]}"
+    return f"p = {text}"
+
+
+def _printed_p_phrase(printed: str) -> str:
+    """A p-value quoted from the paper; a printed zero is flagged, not silently restated.
+
+    Examples
+    --------
+    >>> _printed_p_phrase("0.000"), _printed_p_phrase("0.01")
+    ('p printed as 0.000', 'p = 0.01')
+    """
+    text = printed.strip()
+    if re.fullmatch(r"0*\.?0+", text):
+        return f"p printed as {text}"
+    if text[:1] in "<>":
+        return f"p {text[0]} {text[1:].strip()}"
     return f"p = {text}"
 
 
@@ -243,8 +280,14 @@ def _list_phrase(items: Sequence[str]) -> str:
 
 
 def _labels(study: Study) -> dict[str, str]:
+    """Display labels of the rebuilt analysis, one per variable and never two alike.
+
+    The printed Table 1 labels are kept, less their cell format ("SGA, n (%)" -> "SGA"),
+    except where the paper printed one label for two rows: those rows take the data
+    dictionary's description (as :func:`neok2.audit.study_from_data` does), so that each
+    variable stays recognisable. Quotations of the paper keep its printed labels.
+    """
     rows = study.table1[study.table1["level"] == ""].drop_duplicates("variable")
-    # the printed labels carry the cell format ("SGA, n (%)"), which prose does not want
     labels = {
         variable: re.sub(r",?\s*n \(%\)$", "", label)
         for variable, label in zip(rows["variable"], rows["label"], strict=True)
@@ -252,7 +295,37 @@ def _labels(study: Study) -> dict[str, str]:
     for frame in (study.univariable, study.multivariable):
         for variable, label in zip(frame["variable"], frame["label"], strict=True):
             labels.setdefault(variable, label)
+    printed = pd.Series(list(labels.values())).str.lower().value_counts()
+    for variable, label in list(labels.items()):
+        if printed[label.lower()] < 2:
+            continue
+        try:
+            column = study.column(variable)
+        except KeyError:
+            continue
+        if column.description:
+            unit = f" ({column.unit})" if column.unit else ""
+            labels[variable] = column.description[0].upper() + column.description[1:] + unit
     return labels
+
+
+# Capitalised words that stay capitalised inside a sentence.
+_PROPER_NOUNS = frozenset({"Apgar"})
+
+
+def _in_prose(label: str) -> str:
+    """A table label as it reads inside a sentence: "Antenatal steroid" -> "antenatal steroid".
+
+    Acronyms (SGA, PROM, PT) and proper nouns (Apgar) keep their capitals.
+    """
+    first = re.match(r"[A-Z][a-z]+(?![A-Za-z])", label)
+    if first is not None and first.group() not in _PROPER_NOUNS:
+        return label[0].lower() + label[1:]
+    return label
+
+
+def _prose_list(variables: Iterable[str], labels: Mapping[str, str]) -> str:
+    return _list_phrase([_in_prose(labels.get(v, v)) for v in variables])
 
 
 def _png_bytes(figure: Any) -> bytes:
@@ -433,16 +506,17 @@ def _methods(context: _Context, section: _Section) -> None:
     )
     section.add("alpha", alpha, format_number(alpha, 2), "two-sided significance level")
     candidates = [name for name in context.study.candidates if name in context.data.columns]
-    names = [context.labels.get(name, name) for name in candidates]
     section.add(
         "n_candidates",
         len(candidates),
         str(len(candidates)),
         "Table 1 variables screened by univariable regression",
     )
-    section.add("candidates", candidates, _list_phrase(names), "the screened candidates")
+    section.add(
+        "candidates", candidates, _prose_list(candidates, context.labels), "the screened candidates"
+    )
     tests = sorted({test for test in study.table1["test"] if test})
-    section.add("baseline_tests", tests, _list_phrase(tests), "tests used in Table 1")
+    section.add("baseline_tests", tests, _list_phrase(tests), "tests the published Table 1 names")
     window = study.design.get("window")
     if isinstance(window, Mapping):
         section.add(
@@ -485,22 +559,11 @@ def _bands(context: _Context) -> dict[str, tuple[str, pd.Series]]:
     return bands
 
 
-def _baseline_labels(context: _Context) -> dict[str, str]:
-    """Row labels: the published ones, except where the paper printed one label twice."""
-    labels = dict(context.labels)
-    counts = pd.Series(list(labels.values())).value_counts()
-    for spec in context.study.columns:
-        if spec.name in labels and counts.get(labels[spec.name], 0) > 1 and spec.description:
-            unit = f" ({spec.unit})" if spec.unit else ""
-            labels[spec.name] = spec.description[0].upper() + spec.description[1:] + unit
-    return labels
-
-
 def _baseline(context: _Context, section: _Section) -> None:
     baseline = _require("neok2.baseline", "baseline_table")
     study, data = context.study, context.data
     rows = study.table1[study.table1["level"] == ""].drop_duplicates("variable")
-    labels = _baseline_labels(context)
+    labels = dict(context.labels)
     frame = data.copy()
     variables: list[str] = []
     summary: dict[str, str] = {}
@@ -592,9 +655,14 @@ def _baseline(context: _Context, section: _Section) -> None:
                     format_number(float(cell["median"]), 2),
                     f"median {variable}, {group}s",
                 )
-    names = [context.labels.get(v, v) for v in significant]
+    # the variable that defines case status differs between the groups by construction
+    rule = _threshold(study, "deficiency")
+    defining = rule[0] if rule is not None else ""
     section.add(
-        "significant", significant, _list_phrase(names), f"Table 1 variables with p < {alpha:g}"
+        "significant",
+        significant,
+        _prose_list([v for v in significant if v != defining], context.labels),
+        f"Table 1 variables with p < {alpha:g}, apart from the one defining case status",
     )
 
 
@@ -675,7 +743,7 @@ def _univariable(context: _Context, section: _Section) -> None:
     section.add(
         "selected",
         selected,
-        _list_phrase([context.labels.get(v, v) for v in selected]),
+        _prose_list(selected, context.labels),
         "candidates whose univariable p-value passed the screen",
     )
     section.add("n_selected", len(selected), str(len(selected)), "number of screened-in terms")
@@ -715,7 +783,7 @@ def _multivariable(context: _Context, section: _Section) -> None:
     section.add(
         "terms",
         selected,
-        _list_phrase([context.labels.get(v, v) for v in selected]),
+        _prose_list(selected, context.labels),
         "terms entered into the multivariable model",
     )
     if model is None:
@@ -755,10 +823,27 @@ def _multivariable(context: _Context, section: _Section) -> None:
     section.add(
         "significant",
         significant,
-        _list_phrase([context.labels.get(v, v) for v in significant]),
+        _prose_list(significant, context.labels),
         "terms with p below alpha in the multivariable model",
     )
     section.add("n_significant", len(significant), str(len(significant)), "number of such terms")
+    reported = [str(v) for v in context.study.multivariable["variable"]]
+    extra = [v for v in significant if v not in reported]
+    section.add(
+        "significant_unreported",
+        extra,
+        _prose_list(extra, context.labels),
+        "terms significant here that the paper did not report as independent factors",
+    )
+    section.add("n_significant_unreported", len(extra), str(len(extra)), "number of such terms")
+    lost = [v for v in reported if v not in significant]
+    section.add(
+        "reported_not_significant",
+        lost,
+        _prose_list(lost, context.labels),
+        "terms the paper reported as independent factors that are not significant here",
+    )
+    section.add("n_reported_not_significant", len(lost), str(len(lost)), "number of such terms")
     for row in table.itertuples(index=False):
         _add_or(section, str(row.variable), row, "multivariable")
 
@@ -870,11 +955,26 @@ def _fidelity(context: _Context, section: _Section) -> None:
         )
     ]
     agrees = ["n/a" if pd.isna(ok) else ("yes" if ok else "NO") for ok in report["ok"]]
+    printed_p = _printed_p_values(context.study)
     shown = pd.DataFrame(
         {
             "Published number": items,
-            "Published": [_compact(x) for x in report["published"]],
-            "Rebuilt": [_compact(x) for x in report["synthetic"]],
+            "Published": [
+                _compact_published(
+                    x, printed_p.get((str(src), str(var))) if str(stat) == "p_value" else None
+                )
+                for x, stat, src, var in zip(
+                    report["published"],
+                    report["statistic"],
+                    report["source"],
+                    report["variable"],
+                    strict=True,
+                )
+            ],
+            "Rebuilt": [
+                format_p(x) if str(stat) == "p_value" and pd.notna(x) else _compact(x)
+                for x, stat in zip(report["synthetic"], report["statistic"], strict=True)
+            ],
             "Agrees": agrees,
         }
     )
@@ -970,6 +1070,18 @@ def _simulation(context: _Context, section: _Section) -> None:
             format_number(100 * power, 0),
             f"simulated power (%) of the pipeline for {row.variable} at n = {n_study}",
         )
+        section.add(
+            f"{row.variable}.true_or",
+            float(row.true_odds_ratio),
+            format_odds_ratio(float(row.true_odds_ratio)),
+            f"odds ratio of {row.variable} used as the truth in the simulation",
+        )
+        section.add(
+            f"{row.variable}.mean_or_selected",
+            float(row.mean_or_selected),
+            format_odds_ratio(float(row.mean_or_selected)),
+            f"mean estimated OR of {row.variable} in the replicates where it passed the screen",
+        )
         reached = table[(table["variable"] == row.variable) & (table["power"] >= 0.8)]
         n_80 = int(reached["n_total"].min()) if len(reached) else None
         section.add(
@@ -980,8 +1092,9 @@ def _simulation(context: _Context, section: _Section) -> None:
         )
         summary_rows.append(
             {
-                "measure": f"simulated power for {context.labels.get(row.variable, row.variable)}"
-                f" at n = {n_study}",
+                "measure": f"share of simulated studies of n = {n_study} in which "
+                f"{_in_prose(context.labels.get(row.variable, row.variable))} was significant "
+                "in the final model (simulated power)",
                 "value": power,
                 "unit": "",
             }
@@ -996,7 +1109,8 @@ def _simulation(context: _Context, section: _Section) -> None:
     section.add("n_null", len(null_rows), str(len(null_rows)), "null candidates simulated")
     summary_rows.append(
         {
-            "measure": f"mean false-inclusion rate of null candidates at n = {n_study}",
+            "measure": f"mean share of simulated studies of n = {n_study} in which a null "
+            "candidate was significant in the final model (false inclusion)",
             "value": false_inclusion,
             "unit": "",
         }
@@ -1019,7 +1133,7 @@ def _published(context: _Context, section: _Section) -> None:
         for row in rows:
             odds_ratio = row.or_printed or format_odds_ratio(row.odds_ratio, 3)
             interval = row.ci_printed or format_ci(row.ci_low, row.ci_high, 3)
-            p_text = f"; p = {row.p_printed}" if row.p_printed else ""
+            p_text = f"; {_printed_p_phrase(row.p_printed)}" if row.p_printed else ""
             section.add(
                 f"{model}.{row.variable}.summary",
                 float(row.odds_ratio),
@@ -1030,14 +1144,14 @@ def _published(context: _Context, section: _Section) -> None:
     section.add(
         "multivariable_terms",
         terms,
-        _list_phrase([context.labels.get(t, t) for t in terms]),
+        _prose_list(terms, context.labels),
         "terms the paper entered into its multivariable model",
     )
     reported = list(study.multivariable["variable"])
     section.add(
         "multivariable_reported",
         reported,
-        _list_phrase([context.labels.get(t, t) for t in reported]),
+        _prose_list(reported, context.labels),
         "terms the paper reported as independent risk factors",
     )
     for name, claim in study.text_claims.items():
@@ -1326,6 +1440,27 @@ def _sensitivity(context: _Context, section: _Section) -> None:
             format_number(row.e_value_ci, 2),
             f"E-value of the CI limit nearer 1 for {variable}",
         )
+    firth_change = float(
+        (100 * (table["odds_ratio_firth"] / table["odds_ratio_wald"] - 1)).abs().max()
+    )
+    section.add(
+        "max_firth_change_percent",
+        firth_change,
+        format_number(firth_change, 1),
+        "largest change (%) of an adjusted OR under Firth's penalised likelihood",
+    )
+    log_width_ratio = float(
+        (
+            np.log(table["ci_high_profile"] / table["ci_low_profile"])
+            / np.log(table["ci_high_wald"] / table["ci_low_wald"])
+        ).max()
+    )
+    section.add(
+        "max_profile_log_width_ratio",
+        log_width_ratio,
+        format_number(log_width_ratio, 2),
+        "largest ratio of profile to Wald CI width on the log scale among the terms",
+    )
     widest = table.assign(
         ratio=(table["ci_high_profile"] / table["ci_low_profile"])
         / (table["ci_high_wald"] / table["ci_low_wald"])
@@ -1386,7 +1521,7 @@ def _bootstrap(context: _Context, section: _Section) -> None:
     section.add(
         "stable",
         stable,
-        _list_phrase([context.labels.get(v, v) for v in stable]),
+        _prose_list(stable, context.labels),
         "candidates selected in at least 80% of resamples",
     )
 

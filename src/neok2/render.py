@@ -14,10 +14,13 @@ renders the same ``.qmd`` with real tools, and is deliberately small:
   appearance, and ``@tbl-x``/``@fig-x`` (or ``@Tbl-x``) become links reading "Table 1" or
   "Figure 2"; an unknown label is an error;
 - citations go through pandoc ``--citeproc`` with the ``bibliography`` (and ``csl``) given;
-- HTML: pandoc (from ``pypandoc-binary``) writes one self-contained file, keeping
-  great-tables' styled HTML; PDF: pandoc writes typst, in which HTML tables have been
-  rebuilt as real tables by pandoc's HTML reader (structure kept, CSS styling lost), and the
-  ``typst`` package compiles it offline.
+- callouts (``::: {.callout-warning title="..."}``, the five Quarto kinds) are drawn as
+  boxed notes with their title;
+- HTML: pandoc (from ``pypandoc-binary``) writes one self-contained file with a small
+  article stylesheet, keeping great-tables' styled HTML; PDF: pandoc writes typst, in which
+  HTML tables have been rebuilt as real tables by pandoc's HTML reader (structure kept, CSS
+  styling lost; a table too long for a page is set smaller and breaks with its header
+  repeated, shorter ones are kept whole), and the ``typst`` package compiles it offline.
 
 Supported cell options: ``label``, ``tbl-cap``, ``fig-cap``, ``fig-alt``, ``echo``, ``eval``,
 ``include``, ``output`` (``false``/``asis``), ``warning``, ``error``, ``out-width``; the
@@ -26,7 +29,8 @@ supported, and refused rather than ignored where they can be detected: non-Pytho
 other cell options, figures or tables defined in markdown (``{#fig-x}``), sub-figures,
 ``@sec-``/``@eq-`` references, inline code in YAML, the ``date: today`` family (it would
 make the output change daily), formats other than ``html`` and ``typst``, Quarto
-extensions, shortcodes and Lua filters, callouts and cross-reference styling.
+extensions, shortcodes and Lua filters, collapsible or icon callouts and cross-reference
+styling.
 
 Outputs are written atomically (temporary file, then rename) and are deterministic: no
 dates or random identifiers. Executed outputs are cached in ``<project>/.build/cache``
@@ -188,6 +192,7 @@ def _render_fallback(
         HTML_STYLE,
         TYPST_HEADER,
         assemble_markdown,
+        callouts,
         front_matter_block,
         pandoc_metadata,
         run_pandoc,
@@ -225,6 +230,7 @@ def _render_fallback(
         ["-f", "markdown", "-t", "json"], front_matter_block(meta) + body, cwd=build_dir
     )
     formats = _formats(config, front)
+    ast = json.loads(ast_text)
     if "html" in outputs:
         style = build_dir / "style.css"
         style.write_text(HTML_STYLE, encoding="utf-8")
@@ -241,7 +247,7 @@ def _render_fallback(
                 style.name,
                 *_html_arguments(formats.get("html", {})),
             ],
-            ast_text,
+            json.dumps(callouts(ast, output="html")),
             cwd=build_dir,
             warnings=warnings,
         )
@@ -251,7 +257,7 @@ def _render_fallback(
 
         header = build_dir / "header.typ"
         header.write_text(TYPST_HEADER, encoding="utf-8")
-        typst_ast = tables_from_html(json.loads(ast_text), cwd=build_dir)
+        typst_ast = callouts(tables_from_html(ast, cwd=build_dir), output="typst")
         source = run_pandoc(
             [
                 "-f",
