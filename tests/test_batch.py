@@ -14,7 +14,14 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from neok2.batch import LogisticBatchResult, fit_binomial_batch, fit_logistic_batch
+from neok2.batch import (
+    LogisticBatchResult,
+    _cholesky,
+    _inverse_factor,
+    _solve,
+    fit_binomial_batch,
+    fit_logistic_batch,
+)
 
 REFERENCE = Path(__file__).parent / "reference"
 DATA = pd.read_csv(REFERENCE / "power_batch_data.csv")
@@ -77,6 +84,57 @@ class TestFitLogisticBatchX:
         # returned coefficients: agreement to about 1e-7 relative.
         np.testing.assert_allclose(fit.std_error[0], reference["std_error"], rtol=1e-6)
 
+    def test_many_binary_columns_renumbered_patterns_equal_statsmodels(self):
+        # 1 + 8 columns give 2^9 = 512 possible codes for n = 90 rows, so the codes present are
+        # renumbered through a lookup table; each row has at most one exposure (9 patterns).
+        rng = np.random.default_rng(21)
+        n_replicates, n_obs, n_exposures = 12, 90, 8
+        exposure = rng.integers(0, n_exposures + 1, size=(n_replicates, n_obs))
+        onehot = (exposure[:, :, None] == np.arange(1, n_exposures + 1)).astype(float)
+        X = np.concatenate([np.ones((n_replicates, n_obs, 1)), onehot], axis=2)
+        Y = (rng.random((n_replicates, n_obs)) < 0.5).astype(float)
+        fit = fit_logistic_batch(X, Y)
+        usable = np.flatnonzero(~fit.separated & ~fit.rank_deficient)
+        assert usable.size >= 6
+        for replicate in usable:
+            coef, error = _statsmodels(X[replicate], Y[replicate])
+            np.testing.assert_allclose(fit.coef[replicate], coef, rtol=0, atol=1e-8)
+            np.testing.assert_allclose(fit.std_error[replicate], error, rtol=1e-8)
+
+    @pytest.mark.parametrize("intercept", [True, False])
+    def test_binary_design_with_more_patterns_than_half_the_rows(self, intercept):
+        # n = 40 rows and over 20 distinct patterns, so the subject-level rows are fitted
+        # directly: 1 + 6 columns (128 possible codes) or 5 columns without intercept (32).
+        rng = np.random.default_rng(4)
+        exposures = (rng.random((8, 40, 6 if intercept else 5)) < 0.5).astype(float)
+        X = np.concatenate([np.ones((8, 40, 1)), exposures], axis=2) if intercept else exposures
+        Y = (rng.random((8, 40)) < 0.5).astype(float)
+        fit = fit_logistic_batch(X, Y)
+        usable = np.flatnonzero(~fit.separated & ~fit.rank_deficient)
+        assert usable.size >= 4
+        for replicate in usable:
+            coef, error = _statsmodels(X[replicate], Y[replicate])
+            np.testing.assert_allclose(fit.coef[replicate], coef, rtol=0, atol=1e-8)
+            np.testing.assert_allclose(fit.std_error[replicate], error, rtol=1e-8)
+
+    def test_twelve_columns_equal_statsmodels(self):
+        rng = np.random.default_rng(9)
+        X = np.concatenate([np.ones((5, 300, 1)), rng.normal(size=(5, 300, 11))], axis=2)
+        Y = (rng.random((5, 300)) < 1.0 / (1.0 + np.exp(-0.3 * X.sum(axis=2)))).astype(float)
+        fit = fit_logistic_batch(X, Y)
+        assert not fit.separated.any()
+        for replicate in range(5):
+            coef, error = _statsmodels(X[replicate], Y[replicate])
+            np.testing.assert_allclose(fit.coef[replicate], coef, rtol=0, atol=1e-8)
+            np.testing.assert_allclose(fit.std_error[replicate], error, rtol=1e-8)
+
+    def test_negative_zero_counts_as_zero(self):
+        X, Y = _simulated(10, 80, seed=6)
+        signed = np.where(X == 0.0, -0.0, X)
+        expected, fit = fit_logistic_batch(X, Y), fit_logistic_batch(signed, Y)
+        np.testing.assert_array_equal(fit.coef, expected.coef)
+        np.testing.assert_array_equal(fit.std_error, expected.std_error)
+
     def test_one_dimensional_outcome_is_one_replicate(self):
         X, y = _r_dataset("ordinary")
         assert fit_logistic_batch(X, y).coef.shape == (1, 4)
@@ -99,6 +157,13 @@ class TestFitLogisticBatchSeparation:
         fit = fit_logistic_batch(X, y)
         assert fit.separated[0] and np.isnan(fit.coef).all()
 
+    def test_collinear_continuous_column_is_rank_deficient(self):
+        X, Y = _simulated(3, 60, seed=12, continuous=True)
+        X[2, :, 5] = X[2, :, 1] + 2.0 * X[2, :, 2]
+        fit = fit_logistic_batch(X, Y)
+        assert fit.rank_deficient.tolist() == [False, False, True]
+        assert np.isnan(fit.coef[2]).all() and np.isnan(fit.std_error[2]).all()
+
     def test_rank_deficient_replicate(self):
         X, Y = _simulated(3, 50, seed=2)
         X[1, :, 1] = 0.0  # nobody exposed in replicate 1: the column is not estimable
@@ -117,6 +182,17 @@ class TestFitLogisticBatchFirth:
         assert fit.converged[0]
         np.testing.assert_allclose(fit.coef[0], reference["estimate"], rtol=0, atol=1e-8)
         np.testing.assert_allclose(fit.std_error[0], reference["std_error"], rtol=1e-8)
+
+    def test_replicate_specific_design_equals_brglm2(self):
+        # The same dataset as two replicates of a 3-D design with continuous columns.
+        X, y = _r_dataset("ordinary")
+        reference = COEFFICIENTS[(COEFFICIENTS["dataset"] == "ordinary")
+                                 & (COEFFICIENTS["method"] == "firth")]  # fmt: skip
+        fit = fit_logistic_batch(np.stack([X, X]), np.stack([y, y]), firth=True)
+        for replicate in range(2):
+            np.testing.assert_allclose(fit.coef[replicate], reference["estimate"], atol=1e-8)
+            np.testing.assert_allclose(fit.std_error[replicate], reference["std_error"],
+                                       rtol=1e-8)  # fmt: skip
 
     def test_separation_still_reported(self):
         X, y = _r_dataset("separated")
@@ -191,6 +267,18 @@ class TestFitLogisticBatchErrors:
         with pytest.raises(ValueError, match="`X` contains 1 missing value"):
             fit_logistic_batch(X, y)
 
+    def test_missing_and_infinite_values_in_replicate_designs(self):
+        X, Y = _simulated(4, 30, seed=1)
+        X[2, 5, 3] = np.nan
+        with pytest.raises(ValueError, match="`X` contains 1 missing value"):
+            fit_logistic_batch(X, Y)
+        X[2, 5, 3] = np.inf
+        with pytest.raises(ValueError, match="`X` contains infinite values"):
+            fit_logistic_batch(X, Y)
+        Y[0, 0] = np.nan
+        with pytest.raises(ValueError, match="`Y` contains 1 missing value"):
+            fit_logistic_batch(X[0], Y)
+
     def test_outcome_must_be_binary(self):
         X, y = _r_dataset("ordinary")
         with pytest.raises(ValueError, match="0/1 outcomes"):
@@ -213,3 +301,39 @@ class TestFitLogisticBatchErrors:
             fit_logistic_batch(X, y, tol=2.0)
         with pytest.raises(TypeError, match="`firth`"):
             fit_logistic_batch(X, y, firth="yes")
+
+
+class TestCholeskyHelpers:
+    """The replicate-batched factorisation against LAPACK (numpy.linalg) matrix by matrix."""
+
+    @staticmethod
+    def _stack(n_terms: int, n_replicates: int, seed: int) -> np.ndarray:
+        rows = np.random.default_rng(seed).normal(size=(n_replicates, 3 * n_terms, n_terms))
+        return np.einsum("rkp,rkq->pqr", rows, rows)
+
+    @pytest.mark.parametrize("n_terms", [1, 2, 6, 15])
+    def test_factor_solve_and_inverse_equal_lapack(self, n_terms):
+        matrix = self._stack(n_terms, 7, seed=n_terms)
+        rhs = np.random.default_rng(0).normal(size=(n_terms, 7))
+        lower, pivots, failed = _cholesky(matrix)
+        factor = _inverse_factor(lower)
+        assert not failed.any()
+        for replicate in range(7):
+            square = matrix[:, :, replicate]
+            expected = np.linalg.cholesky(square)
+            np.testing.assert_allclose(lower[:, :, replicate], expected, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(pivots[:, replicate], np.diag(expected) ** 2, rtol=1e-12)
+            np.testing.assert_allclose(_solve(lower, rhs)[:, replicate],
+                                       np.linalg.solve(square, rhs[:, replicate]),
+                                       rtol=1e-9, atol=1e-12)  # fmt: skip
+            np.testing.assert_allclose(factor[:, :, replicate].T @ factor[:, :, replicate],
+                                       np.linalg.inv(square), rtol=1e-9, atol=1e-12)  # fmt: skip
+
+    def test_singular_and_nan_matrices_flagged(self):
+        matrix = self._stack(3, 4, seed=1)
+        matrix[:, :, 1] = [[1.0, 2.0, 0.0], [2.0, 4.0, 0.0], [0.0, 0.0, 1.0]]  # rank 2
+        matrix[:, :, 2] = -matrix[:, :, 2]
+        matrix[0, 0, 3] = np.nan
+        lower, _, failed = _cholesky(matrix)
+        assert failed.tolist() == [False, True, True, True]
+        assert np.isfinite(lower[:, :, :3]).all()
