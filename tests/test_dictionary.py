@@ -81,7 +81,9 @@ class TestValidate:
         frame["birthweight_kg"] = frame["birthweight_kg"].astype(object)
         frame.loc[0, "birthweight_kg"] = "2,5"
         problems = validate_data(frame).problems
-        assert problems[["row", "column", "check"]].values.tolist() == [[1, "birthweight_kg", "numeric"]]
+        assert problems[["row", "column", "check"]].values.tolist() == [
+            [1, "birthweight_kg", "numeric"]
+        ]
 
     def test_out_of_range(self):
         frame = valid_frame()

@@ -100,7 +100,7 @@ class TestParsing:
         assert parse_cell(text, kind).values == values
 
     def test_parse_cell_errors(self):
-        with pytest.raises(ValueError, match="expected a form like '42 \\(63.6\\)'"):
+        with pytest.raises(ValueError, match=r"expected a form like '42 \(63\.6\)'"):
             parse_cell("42 of 66", "n_percent")
         with pytest.raises(ValueError, match="`kind`"):
             parse_cell("1", "mode")

@@ -190,7 +190,7 @@ class TestSpecErrors:
 
     def test_sex_totals(self, raw_spec):
         raw_spec["totals"]["male"] = 120
-        with pytest.raises(SpecError, match="male .* female"):
+        with pytest.raises(SpecError, match=r"male .* female"):
             parse_study(raw_spec)
 
     def test_bins_do_not_add_up(self, raw_spec):
@@ -220,7 +220,7 @@ class TestSpecErrors:
 
     def test_ci_reversed(self, raw_spec):
         raw_spec["univariable"][0]["ci"] = "1.077-0.91"
-        with pytest.raises(SpecError, match="lower limit 1.077 is above"):
+        with pytest.raises(SpecError, match=r"lower limit 1\.077 is above"):
             parse_study(raw_spec)
 
     def test_p_out_of_range(self, raw_spec):
