@@ -31,7 +31,6 @@ from neok2.analysis import (
     SECTIONS,
     AnalysisResults,
     _in_prose,
-    _labels,
     _printed_p_phrase,
     file_sha256,
     load_results,
@@ -137,7 +136,7 @@ class TestData:
 
 class TestLabels:
     def test_a_label_printed_twice_takes_the_dictionary_description(self):
-        labels = _labels(STUDY)
+        labels = STUDY.display_labels()
         # the paper printed "Apgar score at 5 min" for both the 5- and the 10-minute rows
         assert labels["apgar_5min"] == "Apgar score at 5 minutes"
         assert labels["apgar_10min"] == "Apgar score at 10 minutes"

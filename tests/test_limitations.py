@@ -133,7 +133,7 @@ def test_e_values_and_widths(seed):
 def test_confounding_by_indication_and_design(seed):
     items = seed.tidy().set_index("topic")
     statement = items.loc["confounding by indication", "statement"]
-    assert "4.728" in statement and "not adjusted for: ga_weeks" in statement
+    assert "4.728" in statement and "not adjusted for: Gestational age (week)" in statement
     design = seed.tidy().query("topic == 'design'")
     assert design["value"].tolist()[:2] == [1.0, 7.0]  # one centre; July 2020 - January 2021
     assert "Vitamin K1 prophylaxis" in design["statement"].iloc[2]
@@ -218,7 +218,7 @@ def test_indications_can_be_replaced():
     result = study_limitations(load_study("k2_neonates"), indications=custom)
     statements = result.tidy().query("topic == 'confounding by indication'")["statement"]
     assert len(statements) == 2
-    assert "not adjusted for: intrauterine_distress" in statements.iloc[1]
+    assert "not adjusted for: Intrauterine distress" in statements.iloc[1]
 
 
 # ============================================================== outputs

@@ -56,13 +56,6 @@ def _cell(values: pd.Series, summary: str, total: int, decimals: tuple[int, ...]
     )
 
 
-def _description(template: Study, variable: str) -> str:
-    try:
-        return template.column(variable).description or variable
-    except KeyError:
-        return variable
-
-
 def _table1_p(case: pd.Series, control: pd.Series, summary: str, test: str) -> float:
     test = test.lower()
     if summary == "n_percent":
@@ -207,6 +200,7 @@ def study_from_data(data: pd.DataFrame, template: Study, *, study_id: str | None
     repeated = set(
         main.drop_duplicates("variable").loc[printed_labels.duplicated(keep=False), "variable"]
     )
+    display = template.display_labels()
     table1: list[dict[str, Any]] = []
     table1_p: dict[str, float] = {}
     for variable in variables:
@@ -215,9 +209,7 @@ def study_from_data(data: pd.DataFrame, template: Study, *, study_id: str | None
         entry: dict[str, Any] = {
             "variable": variable,
             # A label the paper printed twice is replaced by the dictionary's description.
-            "label": _description(template, variable)
-            if variable in repeated
-            else str(rows.loc["case", "label"]),
+            "label": display[variable] if variable in repeated else str(rows.loc["case", "label"]),
             "summary": summary,
             "test": test,
             "candidate": bool(rows.loc["case", "candidate"]),

@@ -279,36 +279,6 @@ def _list_phrase(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _labels(study: Study) -> dict[str, str]:
-    """Display labels of the rebuilt analysis, one per variable and never two alike.
-
-    The printed Table 1 labels are kept, less their cell format ("SGA, n (%)" -> "SGA"),
-    except where the paper printed one label for two rows: those rows take the data
-    dictionary's description (as :func:`neok2.audit.study_from_data` does), so that each
-    variable stays recognisable. Quotations of the paper keep its printed labels.
-    """
-    rows = study.table1[study.table1["level"] == ""].drop_duplicates("variable")
-    labels = {
-        variable: re.sub(r",?\s*n \(%\)$", "", label)
-        for variable, label in zip(rows["variable"], rows["label"], strict=True)
-    }
-    for frame in (study.univariable, study.multivariable):
-        for variable, label in zip(frame["variable"], frame["label"], strict=True):
-            labels.setdefault(variable, label)
-    printed = pd.Series(list(labels.values())).str.lower().value_counts()
-    for variable, label in list(labels.items()):
-        if printed[label.lower()] < 2:
-            continue
-        try:
-            column = study.column(variable)
-        except KeyError:
-            continue
-        if column.description:
-            unit = f" ({column.unit})" if column.unit else ""
-            labels[variable] = column.description[0].upper() + column.description[1:] + unit
-    return labels
-
-
 # Capitalised words that stay capitalised inside a sentence.
 _PROPER_NOUNS = frozenset({"Apgar"})
 
@@ -1180,8 +1150,12 @@ def _limitations(context: _Context, section: _Section) -> None:
         lines.append(
             f"- **internal consistency of the report**: {len(errors)} of {len(checks)} "
             f"recomputable published numbers disagree with the numbers they derive from "
-            f"beyond rounding ({described}); the rebuilt analysis had to choose which to "
-            "trust (Table 1 wins)."
+            f"beyond rounding ({described}); "
+            + (
+                "where they conflict, the synthetic cohort follows Table 1."
+                if context.data_source == "synthetic"
+                else "these concern the published report, not the analysed data."
+            )
         )
         items = pd.concat(
             [
@@ -1688,7 +1662,7 @@ def run_analysis(
         data_source=data_source,
         bootstrap_replicates=bootstrap_replicates,
         simulation_replicates=simulation_replicates,
-        labels=_labels(study),
+        labels=study.display_labels(),
     )
     values: dict[str, ResultValue] = {}
     tables: dict[str, pd.DataFrame] = {}

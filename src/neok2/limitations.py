@@ -171,7 +171,7 @@ def _row(topic: str, statement: str, value: float, unit: str, source: str) -> di
 def _stated_prevalence(study: Study) -> tuple[float, str] | None:
     for name, claim in study.text_claims.items():
         if claim["refers_to"] == study.outcome and name.endswith("_percent"):
-            return float(claim["value"]) / 100, f"text claim {name}"
+            return float(claim["value"]) / 100, "the prevalence stated in the text"
     return None
 
 
@@ -454,8 +454,9 @@ def study_limitations(
         related = [
             name for name in details.get("related", ()) if name in set(study.table1["variable"])
         ]
-        adjusted = [name for name in related if name in entered]
-        missing = [name for name in related if name not in entered]
+        labels = study.display_labels()
+        adjusted = [labels.get(name, name) for name in related if name in entered]
+        missing = [labels.get(name, name) for name in related if name not in entered]
         rows.append(
             _row(
                 "confounding by indication",

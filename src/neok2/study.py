@@ -10,6 +10,7 @@ tidy DataFrames the synthetic generator, the audit and the manuscript all read.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -267,6 +268,42 @@ class Study:
                 f"no Table 1 entry for variable={variable!r}, group={group!r}, level={level!r}"
             )
         return hit.iloc[0]
+
+    def display_labels(self) -> dict[str, str]:
+        """One readable label per variable, for tables and prose about rebuilt results.
+
+        Printed Table 1 labels are kept, less their cell format ("SGA, n (%)" -> "SGA"),
+        except where the paper printed one label for two rows: those rows take the data
+        dictionary's description (and unit), so each variable stays recognisable. Variables
+        known only from Table 2 or the multivariable results keep their printed label.
+        Quotations of the paper should use the printed ``label`` column instead.
+
+        Examples
+        --------
+        >>> labels = load_study("k2_neonates").display_labels()
+        >>> labels["sga"], labels["apgar_10min"]
+        ('SGA', 'Apgar score at 10 minutes')
+        """
+        rows = self.table1[self.table1["level"] == ""].drop_duplicates("variable")
+        labels = {
+            variable: re.sub(r",?\s*n \(%\)$", "", label).strip()
+            for variable, label in zip(rows["variable"], rows["label"], strict=True)
+        }
+        for frame in (self.univariable, self.multivariable):
+            for variable, label in zip(frame["variable"], frame["label"], strict=True):
+                labels.setdefault(variable, label)
+        counts = pd.Series(list(labels.values())).str.lower().value_counts()
+        for variable, label in list(labels.items()):
+            if counts[label.lower()] < 2:
+                continue
+            try:
+                column = self.column(variable)
+            except KeyError:
+                continue
+            if column.description:
+                unit = f" ({column.unit})" if column.unit else ""
+                labels[variable] = column.description[0].upper() + column.description[1:] + unit
+        return labels
 
     def column(self, name: str) -> ColumnSpec:
         """The data-dictionary entry for a column."""
