@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from neok2 import _firth
 from neok2.formatting import format_ci, format_odds_ratio
 from neok2.logistic import INTERCEPT, logistic_regression, univariable
 
@@ -234,6 +235,16 @@ class TestMissingRows:
         assert set(tidy["n_missing"]) == {3}
         assert result.null_deviance == pytest.approx(reference["null_deviance"], rel=1e-9)
 
+    @pytest.mark.parametrize("nullable", ["Int64", "Float64"])
+    def test_nullable_columns_with_na_match_r_na_omit(self, r_coefficients, nullable):
+        data = pd.read_csv(REFERENCE / "logistic_birthwt_missing.csv")
+        data = data.astype({"age": nullable, "lwt": nullable, "low": "Int64"})
+        result = logistic_regression(data, outcome="low", covariates=["age", "lwt", "smoke"])
+        assert (result.n, result.n_missing) == (186, 3)
+        np.testing.assert_allclose(
+            result.tidy()["estimate"], _r_model(r_coefficients, "missing")["estimate"], rtol=STRICT
+        )
+
     def test_missing_report_counts_each_column(self):
         data = pd.read_csv(REFERENCE / "logistic_birthwt_missing.csv")
         result = logistic_regression(data, "low ~ age + lwt + smoke")
@@ -404,6 +415,39 @@ class TestSeparation:
 
     def test_no_separation_in_birthwt(self, birthwt):
         assert logistic_regression(birthwt, MULTIVARIABLE).separation is None
+
+    def test_ml_score_certificate_agrees_with_the_linear_program(self, birthwt, monkeypatch):
+        # a converged ML fit spares the LP only when it proves the same answer
+        data = birthwt.dropna()
+        X = np.column_stack([np.ones(len(data)), data[["age", "lwt", "smoke"]].to_numpy(float)])
+        y = data["low"].to_numpy(float)
+        fit = _firth.fit_logistic(X, y, firth=False)
+        assert fit.converged
+        solved = _firth.detect_separation(X, y)
+
+        def no_solver(*arguments):
+            raise AssertionError("the certificate should have answered without the LP")
+
+        monkeypatch.setattr(_firth, "_linprog", no_solver)
+        certified = _firth.detect_separation(X, y, ml_fit=fit)
+        assert certified == solved == _firth.Separation(None, ())
+
+    def test_converged_looking_fit_of_separated_data_still_runs_the_lp(self, endometrial):
+        # a fit flagged converged far out along the separating direction has fitted
+        # probabilities of 0 or 1, so its certificate fails and the LP decides
+        X = np.column_stack([np.ones(len(endometrial)), endometrial[["NV", "PI", "EH"]]])
+        y = endometrial["HG"].to_numpy(float)
+        ml = _firth.fit_logistic(X, y, firth=False)
+        forged = _firth.Fit(
+            coefficients=ml.coefficients,
+            covariance=ml.covariance,
+            loglik=ml.loglik,
+            objective=ml.objective,
+            converged=True,
+            iterations=ml.iterations,
+        )
+        separation = _firth.detect_separation(X, y, ml_fit=forged)
+        assert (separation.kind, separation.infinite) == ("quasi-complete", (1,))
 
     def test_firth_false_gives_flagged_na_never_a_number(self, endometrial):
         result = logistic_regression(endometrial, "HG ~ NV + PI + EH", firth=False, ci="profile")

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from scipy import stats
 
+from neok2._bootstrap_screen import screen_resamples
 from neok2.cli import main
 from neok2.selection import bootstrap_inclusion, screen_and_fit, stepwise
 
@@ -348,6 +349,164 @@ class TestBootstrapNBoot:
     def test_bad_n_boot_errors_properly(self, birthwt, n_boot):
         with pytest.raises(ValueError, match="`n_boot` must be a positive integer"):
             bootstrap_inclusion(birthwt, "low", ["smoke"], n_boot=n_boot, seed=1)
+
+
+class TestBootstrapFirth:
+    def test_bad_firth_errors_properly(self, birthwt):
+        with pytest.raises(ValueError, match="`firth` must be 'auto', True or False"):
+            bootstrap_inclusion(birthwt, "low", ["smoke"], n_boot=2, seed=1, firth="yes")  # type: ignore[arg-type]
+
+    def test_firth_false_never_selects_a_separated_candidate(self, screen_data):
+        # `rare` is 1 for three cases only: every resample that draws it is separated
+        table = bootstrap_inclusion(
+            screen_data, "low", ["smoke", "rare"], n_boot=10, seed=4, firth=False
+        )
+        assert table.set_index("variable").loc["rare", "n_selected"] == 0
+
+
+class TestBootstrapOutcome:
+    def test_text_outcome_errors_properly(self, birthwt):
+        data = birthwt.assign(group=np.where(birthwt["low"] == 1, "case", "control"))
+        with pytest.raises(ValueError, match="outcome `group` must be binary"):
+            bootstrap_inclusion(data, "group", ["smoke"], n_boot=2, seed=1)
+
+
+# ------------------------------------------------------- bootstrap fast path equivalence
+
+SCREEN_CANDIDATES = ["age", "lwt", "smoke", "ptl", "ht", "ui", "ftv", "rare", "single"]
+
+
+@pytest.fixture(scope="module")
+def screen_data(birthwt) -> pd.DataFrame:
+    """birthwt with every situation the screen meets on a resample.
+
+    ``rare`` (three exposed cases) separates whenever it is drawn; ``single`` (one exposed
+    case) is constant in about (188/189)^189 = 37% of resamples, which then fail; ``lwt`` and
+    the outcome have missing values, so each model keeps its own complete rows.
+    """
+    data = birthwt.drop(columns=["race"]).copy()
+    case_rows = data.index[data["low"] == 1]
+    data["rare"] = 0
+    data.loc[case_rows[:3], "rare"] = 1
+    data["single"] = 0
+    data.loc[case_rows[5], "single"] = 1
+    data["lwt"] = data["lwt"].astype(float)
+    data.loc[[3, 10, 40, 77], "lwt"] = np.nan
+    data["low"] = data["low"].astype(float)
+    data.loc[[5, 90], "low"] = np.nan
+    return data
+
+
+@pytest.fixture(scope="module")
+def resamples(screen_data) -> np.ndarray:
+    generator = np.random.default_rng(2024)
+    size = len(screen_data)
+    return np.stack([generator.integers(0, size, size=size) for _ in range(20)])
+
+
+def _full_procedure(data, candidates, resamples, **options):
+    """Per resample: selected flags and failure of screen_and_fit itself."""
+    selected = np.zeros((len(resamples), len(candidates)), dtype=bool)
+    failed = np.zeros(len(resamples), dtype=bool)
+    for replicate, rows in enumerate(resamples):
+        try:
+            chosen = screen_and_fit(
+                data.iloc[rows].reset_index(drop=True), "low", candidates, **options
+            ).selected
+        except ValueError:
+            failed[replicate] = True
+            continue
+        selected[replicate] = [name in chosen for name in candidates]
+    return selected, failed
+
+
+class TestFastScreenEquivalence:
+    @pytest.mark.parametrize(("firth", "n_resamples"), [("auto", 20), (True, 8), (False, 8)])
+    def test_decisions_equal_screen_and_fit(self, screen_data, resamples, firth, n_resamples):
+        rows = resamples[:n_resamples]
+        selected, failed = screen_resamples(
+            screen_data, "low", SCREEN_CANDIDATES, rows, threshold=0.1, firth=firth
+        )
+        expected_selected, expected_failed = _full_procedure(
+            screen_data, SCREEN_CANDIDATES, rows, threshold=0.1, firth=firth
+        )
+        np.testing.assert_array_equal(failed, expected_failed)
+        np.testing.assert_array_equal(selected, expected_selected)
+        # the comparison covers failed and valid resamples and a selected separated candidate
+        assert failed.any() and not failed.all()
+        if firth is not False:
+            assert selected[:, SCREEN_CANDIDATES.index("rare")].any()
+
+    def test_threshold_equal_to_a_p_value_is_not_passed(self, screen_data, resamples):
+        # p < threshold is false when p equals it; batch rounding must not flip that
+        rows = resamples[:1]
+        sample = screen_data.iloc[rows[0]].reset_index(drop=True)
+        log = screen_and_fit(sample, "low", ["age", "lwt"]).selection_log
+        threshold = float(log.set_index("variable").loc["lwt", "p_value"])
+        selected, failed = screen_resamples(
+            screen_data, "low", ["age", "lwt"], rows, threshold=threshold, firth="auto"
+        )
+        expected_selected, _ = _full_procedure(
+            screen_data, ["age", "lwt"], rows, threshold=threshold
+        )
+        assert not failed.any() and not selected[0, 1]
+        np.testing.assert_array_equal(selected, expected_selected)
+
+    def test_aliased_multivariable_design_fails_the_resample(self, screen_data, resamples):
+        # two copies of smoke pass the screen together, so the multivariable design is rank
+        # deficient and screen_and_fit raises; when they do not pass, the resample is valid
+        data = screen_data.assign(smoke_again=screen_data["smoke"])
+        candidates = ["smoke", "smoke_again"]
+        rows = resamples[:12]
+        selected, failed = screen_resamples(
+            data, "low", candidates, rows, threshold=0.05, firth="auto"
+        )
+        expected_selected, expected_failed = _full_procedure(data, candidates, rows, threshold=0.05)
+        np.testing.assert_array_equal(failed, expected_failed)
+        np.testing.assert_array_equal(selected, expected_selected)
+        assert failed.any() and not failed.all()
+
+    def test_seeded_counts_equal_the_procedure_on_each_resample(self, screen_data):
+        candidates = ["age", "lwt", "smoke", "ht", "rare"]
+        table = bootstrap_inclusion(screen_data, "low", candidates, n_boot=4, seed=13)
+        generator = np.random.default_rng(13)
+        size = len(screen_data)
+        rows = np.stack([generator.integers(0, size, size=size) for _ in range(4)])
+        selected, failed = _full_procedure(screen_data, candidates, rows, threshold=0.1)
+        assert table["n_failed"].iloc[0] == failed.sum()
+        assert table["n_selected"].tolist() == selected.sum(axis=0).tolist()
+
+    def test_factor_candidate_is_screened_by_its_likelihood_ratio_test(self, birthwt):
+        # race (a 3-level categorical) is fitted per resample with its 2-df LRT; the
+        # multivariable design of a set holding it is built per resample as well
+        candidates = ["age", "lwt", "race", "smoke", "ht"]
+        generator = np.random.default_rng(8)
+        size = len(birthwt)
+        rows = np.stack([generator.integers(0, size, size=size) for _ in range(6)])
+        selected, failed = screen_resamples(
+            birthwt, "low", candidates, rows, threshold=0.1, firth="auto"
+        )
+        expected_selected, expected_failed = _full_procedure(
+            birthwt, candidates, rows, threshold=0.1
+        )
+        np.testing.assert_array_equal(failed, expected_failed)
+        np.testing.assert_array_equal(selected, expected_selected)
+        assert selected[:, candidates.index("race")].any()
+
+    def test_infinite_values_take_the_reference_path(self, screen_data):
+        # the reference fit of an infinite covariate raises, so every resample drawing the
+        # infinite row fails; the batch cannot take infinite patterns
+        data = screen_data.assign(age=screen_data["age"].where(screen_data.index != 0, np.inf))
+        rows = np.stack([np.arange(len(data)), np.arange(1, len(data) + 1) % len(data)])
+        rows[1, rows[1] == 0] = 1
+        selected, failed = screen_resamples(
+            data, "low", ["age", "smoke"], rows, threshold=0.1, firth="auto"
+        )
+        expected_selected, expected_failed = _full_procedure(
+            data, ["age", "smoke"], rows, threshold=0.1
+        )
+        np.testing.assert_array_equal(failed, expected_failed)
+        np.testing.assert_array_equal(selected, expected_selected)
 
 
 # ----------------------------------------------------------------------------- CLI

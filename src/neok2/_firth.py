@@ -35,6 +35,9 @@ _MAX_HALVINGS = 40
 _MAX_ITER = {False: 100, True: 500}
 _STEP_TOLERANCE = 1e-10
 _LP_TOLERANCE = 1e-7
+# The score certificate of detect_separation must clear the LP tolerance by this factor, so
+# that it only answers where the solver's own answer is unambiguous.
+_CERTIFICATE_MARGIN = 1e-3
 
 
 @dataclass(frozen=True)
@@ -283,7 +286,7 @@ def _linprog(objective: FloatArray, A_ub: FloatArray, bounds: list[tuple[float, 
     return -float(result.fun) if result.status == 0 else 0.0
 
 
-def detect_separation(X: FloatArray, y: FloatArray) -> Separation:
+def detect_separation(X: FloatArray, y: FloatArray, *, ml_fit: Fit | None = None) -> Separation:
     """Konis (2007) linear-programming check for complete and quasi-complete separation.
 
     With ``s = 2y - 1`` the ML estimate exists iff the only ``b`` with ``s_i x_i'b >= 0`` for
@@ -292,11 +295,26 @@ def detect_separation(X: FloatArray, y: FloatArray) -> Separation:
     finds the coefficients that can move along a separating direction, and maximising ``t``
     with ``s_i x_i'b >= t`` tells complete (``t > 0``) from quasi-complete separation. This is
     the check of R's detectseparation::detect_separation.
+
+    A converged ML fit (``ml_fit``) can answer the first LP without solving it: its score
+    equation ``sum_i (y_i - mu_i) x_i = g ~ 0`` writes ``g`` as a combination of the rows
+    ``s_i x_i`` with weights ``lambda_i = |y_i - mu_i| > 0``. For any feasible ``b`` every
+    term ``s_i x_i'b`` is non-negative and ``sum_i lambda_i s_i x_i'b = g'b <= |g|_1`` (on the
+    scaled columns), so the LP optimum is at most ``|g|_1 sum_i 1 / lambda_i``; when that
+    bound is far below the LP's tolerance the answer is "not separated", without the solver.
     """
     scale = np.max(np.abs(X), axis=0)
     scale[scale == 0] = 1.0
+    n_rows = X.shape[0]
+    if ml_fit is not None and ml_fit.converged:
+        probability = special.expit(X @ ml_fit.coefficients)
+        weights = np.abs(y - probability)
+        if np.all(weights > 0):
+            score = np.abs(((y - probability) @ X) / scale).sum()
+            if score * np.sum(1.0 / weights) <= _CERTIFICATE_MARGIN * _LP_TOLERANCE * n_rows:
+                return Separation(kind=None, infinite=())
     signed = (X / scale) * (2.0 * y - 1.0)[:, None]
-    n_rows, n_columns = signed.shape
+    n_columns = signed.shape[1]
     box = [(-1.0, 1.0)] * n_columns
     # linprog minimises; constraints -signed @ b <= 0 mean signed @ b >= 0
     if _linprog(-signed.sum(axis=0), -signed, box) <= _LP_TOLERANCE * n_rows:

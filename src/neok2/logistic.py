@@ -368,18 +368,33 @@ def _design(
             _check_columns(data, unknown, "formula")
         used = [name for name in required if name in data.columns]
     columns_used = [outcome, *[name for name in used if name != outcome]]
-    subset = data[columns_used]
-    missing_cells = np.asarray(subset.isna().to_numpy(), dtype=bool)
+    if direct:
+        # Straight to numpy: for a small model, pandas indexing costs more than the fit. The
+        # outcome is converted only once _check_outcome has vouched for it.
+        covariate_values = np.empty((len(data), len(used)))
+        for j, name in enumerate(used):
+            covariate_values[:, j] = data[name].to_numpy(dtype=float, na_value=np.nan)
+        missing_cells = np.column_stack(
+            [data[outcome].isna().to_numpy(dtype=bool), np.isnan(covariate_values)]
+        )
+    else:
+        subset = data[columns_used]
+        missing_cells = np.asarray(subset.isna().to_numpy(), dtype=bool)
     for j, name in enumerate(columns_used[1:], start=1):
         if missing_cells[:, j].all():
             raise ValueError(f"column `{name}` is entirely missing; drop it from the model")
-    _check_outcome(subset, outcome)
+    _check_outcome(data, outcome)
 
     incomplete = np.asarray(missing_cells.any(axis=1), dtype=bool)
-    complete = subset.loc[pd.Series(~incomplete, index=subset.index)]
-    if complete.empty:
+    if incomplete.all():
         raise ValueError(f"no row of the data is complete for {formula!r}")
-    y = complete[outcome].to_numpy(dtype=float)
+    if direct:
+        y = data[outcome].to_numpy(dtype=float, na_value=np.nan)[~incomplete]
+        # column-major, as pandas hands out its blocks: the fits then round exactly as before
+        complete_covariates = np.asfortranarray(covariate_values[~incomplete])
+    else:
+        complete = subset.loc[pd.Series(~incomplete, index=subset.index)]
+        y = complete[outcome].to_numpy(dtype=float)
     if np.unique(y).size < 2:
         raise ValueError(
             f"outcome `{outcome}` has one value only ({int(y[0])}) in the {y.size} complete "
@@ -387,7 +402,7 @@ def _design(
         )
     if direct:
         names = [INTERCEPT, *used]
-        X = np.column_stack([np.ones(len(complete)), complete[used].to_numpy(dtype=float)])
+        X = np.column_stack([np.ones(len(y)), complete_covariates])
         terms: dict[str, tuple[int, ...]] = {name: (j,) for j, name in enumerate(names)}
         column_variables = list(names)
     else:
@@ -539,10 +554,17 @@ def _fit_design(
     design: _Design, *, ci: str, firth: FirthOption, conf_level: float
 ) -> LogisticResult:
     X, y = design.X, design.y
-    separation = _firth.detect_separation(X, y)
+    # Unless Firth is forced, the ML fit comes first: when it converges its score equation
+    # usually certifies non-separation, which spares the linear programs.
+    ml_fit = None if firth is True else _firth.fit_logistic(X, y, firth=False)
+    separation = _firth.detect_separation(X, y, ml_fit=ml_fit)
     separated_terms = tuple(design.columns[j] for j in separation.infinite)
     use_firth = firth is True or (firth == "auto" and separation.kind is not None)
-    fit = _firth.fit_logistic(X, y, firth=use_firth)
+    fit = (
+        ml_fit
+        if ml_fit is not None and not use_firth
+        else _firth.fit_logistic(X, y, firth=use_firth)
+    )
     not_estimable = separation.kind is not None and not use_firth
 
     notes: list[str] = []
@@ -730,3 +752,12 @@ def _check_candidates(data: Any, outcome: Any, candidates: Any) -> list[str]:
         raise ValueError(f"the outcome `{outcome}` cannot also be a candidate")
     _check_columns(data, [outcome, *candidates], "outcome/candidates")
     return candidates
+
+
+def _variable_p_value(result: LogisticResult) -> float:
+    """A univariable model's p-value: its coefficient's, or the whole-term LRT for a factor."""
+    table = result.tidy(intercept=False)
+    if len(table) == 1:
+        return float(table["p_value"].iloc[0])
+    tests = result.drop1()
+    return float(tests["p_value"].iloc[1])

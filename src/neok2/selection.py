@@ -17,12 +17,15 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from neok2._bootstrap_screen import screen_resamples
 from neok2.formatting import format_ci, format_odds_ratio, format_p
 from neok2.logistic import (
     CiOption,
     FirthOption,
     LogisticResult,
     _check_candidates,
+    _check_outcome,
+    _variable_p_value,
     logistic_regression,
 )
 
@@ -58,15 +61,6 @@ def _check_threshold(threshold: Any) -> float:
     if not 0.0 < float(threshold) <= 1.0:
         raise ValueError(f"`threshold` must lie in (0, 1], got {threshold!r}")
     return float(threshold)
-
-
-def _variable_p_value(result: LogisticResult) -> float:
-    """The candidate's p-value: its coefficient's, or the whole-term LRT for a factor."""
-    table = result.tidy(intercept=False)
-    if len(table) == 1:
-        return float(table["p_value"].iloc[0])
-    tests = result.drop1()
-    return float(tests["p_value"].iloc[1])
 
 
 # ----------------------------------------------------------------------------- screen
@@ -605,9 +599,24 @@ def bootstrap_inclusion(
         on which the procedure cannot run (say a candidate constant in it) is counted in
         ``n_failed`` and left out of ``n_valid``.
 
+    Raises
+    ------
+    ValueError
+        Bad options, or an outcome that is not coded 0/1 (checked once on ``data``).
+
     Notes
     -----
     Bootstrap inclusion frequencies (Sauerbrei & Schumacher 1992; R ``bootStepAIC``).
+    Resample ``b`` is ``data.iloc[rows_b]`` with ``rows_b`` the ``b``-th draw of
+    ``generator.integers(0, n, size=n)``. For ``procedure="screen"`` the univariable models
+    of all resamples are fitted together (grouped-binomial Newton fits of
+    :func:`neok2.batch.fit_binomial_batch`, the exact one-covariate separation rule, Firth
+    where :func:`screen_and_fit` would use it) and only the multivariable design is checked,
+    since the decision does not depend on its estimates; the selected sets and failed
+    resamples equal those of :func:`screen_and_fit` run on every resample (fits the batch
+    does not settle, p-values within a relative 1e-6 of ``threshold`` and factor candidates
+    are refitted by :func:`neok2.logistic.logistic_regression`). ``procedure="backward"``
+    reruns :func:`stepwise` on each resample.
 
     References
     ----------
@@ -634,28 +643,25 @@ def bootstrap_inclusion(
     if threshold is None:
         threshold = 0.1 if procedure == "screen" else 0.05
     threshold = _check_threshold(threshold)
+    if not (firth == "auto" or isinstance(firth, bool)):
+        raise ValueError(f"`firth` must be 'auto', True or False, got {firth!r}")
     generator = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    _check_outcome(data, outcome)
 
-    counts = dict.fromkeys(candidates, 0)
-    n_failed = 0
-    for _ in range(int(n_boot)):
-        rows = generator.integers(0, len(data), size=len(data))
-        sample = data.iloc[rows].reset_index(drop=True)
-        try:
-            if procedure == "screen":
-                chosen = screen_and_fit(
-                    sample, outcome, candidates, threshold=threshold, firth=firth
-                ).selected
-            else:
-                chosen = stepwise(
-                    sample, outcome, candidates, criterion=criterion, threshold=threshold
-                ).selected
-        except ValueError:
-            # a resample can make a candidate constant or one outcome group empty
-            n_failed += 1
-            continue
-        for variable in chosen:
-            counts[variable] += 1
+    # One draw per resample, in order, so a seed gives the same resamples on either path.
+    resamples = np.stack(
+        [generator.integers(0, len(data), size=len(data)) for _ in range(int(n_boot))]
+    )
+    if procedure == "screen":
+        chosen_matrix, failed = screen_resamples(
+            data, outcome, candidates, resamples, threshold=threshold, firth=firth
+        )
+        counts = dict(zip(candidates, chosen_matrix.sum(axis=0).tolist(), strict=True))
+        n_failed = int(failed.sum())
+    else:
+        counts, n_failed = _bootstrap_stepwise(
+            data, outcome, candidates, resamples, threshold, criterion
+        )
     n_valid = int(n_boot) - n_failed
     return pd.DataFrame(
         {
@@ -668,3 +674,29 @@ def bootstrap_inclusion(
             ],
         }
     )
+
+
+def _bootstrap_stepwise(
+    data: pd.DataFrame,
+    outcome: str,
+    candidates: list[str],
+    resamples: np.ndarray,
+    threshold: float,
+    criterion: Literal["aic", "lrt"],
+) -> tuple[dict[str, int], int]:
+    """Selection counts and failures from rerunning backward selection on each resample."""
+    counts = dict.fromkeys(candidates, 0)
+    n_failed = 0
+    for rows in resamples:
+        sample = data.iloc[rows].reset_index(drop=True)
+        try:
+            chosen = stepwise(
+                sample, outcome, candidates, criterion=criterion, threshold=threshold
+            ).selected
+        except ValueError:
+            # a resample can make a candidate constant or one outcome group empty
+            n_failed += 1
+            continue
+        for variable in chosen:
+            counts[variable] += 1
+    return counts, n_failed
