@@ -104,6 +104,10 @@ class TestPublishedValues:
             "caesarean", "sga", "antenatal_steroid", "gestational_diabetes", "prom",
         }  # fmt: skip
 
+    def test_not_significant_terms(self, study):
+        # the discussion names only steroids, caesarean and SGA as independent risk factors
+        assert study.multivariable_not_significant == ("gestational_diabetes", "prom")
+
     def test_text_claims(self, study):
         claims = {name: claim["value"] for name, claim in study.text_claims.items()}
         assert claims["undetectable"] == 24
@@ -231,6 +235,16 @@ class TestSpecErrors:
     def test_duplicate_row(self, raw_spec):
         raw_spec["table1"].append(copy.deepcopy(raw_spec["table1"][3]))
         with pytest.raises(SpecError, match="appears twice"):
+            parse_study(raw_spec)
+
+    def test_not_significant_must_be_entered(self, raw_spec):
+        raw_spec["multivariable"]["not_significant"] = ["twins"]
+        with pytest.raises(SpecError, match=r"not_significant\[0\]: 'twins' is not among"):
+            parse_study(raw_spec)
+
+    def test_not_significant_cannot_be_reported(self, raw_spec):
+        raw_spec["multivariable"]["not_significant"] = ["sga"]
+        with pytest.raises(SpecError, match=r"also in multivariable\.reported"):
             parse_study(raw_spec)
 
     def test_not_a_mapping(self):

@@ -140,6 +140,7 @@ class _OddsRatioRow(_Strict):
 class _Multivariable(_Strict):
     terms_entered: tuple[str, ...] = ()
     reported: tuple[_OddsRatioRow, ...] = ()
+    not_significant: tuple[str, ...] = ()
 
 
 class _Claim(_Strict):
@@ -214,6 +215,9 @@ class Study:
         or_printed, ci_printed``.
     multivariable_terms : tuple of str
         Variables entered into the multivariable model.
+    multivariable_not_significant : tuple of str
+        Entered variables the text says were not independently associated (p >= alpha in
+        the multivariable model), though their estimates were not printed.
     text_claims : Mapping[str, Mapping]
         ``name -> {"value", "printed", "refers_to"}``.
     columns : tuple of ColumnSpec
@@ -236,6 +240,7 @@ class Study:
     univariable: pd.DataFrame = field(repr=False)
     multivariable: pd.DataFrame = field(repr=False)
     multivariable_terms: tuple[str, ...]
+    multivariable_not_significant: tuple[str, ...]
     text_claims: Mapping[str, Mapping[str, Any]] = field(repr=False)
     columns: tuple[ColumnSpec, ...] = field(repr=False)
     path: Path | None = None
@@ -487,6 +492,13 @@ def _build(spec: _Spec, path: Path | None) -> Study:
     for index, variable in enumerate(spec.multivariable.terms_entered):
         if variable not in known:
             raise SpecError(f"multivariable.terms_entered[{index}]: unknown variable {variable!r}")
+    reported = set(multivariable["variable"])
+    for index, variable in enumerate(spec.multivariable.not_significant):
+        where = f"multivariable.not_significant[{index}]"
+        if variable not in spec.multivariable.terms_entered:
+            raise SpecError(f"{where}: {variable!r} is not among multivariable.terms_entered")
+        if variable in reported:
+            raise SpecError(f"{where}: {variable!r} is also in multivariable.reported")
     if dictionary and spec.outcome.column not in dictionary:
         raise SpecError(f"outcome.column: {spec.outcome.column!r} is not in the data dictionary")
     return Study(
@@ -506,6 +518,7 @@ def _build(spec: _Spec, path: Path | None) -> Study:
         univariable=univariable,
         multivariable=multivariable,
         multivariable_terms=spec.multivariable.terms_entered,
+        multivariable_not_significant=spec.multivariable.not_significant,
         text_claims=MappingProxyType(
             {name: MappingProxyType(claim.model_dump()) for name, claim in spec.text_claims.items()}
         ),
