@@ -348,7 +348,8 @@ DICTIONARY_CASES = [
     Case("validate_data: study without dictionary",
          lambda d, s: dictionary.validate_data(_frame(), study.parse_study(_spec_with(
              lambda m: (m.update(columns=[]), m.update(univariable=[]),
-                        m["multivariable"].update(reported=[], terms_entered=[]))))),
+                        m["multivariable"].update(
+                            reported=[], terms_entered=[], not_significant=[]))))),
          ValueError, r"has no data dictionary \(`columns` in its spec\)"),
     Case("dictionary_frame: number", lambda d, s: dictionary.dictionary_frame(3),
          TypeError, r"`study` must be a Study"),
@@ -549,6 +550,17 @@ LOGISTIC_CASES = [
     Case("logistic_regression: firth", lambda d, s: logistic.logistic_regression(
              _frame(), "case ~ exposed", firth="yes"),
          ValueError, r"`firth` must be 'auto', True or False, got 'yes'"),
+    Case("logistic_regression: infinite covariate", lambda d, s: logistic.logistic_regression(
+             _frame().assign(weight=[math.inf, *_frame()["weight"][1:]]), "case ~ weight"),
+         ValueError, r"column 'weight' holds non-finite values \(inf or -inf\) in row\(s\) 0;"),
+    Case("logistic_regression: duplicated column", lambda d, s: logistic.logistic_regression(
+             pd.concat([_frame(), _frame()[["weight"]]], axis=1), "case ~ weight"),
+         ValueError, r"column name\(s\) \['weight'\] appear more than once in `data`"),
+    Case("logistic_regression: text in a numeric column", lambda d, s:
+         logistic.logistic_regression(
+             _mixed("weight", [2.1, 2.5, 2.3, "abc", 3.0, 3.2, 2.9, 3.4, 2.2, 3.1]),
+             "case ~ weight"),
+         ValueError, r"column 'weight' mixes numbers and text \(row 3: 'abc'\); fix those cells"),
     Case("logistic_regression: formula and covariates", lambda d, s:
          logistic.logistic_regression(_frame(), "case ~ exposed", outcome="case",
                                       covariates=["exposed"]),
@@ -641,6 +653,9 @@ OTHER_CASES = [
     Case("fit_logistic_batch: missing values", lambda d, s: batch.fit_logistic_batch(
              np.full((5, 2), np.nan), np.ones((2, 5))),
          ValueError, r"`X` contains 10 missing value\(s\)"),
+    Case("fit_binomial_batch: infinite trials", lambda d, s: batch.fit_binomial_batch(
+             np.ones((2, 1)), [[math.inf, 3.0]], [[1.0, 1.0]]),
+         ValueError, r"`trials` contains infinite values"),
     Case("fit_binomial_batch: shapes", lambda d, s: batch.fit_binomial_batch(
              np.ones((3, 2)), np.ones(3), np.ones(2)),
          ValueError, r"`trials` and `successes` must both be R x K arrays of the same shape"),

@@ -1,7 +1,8 @@
 """Vectorised logistic regression across replicates (neok2.batch).
 
 References: statsmodels ``Logit`` on random designs (the brief's cross-check), R ``glm`` and
-``brglm2`` (Firth) fits written by tests/reference/power.R, and hand calculations.
+``brglm2`` (Firth) fits written by tests/reference/power.R and tests/reference/batch_firth.R,
+and hand calculations.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from neok2.batch import (
 REFERENCE = Path(__file__).parent / "reference"
 DATA = pd.read_csv(REFERENCE / "power_batch_data.csv")
 COEFFICIENTS = pd.read_csv(REFERENCE / "power_batch_coefficients.csv")
+FIRTH_COUNTS = pd.read_csv(REFERENCE / "batch_firth_data.csv")
+FIRTH_ROWS = pd.read_csv(REFERENCE / "batch_firth_rows.csv")
+FIRTH_COEFFICIENTS = pd.read_csv(REFERENCE / "batch_firth_coefficients.csv")
 
 
 def _simulated(n_replicates: int, n_obs: int, seed: int, *, continuous: bool = False
@@ -52,6 +56,20 @@ def _r_dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
     rows = DATA[DATA["dataset"] == name]
     X = np.column_stack([np.ones(len(rows)), rows[["x1", "x2", "x3"]].to_numpy(float)])
     return X, rows["y"].to_numpy(float)
+
+
+def _firth_counts(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Patterns (with the model's columns), trials and successes of a batch_firth.R dataset."""
+    rows = FIRTH_COUNTS[FIRTH_COUNTS["dataset"] == name]
+    x1, x2 = rows["x1"].to_numpy(float), rows["x2"].to_numpy(float)
+    columns = {"single_case": [x1], "single_control": [x1], "main_effects": [x1, x2],
+               "interaction": [x1, x2, x1 * x2]}[name]  # fmt: skip
+    patterns = np.column_stack([np.ones(len(rows)), *columns])
+    return patterns, rows[["trials"]].to_numpy(float).T, rows[["successes"]].to_numpy(float).T
+
+
+def _firth_reference(name: str) -> pd.DataFrame:
+    return FIRTH_COEFFICIENTS[FIRTH_COEFFICIENTS["dataset"] == name]
 
 
 class TestFitLogisticBatchX:
@@ -235,6 +253,73 @@ class TestFitBinomialBatch:
             fit_binomial_batch([[1.0, 0.0]], [[3, 3]], [[1, 2]])
         with pytest.raises(ValueError, match="same shape"):
             fit_binomial_batch([[1.0, 0.0], [1.0, 1.0]], [[3, 3]], [[1, 2, 0]])
+
+
+class TestFitBinomialBatchFirth:
+    """Firth fits where a covariate pattern holds a single subject (or a few, all alike)."""
+
+    def test_single_case_pattern_hand_calculation(self):
+        # The model is saturated (two patterns, two coefficients), so every pattern has leverage
+        # h = 1 and Firth's modified score sets mu_k = (s_k + 1/2) / (m_k + 1) exactly:
+        # intercept = logit(40.5 / 189) = log(40.5 / 148.5) = -1.2992830 and
+        # log OR = logit(1.5 / 2) - intercept = log 3 + 1.2992830 = 2.3978953.
+        fit = fit_binomial_batch([[1.0, 0.0], [1.0, 1.0]], [[188, 1]], [[40, 1]], firth=True)
+        assert fit.converged[0] and fit.separated[0]
+        intercept = np.log(40.5 / 148.5)
+        np.testing.assert_allclose(fit.coef[0], [intercept, np.log(3.0) - intercept], atol=1e-12)
+        # Fisher scoring on X'WX alone used to oscillate here for ever: the estimate now takes
+        # a handful of Newton steps.
+        assert fit.n_iter[0] <= 10
+
+    @pytest.mark.parametrize(
+        "dataset", ["single_case", "single_control", "main_effects", "interaction"]
+    )
+    def test_sparse_patterns_equal_brglm2(self, dataset):
+        patterns, trials, successes = _firth_counts(dataset)
+        reference = _firth_reference(dataset)
+        fit = fit_binomial_batch(patterns, trials, successes, firth=True)
+        assert fit.converged[0]
+        np.testing.assert_allclose(fit.coef[0], reference["estimate"], rtol=0, atol=1e-8)
+        np.testing.assert_allclose(fit.std_error[0], reference["std_error"], rtol=1e-8)
+
+    def test_sparse_patterns_as_one_batch_equal_brglm2(self):
+        # The two single-subject datasets share their patterns and run as one stack of
+        # replicates, alongside an ordinary replicate (1/3 and 2/3 cases).
+        patterns, first_trials, first_successes = _firth_counts("single_case")
+        _, second_trials, second_successes = _firth_counts("single_control")
+        trials = np.vstack([first_trials, second_trials, [[3.0, 3.0]]])
+        successes = np.vstack([first_successes, second_successes, [[1.0, 2.0]]])
+        fit = fit_binomial_batch(patterns, trials, successes, firth=True)
+        assert fit.converged.all()
+        for replicate, dataset in enumerate(["single_case", "single_control"]):
+            expected = _firth_reference(dataset)["estimate"]
+            np.testing.assert_allclose(fit.coef[replicate], expected, rtol=0, atol=1e-8)
+        # Saturated again: mu = 1.5/4 and 2.5/4, so the Firth log OR is 2 log(5/3) = 1.0216512.
+        assert fit.coef[2, 1] == pytest.approx(2.0 * np.log(5.0 / 3.0), abs=1e-12)
+
+    def test_grouped_equals_expanded_rows(self):
+        patterns, trials, successes = _firth_counts("main_effects")
+        counts = trials[0].astype(int)
+        X = np.repeat(patterns, counts, axis=0)
+        cases = successes[0].astype(int)
+        y = np.concatenate(
+            [np.arange(total) < count for total, count in zip(counts, cases, strict=True)]
+        )
+        grouped = fit_binomial_batch(patterns, trials, successes, firth=True)
+        expanded = fit_logistic_batch(X, y.astype(float), firth=True)
+        np.testing.assert_allclose(expanded.coef, grouped.coef, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(expanded.std_error, grouped.std_error, rtol=1e-10)
+
+    def test_continuous_separated_rows_equal_brglm2(self):
+        # Complete separation with continuous covariates: the first Newton steps meet a
+        # penalised likelihood that is not concave and steps that must be halved.
+        X = np.column_stack([np.ones(len(FIRTH_ROWS)),
+                             FIRTH_ROWS[["x1", "x2", "x3", "x4"]].to_numpy(float)])  # fmt: skip
+        reference = _firth_reference("continuous_separated")
+        fit = fit_logistic_batch(X, FIRTH_ROWS["y"].to_numpy(float), firth=True)
+        assert fit.converged[0] and fit.separated[0]
+        np.testing.assert_allclose(fit.coef[0], reference["estimate"], rtol=0, atol=1e-8)
+        np.testing.assert_allclose(fit.std_error[0], reference["std_error"], rtol=1e-8)
 
 
 class TestResult:

@@ -216,6 +216,79 @@ class TestData:
         with pytest.raises(ValueError, match="2 complete rows cannot estimate 2 coefficients"):
             logistic_regression(tiny, "y ~ x")
 
+    @pytest.mark.parametrize("path", ["formula", "covariates"])
+    @pytest.mark.parametrize("value", [np.inf, -np.inf])
+    def test_infinite_covariate_errors_properly(self, path, value):
+        # The reported reproducer: infinity used to pass as a "rank deficient" design.
+        data = pd.DataFrame({"case": [0, 1] * 5, "z": [value, *range(2, 11)]})
+        data.loc[6, "z"] = value
+        arguments = {"formula": "case ~ z"} if path == "formula" else {
+            "outcome": "case", "covariates": ["z"]}  # fmt: skip
+        with pytest.raises(ValueError, match=r"column 'z' holds non-finite values \(inf or "
+                           r"-inf\) in row\(s\) 0, 6; replace them .* or with NaN"):  # fmt: skip
+            logistic_regression(data, **arguments)
+
+    def test_infinity_made_by_the_formula_errors_properly(self, birthwt):
+        # 159 of the 189 mothers had no premature labour (R: table(MASS::birthwt$ptl) gives
+        # 159, 24, 5, 1), so log(ptl) is -inf in 159 rows: the first five are shown.
+        expected = (r"model column `np.log\(ptl\)` is not finite in row\(s\) 0, 1, 2, 3, 4 and "
+                    r"154 more; the transformation is undefined there")  # fmt: skip
+        with np.errstate(divide="ignore"), pytest.raises(ValueError, match=expected):
+            logistic_regression(birthwt, "low ~ np.log(ptl)")
+
+    @pytest.mark.parametrize("path", ["formula", "covariates"])
+    def test_duplicated_column_name_errors_properly(self, birthwt, path):
+        doubled = pd.concat([birthwt, birthwt[["age"]]], axis=1)
+        arguments = {"formula": "low ~ age + lwt"} if path == "formula" else {
+            "outcome": "low", "covariates": ["age", "lwt"]}  # fmt: skip
+        with pytest.raises(ValueError, match=r"column name\(s\) \['age'\] appear more than "
+                           r"once in `data`.*rename or drop the duplicates"):  # fmt: skip
+            logistic_regression(doubled, **arguments)
+
+    def test_duplicated_outcome_name_errors_properly(self, birthwt):
+        doubled = pd.concat([birthwt, birthwt[["low"]]], axis=1)
+        with pytest.raises(ValueError, match=r"\['low'\] appear more than once"):
+            logistic_regression(doubled, "low ~ age")
+
+    def test_duplicated_column_the_model_does_not_use_is_harmless(self, birthwt):
+        doubled = pd.concat([birthwt, birthwt[["ftv"]]], axis=1)
+        pd.testing.assert_frame_equal(logistic_regression(doubled, "low ~ age").tidy(),
+                                      logistic_regression(birthwt, "low ~ age").tidy())  # fmt: skip
+
+    def test_text_cell_in_numeric_column_errors_properly(self, birthwt):
+        typed = birthwt.assign(lwt=birthwt["lwt"].astype(object))
+        typed.loc[3, "lwt"] = "abc"
+        typed.loc[[10, 11], "lwt"] = ["?", "1O5"]
+        with pytest.raises(ValueError, match=r"column 'lwt' mixes numbers and text \(row 3: "
+                           r"'abc', row 10: '\?', row 11: '1O5'\); fix those cells, then make "
+                           r"the column numeric with pd.to_numeric"):  # fmt: skip
+            logistic_regression(typed, "low ~ age + lwt")
+
+    def test_text_cell_in_numeric_string_column_errors_properly(self, birthwt):
+        # Read as text, as a CSV column with a stray note would be.
+        typed = birthwt.assign(age=birthwt["age"].astype(str))
+        typed.loc[0, "age"] = "unknown"
+        with pytest.raises(ValueError, match=r"column 'age' mixes numbers and text \(row 0: "
+                           r"'unknown'\)"):  # fmt: skip
+            logistic_regression(typed, "low ~ age")
+
+    def test_text_categories_with_a_number_label_stay_a_factor(self, birthwt):
+        # 67 of 189 values ("3") look like numbers: a minority, so this is a genuine factor
+        # and fits the same model as C(race): same log-likelihood, one row per other level.
+        labelled = birthwt.assign(race=birthwt["race"].map({1: "white", 2: "black", 3: "3"}))
+        result = logistic_regression(labelled, "low ~ race")
+        assert result.tidy(intercept=False)["term"].tolist() == ["race[T.black]", "race[T.white]"]
+        assert result.loglik == pytest.approx(logistic_regression(birthwt, "low ~ C(race)").loglik,
+                                              rel=1e-12)  # fmt: skip
+
+    def test_text_column_half_numbers_stays_a_factor(self):
+        # Exactly half the values parse as numbers: not "more than half", so still a factor.
+        data = pd.DataFrame({"case": [1, 0, 0, 1, 1, 0, 1, 0, 0, 1], "g": ["1", "a"] * 5})
+        table = logistic_regression(data, "case ~ g").tidy(intercept=False)
+        # "1" rows hold 3 cases of 5, "a" rows 2 of 5: OR = (2/3) / (3/2) = 4/9.
+        assert table["term"].tolist() == ["g[T.a]"]
+        assert table["odds_ratio"].iloc[0] == pytest.approx(4.0 / 9.0, rel=1e-9)
+
     def test_input_is_not_modified(self, birthwt):
         before = birthwt.copy()
         logistic_regression(birthwt, MULTIVARIABLE)

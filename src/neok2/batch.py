@@ -415,11 +415,10 @@ def _fitted(
 
 
 def _newton(
-    problem: _Problem, active: np.ndarray, *, firth: bool, max_iter: int, tol: float,
-    max_step: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """Estimates, converged and diverged flags, iteration counts, and the variances (the
-    diagonal of the inverse information) of the converged replicates."""
+    problem: _Problem, active: np.ndarray, *, max_iter: int, tol: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Maximum-likelihood estimates, converged and diverged flags, iteration counts, and the
+    variances (the diagonal of the inverse information) of the converged replicates."""
     n_replicates = problem.trials.shape[0]
     beta = np.zeros((n_replicates, problem.n_terms))
     variances = np.full_like(beta, np.nan)
@@ -435,7 +434,7 @@ def _newton(
             # From beta = 0 every fitted probability is 1/2: no predictor, no saturation.
             mu = np.full(trials.shape, 0.5)
         else:
-            mu, index, trials = _fitted(problem, beta, index, trials, check_saturation=not firth,
+            mu, index, trials = _fitted(problem, beta, index, trials, check_saturation=True,
                                         diverged=diverged)  # fmt: skip
             if index.size == 0:
                 break
@@ -443,36 +442,137 @@ def _newton(
         weight = expected * (1.0 - mu)
         residual = _take(problem.successes, index) - expected
         lower, _, failed = _cholesky(problem.information(index, weight))
-        factor = None
-        if firth:
-            factor = _inverse_factor(lower)
-            inverse = _backward(lower, factor)
-            residual = residual + problem.leverage(index, weight, inverse) * (0.5 - mu)
-            step = (inverse * problem.score(index, residual)[None]).sum(axis=1).T
-        else:
-            step = _solve(lower, problem.score(index, residual)).T
+        step = _solve(lower, problem.score(index, residual)).T
         # An information matrix that is not positive definite has lost a direction: the
         # weights of some patterns have collapsed to zero, which is separation at work.
         if failed.any():
             diverged[index[failed]] = True
             index, step, lower = index[~failed], step[~failed], lower[:, :, ~failed]
-            factor = None if factor is None else factor[:, :, ~failed]
         largest = np.abs(step).max(axis=1)
-        # Firth's iterations cap the step (as logistf's maxstep) so early overshoots on sparse
-        # data cannot throw the iterate into a flat region.
-        scale = np.divide(max_step, largest, out=np.ones_like(largest), where=largest > max_step)
-        beta[index] += step * scale[:, None]
+        beta[index] += step
         n_iter[index] += 1
         done = largest < tol
         if done.any():
             # The information at the last iterate (less than `tol` from the estimate, as in
             # R's glm) gives the Wald variances: the diagonal of L^-T L^-1 is the column sums
             # of squares of L^-1.
-            finished = _inverse_factor(lower[:, :, done]) if factor is None else factor[:, :, done]
+            finished = _inverse_factor(lower[:, :, done])
             variances[index[done]] = (finished * finished).sum(axis=0).T
         converged[index[done]] = True
         index = index[~done]
     return beta, converged, diverged, n_iter, variances
+
+
+def _penalised_curvature(
+    problem: _Problem, index: np.ndarray, mu: np.ndarray, weight: np.ndarray,
+    leverage: np.ndarray, information: np.ndarray, inverse: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """Minus the Hessian of Firth's penalised log-likelihood, as a (p, p, R) stack.
+
+    With ``I = X' W X``, ``W = diag(m mu (1 - mu))``, the Hessian of ``0.5 log|I|`` is
+    ``0.5 X' diag(h (1 - 6 mu (1 - mu))) X - 0.5 tr(I^-1 D_a I^-1 D_b)``, where
+    ``D_a = X' diag(m mu (1 - mu) (1 - 2 mu) x_a) X`` is the derivative of ``I`` in
+    coefficient ``a`` (the batched form of :func:`neok2._firth._penalty_curvature`).
+    """
+    rows = problem.patterns if problem.shared else _take(problem.patterns, index)
+    slope = weight * (1.0 - 2.0 * mu)
+    derivatives = np.stack(
+        [problem.information(index, slope * rows[..., a]) for a in range(problem.n_terms)]
+    )
+    # tr(I^-1 D_a I^-1 D_b) = sum over (c, d) of (D_a I^-1)[c, d] (D_b I^-1)[d, c]
+    products = np.einsum("acer,edr->acdr", derivatives, inverse)
+    traces = np.einsum("acdr,bdcr->abr", products, products)
+    diagonal = problem.information(index, leverage * (1.0 - 6.0 * mu * (1.0 - mu)))
+    return information - 0.5 * diagonal + 0.5 * traces
+
+
+# A step whose penalised log-likelihood falls by more than this relative amount is halved;
+# smaller falls are rounding noise near the maximum.
+_ASCENT_TOLERANCE = 1e-12
+
+
+def _firth_newton(
+    problem: _Problem, active: np.ndarray, *, max_iter: int, tol: float, max_step: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Firth estimates, converged flags, iteration counts and the variances (the diagonal of
+    the inverse Fisher information) of the converged replicates.
+
+    Newton-Raphson on the penalised log-likelihood ``l + 0.5 log|X'WX|`` with its exact
+    Hessian wherever that is negative definite; elsewhere the step solves with the
+    information of Firth's pseudo-data, ``X' diag((m + h) mu (1 - mu)) X``, still an ascent
+    direction. Steps are capped at ``max_step`` and halved (one halving per iteration) while
+    they lower the penalised log-likelihood, as logistf does.
+    """
+    n_replicates = problem.trials.shape[0]
+    beta = np.zeros((n_replicates, problem.n_terms))
+    variances = np.full_like(beta, np.nan)
+    converged = np.zeros(n_replicates, dtype=bool)
+    n_iter = np.zeros(n_replicates, dtype=np.int64)
+    # The last accepted iterate, its penalised log-likelihood and the step taken from it.
+    start = np.zeros_like(beta)
+    start_objective = np.full(n_replicates, -np.inf)
+    last_step = np.zeros_like(beta)
+    index = np.flatnonzero(active)
+    for _ in range(max_iter):
+        if index.size == 0:
+            break
+        trials = _take(problem.trials, index)
+        successes = _take(problem.successes, index)
+        eta = problem.linear_predictor(index, _take(beta, index))
+        mu = special.expit(eta)
+        expected = trials * mu
+        weight = expected * (1.0 - mu)
+        information = problem.information(index, weight)
+        lower, pivots, failed = _cholesky(information)
+        # log|X'WX| is the sum of the log pivots; log(1 + exp(eta)) via logaddexp never
+        # overflows.
+        objective = (successes * eta - trials * np.logaddexp(0.0, eta)).sum(axis=1)
+        objective += 0.5 * np.log(pivots).sum(axis=0)
+        worse = ~failed & (
+            objective < start_objective[index] - _ASCENT_TOLERANCE * np.abs(objective)
+        )
+        n_iter[index] += 1
+        if worse.any():
+            halved = index[worse]
+            last_step[halved] /= 2.0
+            beta[halved] = start[halved] + last_step[halved]
+
+        factor = _inverse_factor(lower)
+        inverse = _backward(lower, factor)
+        leverage = problem.leverage(index, weight, inverse)
+        score = problem.score(index, successes - expected + leverage * (0.5 - mu))
+        curvature = _penalised_curvature(problem, index, mu, weight, leverage, information, inverse)
+        newton_lower, _, not_concave = _cholesky(curvature)
+        step = _solve(newton_lower, score).T
+        if not_concave.any():
+            # Firth's modified score is the ordinary score of pseudo-data with h / 2 more
+            # cases among h more trials per pattern; their information is positive definite
+            # and, unlike X'WX alone, does not double the step where a pattern's h is as
+            # large as its count (a single subject in a saturated model).
+            pseudo = weight + leverage * mu * (1.0 - mu)
+            pseudo_lower, _, _ = _cholesky(
+                problem.information(index[not_concave], pseudo[not_concave])
+            )
+            step[not_concave] = _solve(pseudo_lower, score[:, not_concave]).T
+        largest = np.abs(step).max(axis=1)
+        # The cap (logistf's maxstep) keeps early overshoots on sparse data from throwing the
+        # iterate into a flat region.
+        scale = np.divide(max_step, largest, out=np.ones_like(largest), where=largest > max_step)
+        stepping = ~failed & ~worse
+        moved = index[stepping]
+        start[moved] = beta[moved]
+        start_objective[moved] = objective[stepping]
+        last_step[moved] = step[stepping] * scale[stepping, None]
+        beta[moved] += last_step[moved]
+        done = stepping & (largest < tol)
+        if done.any():
+            # Wald variances from the information at the last iterate, as in _newton.
+            finished = factor[:, :, done]
+            variances[index[done]] = (finished * finished).sum(axis=0).T
+            converged[index[done]] = True
+        # A replicate whose information is singular cannot be continued: it stays unconverged.
+        index = index[~done & ~failed]
+    return beta, converged, n_iter, variances
 
 
 def fit_logistic_batch(
@@ -522,8 +622,13 @@ def fit_logistic_batch(
     roots of the diagonal of its inverse, from the factorisation of the last iteration
     (whose iterate is less than ``tol`` from the estimate, as in R's ``glm``).
     Firth's modified score adds ``h_i (1/2 - mu_i)`` to each residual, ``h_i`` the diagonal of
-    ``W^1/2 X (X' W X)^-1 X' W^1/2`` (Heinze & Schemper 2002); standard errors come from the
-    inverse Fisher information in both cases.
+    ``W^1/2 X (X' W X)^-1 X' W^1/2`` (Heinze & Schemper 2002). Firth's estimate is found by
+    Newton-Raphson on the penalised log-likelihood ``l + 0.5 log|X' W X|`` with its exact
+    Hessian; where that is not negative definite the step uses the information of Firth's
+    pseudo-data, ``X' diag((m_i + h_i) mu_i (1 - mu_i)) X`` (``h_i / 2`` extra cases among
+    ``h_i`` extra trials). Steps are capped at ``max_step`` and halved while they lower the
+    penalised log-likelihood, as in logistf. Standard errors come from the inverse Fisher
+    information in both cases.
 
     *Separation rule.* A replicate is flagged ``separated`` when its maximum-likelihood
     Newton iterates either (a) push any fitted probability within 1e-10 of 0 or 1
@@ -653,12 +758,12 @@ def _fit(problem: _Problem, *, max_iter: int, tol: float, firth: bool,
     rank_deficient = _rank_deficient(problem)
     full_rank = ~rank_deficient
     beta, converged, diverged, n_iter, variances = _newton(
-        problem, full_rank, firth=False, max_iter=max_iter, tol=tol, max_step=np.inf
+        problem, full_rank, max_iter=max_iter, tol=tol
     )
     separated = full_rank & (diverged | ~converged)
     if firth:
-        beta, converged, _, n_iter, variances = _newton(
-            problem, full_rank, firth=True, max_iter=max_iter, tol=tol, max_step=max_step
+        beta, converged, n_iter, variances = _firth_newton(
+            problem, full_rank, max_iter=max_iter, tol=tol, max_step=max_step
         )
         usable = full_rank & converged
     else:

@@ -36,6 +36,11 @@ CiOption = Literal["wald", "profile"]
 FirthOption = Literal["auto"] | bool
 
 INTERCEPT = "(Intercept)"
+# Row labels quoted in an error message.
+_ROWS_SHOWN = 5
+# A text column whose values are more than this share numbers is taken for a numeric column
+# with data-entry errors rather than for a factor.
+_NUMBER_SHARE = 0.5
 
 _TIDY_COLUMNS = [
     "term",
@@ -337,6 +342,58 @@ def _is_plain_numeric(values: pd.Series) -> bool:
     )
 
 
+def _row_labels(index: pd.Index, mask: np.ndarray) -> str:
+    """The first few row labels where ``mask`` holds, for error messages."""
+    labels = [str(label) for label in index[mask][:_ROWS_SHOWN]]
+    more = int(mask.sum()) - len(labels)
+    return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
+
+
+def _check_unique_columns(data: pd.DataFrame, names: Sequence[str]) -> None:
+    if data.columns.is_unique:
+        return
+    repeated = sorted({str(name) for name in names if int((data.columns == name).sum()) > 1})
+    if repeated:
+        raise ValueError(
+            f"column name(s) {repeated} appear more than once in `data`, so the model cannot "
+            "tell which one to use; rename or drop the duplicates, e.g. "
+            "data.loc[:, ~data.columns.duplicated()]"
+        )
+
+
+def _check_finite(values: np.ndarray, name: str, index: pd.Index) -> None:
+    infinite = np.isinf(values)
+    if infinite.any():
+        raise ValueError(
+            f"column {name!r} holds non-finite values (inf or -inf) in row(s) "
+            f"{_row_labels(index, infinite)}; replace them with the true values, or with NaN "
+            "to leave those rows out as missing"
+        )
+
+
+def _check_text_column(values: pd.Series, name: str) -> None:
+    """Reject a text column that is really numeric with a few stray text cells.
+
+    formulaic would make such a column a factor with one level per distinct number, which
+    fails much later with an obscure message (or, worse, fits a nonsensical model).
+    """
+    observed = values.dropna()
+    parsed = pd.to_numeric(observed, errors="coerce")
+    text = parsed.isna().to_numpy(dtype=bool)
+    if text.any() and int((~text).sum()) > _NUMBER_SHARE * observed.size:
+        shown = ", ".join(
+            f"row {label}: {value!r}" for label, value in observed[text].head(_ROWS_SHOWN).items()
+        )
+        more = max(int(text.sum()) - _ROWS_SHOWN, 0)
+        raise ValueError(
+            f"column {name!r} mixes numbers and text ({shown}"
+            + (f" and {more} more" if more else "")
+            + "); fix those cells, then make the column numeric with "
+            f"pd.to_numeric(data[{name!r}], errors='coerce') (cells that are still text become "
+            f"NaN, missing); if it really is categorical, use data[{name!r}].astype('category')"
+        )
+
+
 def _design(
     data: pd.DataFrame,
     formula: str,
@@ -347,6 +404,8 @@ def _design(
     # Numeric covariates named directly need no formula machinery; the columns and names are
     # those formulaic would build, at a fraction of the cost (this matters for bootstraps).
     rhs: Any = None
+    if outcome is not None and covariates is not None:
+        _check_unique_columns(data, [outcome, *covariates])
     if (
         outcome is not None
         and covariates is not None
@@ -367,6 +426,15 @@ def _design(
         if unknown:
             _check_columns(data, unknown, "formula")
         used = [name for name in required if name in data.columns]
+        _check_unique_columns(data, [outcome, *used])
+        for name in used:
+            values = data[name]
+            if _is_plain_numeric(values) and not pd.api.types.is_bool_dtype(values):
+                _check_finite(values.to_numpy(dtype=float, na_value=np.nan), name, data.index)
+            elif not isinstance(values.dtype, pd.CategoricalDtype) and (
+                pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
+            ):
+                _check_text_column(values, name)
     columns_used = [outcome, *[name for name in used if name != outcome]]
     if direct:
         # Straight to numpy: for a small model, pandas indexing costs more than the fit. The
@@ -374,6 +442,7 @@ def _design(
         covariate_values = np.empty((len(data), len(used)))
         for j, name in enumerate(used):
             covariate_values[:, j] = data[name].to_numpy(dtype=float, na_value=np.nan)
+            _check_finite(covariate_values[:, j], name, data.index)
         missing_cells = np.column_stack(
             [data[outcome].isna().to_numpy(dtype=bool), np.isnan(covariate_values)]
         )
@@ -407,6 +476,16 @@ def _design(
         column_variables = list(names)
     else:
         names, X, terms, column_variables = _formula_columns(rhs, complete, formula, data)
+        # The data columns are finite by now, so a non-finite design column comes from a
+        # transformation in the formula, such as np.log of a zero.
+        non_finite = ~np.isfinite(X)
+        if non_finite.any():
+            j = int(np.flatnonzero(non_finite.any(axis=0))[0])
+            raise ValueError(
+                f"`formula` {formula!r}: model column `{names[j]}` is not finite in row(s) "
+                f"{_row_labels(complete.index, non_finite[:, j])}; the transformation is "
+                "undefined there, so fix the data or the formula"
+            )
     for j, name in enumerate(names):
         if name != INTERCEPT and np.ptp(X[:, j]) == 0:
             raise ValueError(
@@ -498,8 +577,10 @@ def logistic_regression(
     Raises
     ------
     ValueError
-        Unknown column, outcome not 0/1, a single outcome group, an all-missing or constant
-        covariate, a rank-deficient design, a formula that does not parse, bad options.
+        Unknown or duplicated column, outcome not 0/1, a single outcome group, an all-missing
+        or constant covariate, infinite values (in a column or made by the formula), a text
+        column that is mostly numbers with a few text cells, a rank-deficient design, a
+        formula that does not parse, bad options.
     TypeError
         ``data`` is not a DataFrame or arguments have the wrong type.
 
