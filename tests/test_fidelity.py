@@ -11,8 +11,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 
-from neok2.fidelity import REPORT_COLUMNS, fidelity_gt, fidelity_report, write_fidelity
+from neok2.fidelity import (
+    NOT_SIGNIFICANT_STATISTIC,
+    REPORT_COLUMNS,
+    fidelity_gt,
+    fidelity_report,
+    write_fidelity,
+)
 from neok2.study import load_study
 
 REFERENCE = Path(__file__).parent / "reference"
@@ -68,7 +75,11 @@ class TestData:
     def test_odds_ratios_match_r_glm(self, report, source):
         reference = pd.read_csv(REFERENCE / "fidelity_models.csv")
         reference = reference[reference["source"] == source]
-        published = set(report.loc[report["source"] == source, "variable"])
+        published = set(
+            report.loc[
+                (report["source"] == source) & (report["statistic"] == "odds_ratio"), "variable"
+            ]
+        )
         for _, expected in reference[reference["term"].isin(published)].iterrows():
             for statistic in ("odds_ratio", "ci_low", "ci_high", "p_value"):
                 row = _row(report, source, expected["term"], statistic)
@@ -191,6 +202,78 @@ class TestStudy:
     def test_errors_properly_on_non_study(self, data):
         with pytest.raises(TypeError, match="study"):
             fidelity_report("k2_neonates", data)
+
+
+MODEL_TERMS = ["caesarean", "sga", "antenatal_steroid", "gestational_diabetes", "prom"]
+
+
+class TestNotSignificant:
+    """Gestational diabetes and PROM entered the model but the text does not call them
+    independent risk factors: their adjusted Wald p must be at least alpha = 0.05."""
+
+    def test_one_row_per_term_with_the_published_bound(self, report):
+        rows = report[report["statistic"] == NOT_SIGNIFICANT_STATISTIC]
+        assert list(rows["variable"]) == ["gestational_diabetes", "prom"]
+        assert set(rows["source"]) == {"multivariable"}
+        assert (rows["published"] == 0.05).all() and (rows["tolerance"] == 0.05).all()
+        assert rows["note"].eq("published ≥ 0.05 (not reported as independent)").all()
+        assert rows["criterion"].eq("p >= alpha = 0.05").all()
+
+    def test_p_values_match_r_glm(self, report):
+        reference = pd.read_csv(REFERENCE / "fidelity_models.csv")
+        reference = reference[reference["source"] == "multivariable"].set_index("term")
+        for variable in ("gestational_diabetes", "prom"):
+            row = _row(report, "multivariable", variable, NOT_SIGNIFICANT_STATISTIC)
+            expected = float(reference.loc[variable, "p_value"])
+            assert row["synthetic"] == pytest.approx(expected, rel=1e-6)
+            assert expected >= 0.05 and bool(row["ok"])
+
+    def test_a_significant_term_fails(self, study, data):
+        # Same counts per group, but gestational diabetes moved onto the cases carrying the
+        # fewest other exposures and the controls carrying the most: the confounding that
+        # shrank its adjusted OR is undone.
+        damaged = data.copy()
+        others = ["caesarean", "sga", "antenatal_steroid", "prom"]
+        for outcome in (1, 0):
+            members = damaged.index[damaged["deficiency"] == outcome]
+            count = int(damaged.loc[members, "gestational_diabetes"].sum())
+            load = damaged.loc[members, others].sum(axis=1)
+            order = load.sort_values(kind="stable", ascending=outcome == 1).index
+            damaged.loc[members, "gestational_diabetes"] = 0
+            damaged.loc[order[:count], "gestational_diabetes"] = 1
+        row = _row(
+            fidelity_report(study, damaged),
+            "multivariable",
+            "gestational_diabetes",
+            NOT_SIGNIFICANT_STATISTIC,
+        )
+        design = sm.add_constant(damaged[MODEL_TERMS].astype(float))
+        fit = sm.Logit(damaged["deficiency"].astype(float), design).fit(disp=0)
+        expected = float(fit.pvalues["gestational_diabetes"])
+        assert expected < 0.05
+        assert row["synthetic"] == pytest.approx(expected, rel=1e-6)
+        assert not bool(row["ok"])
+
+    def test_missing_rows_are_counted(self, study, data):
+        damaged = data.copy()
+        damaged.loc[damaged.index[:2], "prom"] = float("nan")
+        row = _row(
+            fidelity_report(study, damaged), "multivariable", "prom", NOT_SIGNIFICANT_STATISTIC
+        )
+        assert "2 row(s) with missing values excluded" in row["note"]
+
+    def test_missing_model_column_fails_the_check(self, study, data):
+        report = fidelity_report(study, data.drop(columns="sga"))
+        row = _row(report, "multivariable", "prom", NOT_SIGNIFICANT_STATISTIC)
+        assert not bool(row["ok"]) and "columns missing" in row["note"]
+
+    def test_spec_without_such_terms_has_no_rows(self, data):
+        small = load_study(Path(__file__).parent / "specs" / "small_study.yaml")
+        frame = pd.DataFrame({"infected": data["deficiency"]})
+        report = fidelity_report(small, frame)
+        rows = report[report["statistic"] == NOT_SIGNIFICANT_STATISTIC]
+        # the small spec lists hypertension; its column is absent here, so the row fails
+        assert list(rows["variable"]) == ["hypertension"] and not rows["ok"].any()
 
 
 class TestReport:

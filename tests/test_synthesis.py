@@ -24,7 +24,13 @@ from neok2._synth_implied import spread_reading
 from neok2.formatting import format_number
 from neok2.growth import birthweight_centile_10
 from neok2.study import SpecError, load_study, parse_study
-from neok2.synthesis import SynthesisResult, synthesize, synthesize_cohort, write_cohort
+from neok2.synthesis import (
+    SynthesisResult,
+    _not_significant_p_range,
+    synthesize,
+    synthesize_cohort,
+    write_cohort,
+)
 
 SEED = 20200701
 REFERENCE = Path(__file__).parent / "reference"
@@ -209,9 +215,13 @@ class TestStudy:
                 pytest.approx(quartiles)
             )
         assert (frame["age_under_65"] == (frame["age_years"] < 65).astype(int)).all()
-        odds_ratios, _ = _logit_odds_ratios(frame, ["smoker", "diabetes"], "infected")
+        terms = ["smoker", "diabetes", "hypertension"]
+        odds_ratios, p_values = _logit_odds_ratios(frame, terms, "infected")
         assert abs(math.log(odds_ratios["smoker"] / 1.95)) <= 0.05
         assert abs(math.log(odds_ratios["diabetes"] / 2.10)) <= 0.05
+        # hypertension: crude 12 * 102 / (28 * 18) = 2.429 (p 0.039), not independent once
+        # adjusted (the spec's not_significant)
+        assert 0.07 <= p_values["hypertension"] <= 0.5
         assert generated.compromises.empty
 
     def test_errors_properly_on_percentage_not_matching_count(self):
@@ -260,6 +270,93 @@ class TestStudy:
     def test_errors_properly_on_non_study(self):
         with pytest.raises(TypeError, match="study"):
             synthesize_cohort("k2_neonates", seed=1)
+
+
+MODEL_TERMS = ["caesarean", "sga", "antenatal_steroid", "gestational_diabetes", "prom"]
+# Published adjusted ORs (results text of the paper, transcribed in the spec).
+REPORTED = {"antenatal_steroid": 4.728, "caesarean": 2.529, "sga": 3.462}
+
+
+class TestNotSignificant:
+    """Gestational diabetes and PROM entered the multivariable model, but the text names only
+    steroids, caesarean section and SGA as independent risk factors (p < 0.05), so in the
+    rebuilt model both must have Wald p >= 0.05; the generator aims at p in [0.1, 0.5].
+    Refitted here with statsmodels, independently of the generator's Newton code."""
+
+    @staticmethod
+    def _check(study, data):
+        odds_ratios, p_values = _logit_odds_ratios(data, MODEL_TERMS)
+        for variable in study.multivariable_not_significant:
+            # a margin above alpha: the decision does not hang on the last digit of a fit
+            assert 0.07 <= p_values[variable] <= 0.5, (variable, p_values[variable])
+        for variable, published in REPORTED.items():
+            assert abs(math.log(odds_ratios[variable] / published)) <= 0.05, variable
+        return odds_ratios, p_values
+
+    def test_spec_lists_the_two_terms(self, study):
+        assert study.multivariable_not_significant == ("gestational_diabetes", "prom")
+        assert study.design["alpha"] == 0.05
+
+    def test_default_seed(self, study, data):
+        odds_ratios, _ = self._check(study, data)
+        # the three reported ORs stay as close as before the band was added (~1%)
+        for variable, published in REPORTED.items():
+            assert abs(math.log(odds_ratios[variable] / published)) <= 0.015, variable
+        # adjusted ORs shrink below the crude ones, which the margins fix:
+        # GDM 17 * 119 / (49 * 15) = 2.752, PROM 18 * 117 / (48 * 17) = 2.581
+        assert 1.0 < odds_ratios["gestational_diabetes"] < 17 * 119 / (49 * 15)
+        assert 1.0 < odds_ratios["prom"] < 18 * 117 / (48 * 17)
+        crude, crude_p = _logit_odds_ratios(data, ["gestational_diabetes"])
+        assert crude["gestational_diabetes"] == pytest.approx(17 * 119 / (49 * 15), rel=1e-9)
+        assert crude_p["gestational_diabetes"] < 0.1
+
+    @pytest.mark.parametrize("seed", [1, 2])
+    def test_other_seeds(self, study, seed):
+        self._check(study, synthesize(study, seed=seed))
+
+    @pytest.mark.parametrize(
+        ("alpha", "expected"),
+        # [2 alpha, 0.5] while 2 alpha < 0.5; else low = min(2 alpha, (1 + alpha) / 2) and
+        # high = (1 + low) / 2: alpha 0.3 -> min(0.6, 0.65) = 0.6, (1 + 0.6) / 2 = 0.8
+        [(0.05, (0.1, 0.5)), (0.01, (0.02, 0.5)), (0.3, (0.6, 0.8))],
+    )
+    def test_aimed_p_range(self, alpha, expected):
+        assert _not_significant_p_range(alpha) == pytest.approx(expected, rel=1e-12)
+
+    def test_no_compromise_when_met(self, result):
+        constraints = result.compromises["constraint"]
+        assert not constraints.str.startswith("multivariable p").any()
+
+    def test_driven_by_the_spec(self):
+        # Without the not_significant list the calibration only pursues the reported ORs
+        # and leaves gestational diabetes near its crude association (p ~ 0.02).
+        spec = _spec_dict()
+        spec["multivariable"]["not_significant"] = []
+        data = synthesize(parse_study(spec), seed=SEED)
+        _, p_values = _logit_odds_ratios(data, MODEL_TERMS)
+        assert p_values["gestational_diabetes"] < 0.05
+
+    def test_unreachable_band_is_recorded_and_reported_ors_kept(self):
+        # Hypertension in 20 of 40 cases and 15 of 120 controls: crude OR
+        # 20 * 105 / (20 * 15) = 7.0, SE sqrt(1/20 + 1/20 + 1/15 + 1/105) = 0.420, z = 4.6;
+        # smoking and diabetes (14 and 10 of 40 cases) cannot explain that much.
+        spec = yaml.safe_load((SPECS / "small_study.yaml").read_text(encoding="utf-8"))
+        row = next(entry for entry in spec["table1"] if entry["variable"] == "hypertension")
+        row["case"], row["control"], row["p"] = "20 (50.0)", "15 (12.5)", "0.000"
+        spec["univariable"] = [u for u in spec["univariable"] if u["variable"] != "hypertension"]
+        generated = synthesize_cohort(parse_study(spec), seed=3)
+        compromises = generated.compromises
+        assert compromises["constraint"].tolist() == [
+            "multivariable p >= 0.05 (not reported as independent)"
+        ]
+        entry = compromises.iloc[0]
+        terms = ["smoker", "diabetes", "hypertension"]
+        odds_ratios, p_values = _logit_odds_ratios(generated.data, terms, "infected")
+        assert entry["variable"] == "hypertension" and entry["published"] == 0.05
+        assert entry["achieved"] == pytest.approx(p_values["hypertension"], rel=1e-6)
+        assert entry["achieved"] < 0.05 and "[0.1, 0.5]" in entry["action"]
+        assert abs(math.log(odds_ratios["smoker"] / 1.95)) <= 0.05
+        assert abs(math.log(odds_ratios["diabetes"] / 2.10)) <= 0.05
 
 
 class TestSpreadReadAsSem:

@@ -4,34 +4,123 @@ Within one group, exchanging the values of one exposure between a subject who ha
 who does not leaves every Table 1 count unchanged but moves the exposures' co-occurrence, and
 with it the adjusted odds ratios of the multivariable model. Each step proposes a batch of
 random swaps, refits the model on all of them at once (warm-started Newton, see
-:mod:`neok2._synth_logistic`) and keeps the best one if it brings the fitted log odds ratios
-closer to their targets.
+:mod:`neok2._synth_logistic`) and keeps the best one if it brings the fit closer to its
+targets.
+
+The search runs in two phases. The first moves the adjusted log odds ratios onto their
+targets. The second, only when some terms must end inside a band of Wald z statistics (terms
+the paper entered but does not call independent), adds the squared distance outside those
+bands to the loss and admits only swaps that keep every log odds ratio inside its window
+around the target (or, if it is outside, no further out): a band that cannot be reached
+then gives way, never the reported odds ratios. A term pushed into its band by confounding
+keeps its crude odds ratio, which the margins fix.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from neok2._synth_logistic import fit_logistic_many
+from neok2._synth_logistic import fit_logistic_many, wald_p
 
-__all__ = ["calibrate_exposures"]
+__all__ = ["Calibration", "calibrate_exposures"]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The rearranged exposures and the multivariable fit on them.
+
+    Attributes
+    ----------
+    exposures : array (n, k)
+        Same per-group column counts as the input.
+    log_odds_ratios, p_values : array (k,)
+        Adjusted log odds ratios and two-sided Wald p-values of the exposures.
+    """
+
+    exposures: FloatArray
+    log_odds_ratios: FloatArray
+    p_values: FloatArray
+
+
+@dataclass
+class _State:
+    design: FloatArray
+    coef: FloatArray
+    cov: FloatArray
+
+
+def _swap_search(
+    state: _State,
+    outcome: FloatArray,
+    rng: np.random.Generator,
+    loss: Callable[[FloatArray, FloatArray], FloatArray],
+    admissible: Callable[[FloatArray, FloatArray], BoolArray],
+    met: Callable[[FloatArray, FloatArray], bool],
+    *,
+    batch: int,
+    max_steps: int,
+    patience: int,
+) -> _State:
+    p = state.design.shape[1]
+    groups = [np.flatnonzero(outcome == value) for value in (0.0, 1.0)]
+    best = float(loss(state.coef, state.cov))
+    stall = 0
+    for _ in range(max_steps):
+        if met(state.coef, state.cov):
+            break
+        columns = rng.integers(1, p, size=batch)
+        group_pick = rng.integers(0, 2, size=batch)
+        candidates = np.repeat(state.design[None], batch, axis=0)
+        valid = np.zeros(batch, dtype=bool)
+        for slot in range(batch):
+            members = groups[group_pick[slot]]
+            column = state.design[members, columns[slot]]
+            ones, zeros = members[column == 1], members[column == 0]
+            if ones.size == 0 or zeros.size == 0:
+                continue
+            first, second = rng.choice(ones), rng.choice(zeros)
+            candidates[slot, first, columns[slot]] = 0.0
+            candidates[slot, second, columns[slot]] = 1.0
+            valid[slot] = True
+        if not valid.any():
+            break
+        trial = fit_logistic_many(candidates, outcome, start=state.coef, max_iter=8)
+        usable = valid & trial.converged & admissible(trial.coef, trial.cov)
+        scores = np.where(usable, loss(trial.coef, trial.cov), np.inf)
+        choice = int(np.argmin(scores))
+        if scores[choice] < best - 1e-12:
+            best = float(scores[choice])
+            state = _State(candidates[choice], trial.coef[choice], trial.cov[choice])
+            stall = 0
+        else:
+            stall += 1
+            if stall >= patience:
+                break
+    return state
 
 
 def calibrate_exposures(
-    exposures: npt.NDArray[np.float64],
-    outcome: npt.NDArray[np.float64],
+    exposures: FloatArray,
+    outcome: FloatArray,
     targets: Mapping[int, tuple[float, float]],
     rng: np.random.Generator,
     *,
+    z_bands: Mapping[int, tuple[float, float]] | None = None,
+    band_weight: float = 1.0,
+    window: float = 0.05,
     batch: int = 48,
     max_steps: int = 4000,
     patience: int = 60,
     tolerance: float = 0.01,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Swap exposure values within outcome groups until the adjusted log ORs meet targets.
+) -> Calibration:
+    """Swap exposure values within outcome groups until the adjusted fit meets its targets.
 
     Parameters
     ----------
@@ -40,61 +129,76 @@ def calibrate_exposures(
     outcome : array (n,) of 0/1
     targets : mapping column index -> (target log OR, weight)
     rng : numpy.random.Generator
+    z_bands : mapping column index -> (lowest z, highest z), optional
+        Wald z statistic (coefficient / standard error) each listed term should end inside.
+    band_weight : float
+        Weight of a squared z distance outside its band against the log-OR loss.
+    window : float
+        While the bands are pursued, each target's log OR stays within ``window /
+        sqrt(weight)`` log units of its goal (or no further away than it already is).
     batch, max_steps, patience : int
-        Candidate swaps per step, step budget, steps without improvement before stopping.
+        Candidate swaps per step, step budget per phase, steps without improvement before a
+        phase stops.
     tolerance : float
-        Stop once every weighted target is within this many log units.
+        A phase stops once every log-OR target is within ``tolerance / sqrt(weight)`` log
+        units (and, in the second phase, every z statistic is inside its band).
 
     Returns
     -------
-    (exposures, fitted log ORs)
+    Calibration
     """
-    current = exposures.astype(float).copy()
-    n, k = current.shape
-    groups = [np.flatnonzero(outcome == value) for value in (0.0, 1.0)]
+    bands = dict(z_bands or {})
+    current = exposures.astype(float)
+    n = current.shape[0]
     index = np.array(sorted(targets), dtype=int)
     goal = np.array([targets[i][0] for i in index])
-    weight = np.array([targets[i][1] for i in index])
+    scale = np.sqrt(np.array([targets[i][1] for i in index]))
+    band_index = np.array(sorted(bands), dtype=int)
+    band_low = np.array([bands[i][0] for i in band_index])
+    band_high = np.array([bands[i][1] for i in band_index])
     design = np.column_stack([np.ones(n), current])
     fit = fit_logistic_many(design, outcome)
-    coef = fit.coef[0]
+    state = _State(design, fit.coef[0], fit.cov[0])
 
-    def loss(log_ors: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        return np.sum(weight * (log_ors[..., index] - goal) ** 2, axis=-1)
+    def deviation(coefs: FloatArray) -> FloatArray:
+        return np.asarray(np.abs(coefs[..., 1:][..., index] - goal) * scale, dtype=float)
 
-    best = float(loss(coef[1:]))
-    stall = 0
-    for _ in range(max_steps):
-        if np.all(np.abs(coef[1:][index] - goal) < tolerance / np.sqrt(weight)):
-            break
-        columns = rng.integers(0, k, size=batch)
-        group_pick = rng.integers(0, 2, size=batch)
-        candidates = np.repeat(design[None], batch, axis=0)
-        valid = np.zeros(batch, dtype=bool)
-        for slot in range(batch):
-            members = groups[group_pick[slot]]
-            column = current[members, columns[slot]]
-            ones, zeros = members[column == 1], members[column == 0]
-            if ones.size == 0 or zeros.size == 0:
-                continue
-            first, second = rng.choice(ones), rng.choice(zeros)
-            candidates[slot, first, columns[slot] + 1] = 0.0
-            candidates[slot, second, columns[slot] + 1] = 1.0
-            valid[slot] = True
-        if not valid.any():
-            break
-        trial = fit_logistic_many(candidates, outcome, start=coef, max_iter=8)
-        scores = np.where(valid & trial.converged, loss(trial.coef[:, 1:]), np.inf)
-        choice = int(np.argmin(scores))
-        if scores[choice] < best - 1e-12:
-            best = float(scores[choice])
-            design = candidates[choice]
-            current = design[:, 1:].copy()
-            coef = trial.coef[choice]
-            stall = 0
-        else:
-            stall += 1
-            if stall >= patience:
-                break
-    final = fit_logistic_many(np.column_stack([np.ones(n), current]), outcome)
-    return current, final.coef[0, 1:]
+    def or_loss(coefs: FloatArray, covs: FloatArray) -> FloatArray:
+        return np.asarray(np.sum(deviation(coefs) ** 2, axis=-1), dtype=float)
+
+    def z_outside(coefs: FloatArray, covs: FloatArray) -> FloatArray:
+        columns = band_index + 1
+        se = np.sqrt(np.diagonal(covs, axis1=-2, axis2=-1)[..., columns])
+        z = coefs[..., columns] / se
+        return np.asarray(
+            np.maximum(band_low - z, 0.0) + np.maximum(z - band_high, 0.0), dtype=float
+        )
+
+    def band_loss(coefs: FloatArray, covs: FloatArray) -> FloatArray:
+        outside = band_weight * np.sum(z_outside(coefs, covs) ** 2, axis=-1)
+        return or_loss(coefs, covs) + outside
+
+    def anything(coefs: FloatArray, covs: FloatArray) -> BoolArray:
+        return np.ones(coefs.shape[0], dtype=bool)
+
+    def targets_met(coefs: FloatArray, covs: FloatArray) -> bool:
+        return bool(np.all(deviation(coefs) < tolerance))
+
+    def all_met(coefs: FloatArray, covs: FloatArray) -> bool:
+        return targets_met(coefs, covs) and bool(np.all(z_outside(coefs, covs) == 0.0))
+
+    search = {"batch": batch, "max_steps": max_steps, "patience": patience}
+    state = _swap_search(state, outcome, rng, or_loss, anything, targets_met, **search)
+    if band_index.size:
+        limit = np.maximum(deviation(state.coef), window)
+
+        def inside_window(coefs: FloatArray, covs: FloatArray) -> BoolArray:
+            return np.asarray(np.all(deviation(coefs) <= limit, axis=-1), dtype=bool)
+
+        state = _swap_search(state, outcome, rng, band_loss, inside_window, all_met, **search)
+    final = fit_logistic_many(state.design, outcome)
+    return Calibration(
+        exposures=state.design[:, 1:].copy(),
+        log_odds_ratios=final.coef[0, 1:],
+        p_values=wald_p(final)[0, 1:],
+    )

@@ -3,13 +3,14 @@
 :func:`fidelity_report` recomputes, on any data set in the study's dictionary format (the
 synthetic cohort or real records), every figure the study spec transcribes: Table 1 counts,
 percentages, means, SDs, medians, quartiles and bins, the Table 1 test p-values, the text
-claims, the Table 2 univariable odds ratios, the multivariable adjusted odds ratios and the
-univariable screen's selection, plus the spec's definitions (derived columns, outcome range,
-SGA against the growth reference). Where a published number contradicts Table 1, Table 1
-wins: the row is checked against what Table 1 implies and its ``note`` says why. Where a
-printed spread must be a standard error of the mean for the printed p to be reachable (the
-generator's rule, ``neok2._synth_implied.spread_reading``), the SD is checked against
-``spread x sqrt(n)`` and the note says so.
+claims, the Table 2 univariable odds ratios, the multivariable adjusted odds ratios, the
+adjusted p-values of the terms the text does not call independent (``p (multivariable)``,
+which must reach alpha) and the univariable screen's selection, plus the spec's definitions
+(derived columns, outcome range, SGA against the growth reference). Where a published number
+contradicts Table 1, Table 1 wins: the row is checked against what Table 1 implies and its
+``note`` says why. Where a printed spread must be a standard error of the mean for the
+printed p to be reachable (the generator's rule, ``neok2._synth_implied.spread_reading``),
+the SD is checked against ``spread x sqrt(n)`` and the note says so.
 """
 
 from __future__ import annotations
@@ -39,7 +40,13 @@ from neok2.formatting import decimal_places, format_number, matches_printed, par
 from neok2.growth import GROWTH_REFERENCE_RANGE, birthweight_centile_10
 from neok2.study import Study
 
-__all__ = ["REPORT_COLUMNS", "fidelity_gt", "fidelity_report", "write_fidelity"]
+__all__ = [
+    "NOT_SIGNIFICANT_STATISTIC",
+    "REPORT_COLUMNS",
+    "fidelity_gt",
+    "fidelity_report",
+    "write_fidelity",
+]
 
 REPORT_COLUMNS = [
     "source",
@@ -59,6 +66,7 @@ GROUPS = ("case", "control")
 _OR_TOLERANCE = 0.05
 _CI_TOLERANCE = 0.10
 _SEM_NOTE = f"{SEM_READING} (see compromises)"
+NOT_SIGNIFICANT_STATISTIC = "p (multivariable)"
 
 
 class _Rows:
@@ -428,6 +436,55 @@ def _odds_ratio_rows(study: Study, data: pd.DataFrame, rows: _Rows) -> None:
             )
 
 
+def _not_significant_rows(study: Study, data: pd.DataFrame, rows: _Rows) -> None:
+    """Entered terms the text does not call independent: their adjusted p must reach alpha."""
+    alpha = float(study.design.get("alpha", 0.05))
+    terms = list(study.multivariable_terms)
+    published = f"≥ {alpha:g} (not reported as independent)"
+    for variable in study.multivariable_not_significant:
+        if any(term not in data.columns for term in terms) or study.outcome not in data:
+            rows.add(
+                "multivariable",
+                variable,
+                NOT_SIGNIFICANT_STATISTIC,
+                alpha,
+                math.nan,
+                alpha,
+                "model terms present",
+                False,
+                note=f"published {published}; columns missing",
+            )
+            continue
+        fitted = _fit(data, study.outcome, terms)
+        if fitted is None:
+            rows.add(
+                "multivariable",
+                variable,
+                NOT_SIGNIFICANT_STATISTIC,
+                alpha,
+                math.nan,
+                alpha,
+                "model converges",
+                False,
+                note=f"published {published}; the fit did not converge",
+            )
+            continue
+        _, _, p_values, dropped = fitted
+        p_value = float(p_values[terms.index(variable) + 1])
+        dropped_note = f"{dropped} row(s) with missing values excluded" if dropped else ""
+        rows.add(
+            "multivariable",
+            variable,
+            NOT_SIGNIFICANT_STATISTIC,
+            alpha,
+            p_value,
+            alpha,
+            f"p >= alpha = {alpha:g}",
+            p_value >= alpha,
+            note="; ".join(part for part in (f"published {published}", dropped_note) if part),
+        )
+
+
 def _screen(study: Study, data: pd.DataFrame, rows: _Rows) -> None:
     threshold = study.screening_threshold
     published = set(study.multivariable_terms)
@@ -603,7 +660,10 @@ def fidelity_report(study: Study, data: pd.DataFrame) -> pd.DataFrame:
     value; means, SDs, medians and quartiles must round to the printed value (quartiles by
     SPSS's definition, R's ``quantile(type = 6)``); odds ratios must lie within 5% on the
     log scale (``|log(OR_data / OR_published)| <= 0.05``), CI limits within 10%; p-values must
-    fall on the published side of alpha. Odds ratios come from maximum-likelihood logistic
+    fall on the published side of alpha. A term entered in the multivariable model but not
+    reported as an independent factor (``multivariable.not_significant``) gets a row with
+    statistic ``p (multivariable)``, ``published`` = alpha and ``ok`` when its adjusted Wald
+    p is at least alpha. Odds ratios come from maximum-likelihood logistic
     regression with Wald intervals, as R's ``glm(family = binomial)`` with
     ``confint.default()``; t-tests (pooled variance), Pearson chi-square without continuity
     correction and the asymptotic Mann-Whitney test mirror R's ``t.test(var.equal = TRUE)``,
@@ -674,6 +734,7 @@ def fidelity_report(study: Study, data: pd.DataFrame) -> pd.DataFrame:
     _table1_tests(study, data, groups, rows)
     _claims(study, data, rows)
     _odds_ratio_rows(study, data, rows)
+    _not_significant_rows(study, data, rows)
     _screen(study, data, rows)
     _definitions(study, data, groups, rows)
     return rows.frame()

@@ -5,10 +5,12 @@ subject whose Table 1 reproduces the published one: every count exactly, every m
 median and quartile to its printed precision, the bins of binned variables exactly. On top
 of the margins it calibrates the joint distribution of the multivariable model's binary
 exposures (a margin-preserving swap search) so that refitting the published model gives the
-published adjusted odds ratios, chooses each continuous variable's group means inside their
-printed precision so that the univariable screen agrees with the published p-values, keeps
-definitions consistent (derived columns, the outcome's range, SGA against the
-INTERGROWTH-21st 10th centile) and writes values at the precision a hospital record carries.
+published adjusted odds ratios and leaves the entered terms the text does not call
+independent (``multivariable.not_significant``) with adjusted p >= alpha, chooses each
+continuous variable's group means inside their printed precision so that the univariable
+screen agrees with the published p-values, keeps definitions consistent (derived columns,
+the outcome's range, SGA against the INTERGROWTH-21st 10th centile) and writes values at the
+precision a hospital record carries.
 
 Where the published numbers contradict each other, Table 1 wins and the result's
 ``compromises`` table says which constraint gave way, by how much and what was done instead.
@@ -658,38 +660,65 @@ def _binary_columns(rng: np.random.Generator, study: Study) -> dict[str, dict[st
     return binaries
 
 
+def _not_significant_p_range(alpha: float) -> tuple[float, float]:
+    """Two-sided p range aimed at for a term the paper does not call independent.
+
+    ``[2 * alpha, 0.5]``: clear of alpha, so the decision does not hang on the last digit of
+    a fit, yet still an association in the crude direction. An alpha of 0.25 or more would
+    leave no room below 0.5, so the range then moves to the upper half of ``(alpha, 1)``.
+    """
+    low = min(2 * alpha, (1 + alpha) / 2)
+    return low, 0.5 if low < 0.5 else (1 + low) / 2
+
+
+def _not_significant_band(alpha: float, crude_sign: float) -> tuple[float, float]:
+    """The Wald z band matching :func:`_not_significant_p_range`, on the crude side."""
+    p_low, p_high = _not_significant_p_range(alpha)
+    z_high = float(stats.norm.isf(p_low / 2))
+    z_low = float(stats.norm.isf(p_high / 2))
+    if crude_sign > 0:
+        return z_low, z_high
+    if crude_sign < 0:
+        return -z_high, -z_low
+    return -z_high, z_high
+
+
 def _calibrate(
     rng: np.random.Generator, study: Study, binaries: dict[str, dict[str, FloatArray]], log: _Log
 ) -> None:
     terms = list(study.multivariable_terms)
     if not terms:
         return
+    alpha = float(study.design.get("alpha", 0.05))
     outcome = np.r_[np.ones(study.groups["case"]), np.zeros(study.groups["control"])]
     exposures = np.column_stack([np.r_[binaries[t]["case"], binaries[t]["control"]] for t in terms])
     reported = study.multivariable.set_index("variable")["odds_ratio"]
-    targets = {}
+    not_significant = set(study.multivariable_not_significant)
+    targets: dict[int, tuple[float, float]] = {}
+    bands: dict[int, tuple[float, float]] = {}
     for index, term in enumerate(terms):
         if term in reported.index:
             targets[index] = (math.log(float(reported[term])), 1.0)
-        else:
-            cases, controls = (int(table1_row(study, term, g)["n"]) for g in GROUPS)
-            cells = [
-                cases,
-                study.groups["case"] - cases,
-                controls,
-                study.groups["control"] - controls,
-            ]
-            if min(cells) > 0:
-                # Unreported terms keep roughly their crude association.
-                crude = math.log(cells[0] * cells[3] / (cells[1] * cells[2]))
-                targets[index] = (crude, 0.05)
-    calibrated, log_ors = calibrate_exposures(exposures, outcome, targets, rng)
+            continue
+        cases, controls = (int(table1_row(study, term, g)["n"]) for g in GROUPS)
+        if term in not_significant:
+            case_share = cases / study.groups["case"]
+            control_share = controls / study.groups["control"]
+            bands[index] = _not_significant_band(alpha, float(np.sign(case_share - control_share)))
+            continue
+        cells = [cases, study.groups["case"] - cases, controls, study.groups["control"] - controls]
+        if min(cells) > 0:
+            # Unreported terms keep roughly their crude association.
+            crude = math.log(cells[0] * cells[3] / (cells[1] * cells[2]))
+            targets[index] = (crude, 0.05)
+    calibration = calibrate_exposures(exposures, outcome, targets, rng, z_bands=bands)
     n_case = study.groups["case"]
     for index, term in enumerate(terms):
-        binaries[term] = {"case": calibrated[:n_case, index], "control": calibrated[n_case:, index]}
+        column = calibration.exposures[:, index]
+        binaries[term] = {"case": column[:n_case], "control": column[n_case:]}
         if term in reported.index:
             published = float(reported[term])
-            achieved = math.exp(log_ors[index])
+            achieved = math.exp(calibration.log_odds_ratios[index])
             if abs(math.log(achieved / published)) > 0.05:
                 log.add(
                     term,
@@ -699,6 +728,18 @@ def _calibrate(
                     achieved,
                     "closest adjusted OR the margins allow",
                 )
+        elif term in not_significant and calibration.p_values[index] < alpha:
+            aimed = _not_significant_p_range(alpha)
+            log.add(
+                term,
+                "all",
+                f"multivariable p >= {alpha:g} (not reported as independent)",
+                alpha,
+                float(calibration.p_values[index]),
+                f"aimed at p in [{aimed[0]:g}, {aimed[1]:g}] by confounding within groups; the "
+                "margins and the reported adjusted ORs left it significant (adjusted OR "
+                f"{format_number(math.exp(calibration.log_odds_ratios[index]), 3)})",
+            )
 
 
 def _p_summary(points: Mapping[str, float], ranges: Mapping[str, Interval]) -> str:
@@ -892,7 +933,10 @@ def synthesize_cohort(study: Study, *, seed: int) -> SynthesisResult:
     grid and nudged one step at a time until the printed mean and SD are reproduced. Median
     and IQR rows pin the order statistics every quantile definition reads (R types 1-9,
     SPSS). The multivariable model's exposures are calibrated by swaps within groups that
-    keep every count. A ``mean_sd`` row whose printed p no SD inside the printed rounding
+    keep every count; entered terms listed as ``not_significant`` are aimed at an adjusted
+    Wald p between ``2 * alpha`` and 0.5 (same sign as their crude association) by making
+    them co-occur with the other exposures, so their crude odds ratios, fixed by the margins,
+    stay. A ``mean_sd`` row whose printed p no SD inside the printed rounding
     can give, but whose spreads read as standard errors of the mean can (Student or Welch
     t-test, as the audit's ``sd_or_sem`` check computes), is generated with
     ``SD = spread x sqrt(n)``; when neither reading gives the printed p, the SEM reading is
