@@ -891,7 +891,9 @@ def _audit(context: _Context, section: _Section) -> None:
 
 
 def _fidelity(context: _Context, section: _Section) -> None:
-    fidelity = _require("neok2.fidelity", "fidelity_report", "fidelity_gt")
+    fidelity = _require(
+        "neok2.fidelity", "fidelity_report", "fidelity_gt", "NOT_SIGNIFICANT_STATISTIC"
+    )
     report = fidelity.fidelity_report(context.study, context.data)
     sources = {
         "table1": "Table 1",
@@ -930,7 +932,10 @@ def _fidelity(context: _Context, section: _Section) -> None:
         {
             "Published number": items,
             "Published": [
-                _compact_published(
+                # a term the text did not call independent: its p was only bounded below
+                f"≥ {_compact(x)} (not reported)"
+                if str(stat) == fidelity.NOT_SIGNIFICANT_STATISTIC
+                else _compact_published(
                     x, printed_p.get((str(src), str(var))) if str(stat) == "p_value" else None
                 )
                 for x, stat, src, var in zip(
