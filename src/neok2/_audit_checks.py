@@ -22,6 +22,7 @@ from neok2._audit_claims import (
 )
 from neok2._audit_stats import (
     Interval,
+    TwoByTwo,
     discriminant_odds_ratio,
     overlaps,
     p_interval,
@@ -126,6 +127,19 @@ _CELLS = _CellIndex()
 
 def _cell(study: Study, variable: str, group: str, level: str = "") -> Any:
     return _CELLS.get(study, variable, group, level)
+
+
+def _exposure_table(
+    study: Study, exposed_cases: int, exposed_controls: int, *, level: float = 0.95
+) -> TwoByTwo:
+    """2x2 table of a binary row: the unexposed are the rest of each group."""
+    return two_by_two(
+        exposed_cases,
+        study.groups["case"] - exposed_cases,
+        exposed_controls,
+        study.groups["control"] - exposed_controls,
+        level=level,
+    )
 
 
 def _binary_variables(study: Study) -> set[str]:
@@ -475,13 +489,7 @@ def check_or_from_counts(
             continue
         exposed_cases = int(_cell(study, variable, "case")["n"])
         exposed_controls = int(_cell(study, variable, "control")["n"])
-        table = two_by_two(
-            exposed_cases,
-            study.groups["case"] - exposed_cases,
-            exposed_controls,
-            study.groups["control"] - exposed_controls,
-            level=level,
-        )
+        table = _exposure_table(study, exposed_cases, exposed_controls, level=level)
         where = f"Table 2 / {row['label']}"
         counts = (
             f"{exposed_cases}/{study.groups['case']} vs "
@@ -675,12 +683,7 @@ def check_table1_p(study: Study, *, alpha: float, **_options: Any) -> list[Recor
         if row["summary"] == "n_percent":
             exposed_cases = int(row["n"])
             exposed_controls = int(_cell(study, variable, "control")["n"])
-            table = two_by_two(
-                exposed_cases,
-                study.groups["case"] - exposed_cases,
-                exposed_controls,
-                study.groups["control"] - exposed_controls,
-            )
+            table = _exposure_table(study, exposed_cases, exposed_controls)
             variants = {
                 "Pearson": table.pearson_p,
                 "Yates": table.yates_p,
@@ -808,13 +811,7 @@ def check_direction(study: Study, **_options: Any) -> list[Record]:
                 f"case {format_number(100 * case_share, 1)}% vs control "
                 f"{format_number(100 * control_share, 1)}%"
             )
-            two_by_two_table = two_by_two(
-                int(case["n"]),
-                study.groups["case"] - int(case["n"]),
-                int(control["n"]),
-                study.groups["control"] - int(control["n"]),
-            )
-            recomputed_value = two_by_two_table.odds_ratio
+            recomputed_value = _exposure_table(study, int(case["n"]), int(control["n"])).odds_ratio
         elif summary == "mean_sd":
             mean_case, _ = mean_sd_intervals(case)
             mean_control, _ = mean_sd_intervals(control)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from neok2._cli_common import study_option
 from neok2.analysis import file_sha256, run_analysis, write_results
 from neok2.dictionary import read_data, validate_data
 from neok2.study import load_study
@@ -20,12 +21,7 @@ def _data_source(path: Path, choice: str) -> str:
 
 @click.command(name="analyze")
 @click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--study",
-    default="k2_neonates",
-    show_default=True,
-    help="Shipped study name or path of a study spec (YAML).",
-)
+@study_option
 @click.option(
     "--seed",
     type=click.IntRange(min=0),

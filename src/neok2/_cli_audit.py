@@ -6,17 +6,13 @@ from pathlib import Path
 
 import click
 
+from neok2._cli_common import study_option
 from neok2.audit import audit_study
 from neok2.study import load_study
 
 
 @click.command(name="audit")
-@click.option(
-    "--study",
-    default="k2_neonates",
-    show_default=True,
-    help="Shipped study name or path of a study spec (YAML).",
-)
+@study_option
 @click.option(
     "--format",
     "output_format",

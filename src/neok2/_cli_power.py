@@ -7,12 +7,11 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from neok2._cli_common import study_option
 from neok2.formatting import format_number, format_odds_ratio
 from neok2.power import power_case_control, study_power
 from neok2.simulation import model_from_study, power_curve, simulate_pipeline
 from neok2.study import load_study
-
-_STUDY_HELP = "Shipped study name or path of a study spec (YAML)."
 
 
 def _echo_table(frame: pd.DataFrame, digits: dict[str, int]) -> None:
@@ -62,7 +61,7 @@ def analytic(odds_ratio: float | None, p0: float, n_cases: float | None, power_:
 
 
 @command.command(name="study")
-@click.option("--study", default="k2_neonates", show_default=True, help=_STUDY_HELP)
+@study_option
 @click.option("--power", "power_", type=float, default=0.8, show_default=True)
 @click.option("--method", type=click.Choice(["fleiss", "kelsey", "fleiss_cc"]),
               default="fleiss", show_default=True)  # fmt: skip
@@ -88,7 +87,7 @@ def _sizes(text: str) -> list[int]:
 
 
 @command.command(name="simulate")
-@click.option("--study", default="k2_neonates", show_default=True, help=_STUDY_HELP)
+@study_option
 @click.option("--n", "sizes", default="200", show_default=True,
               help="Total sample sizes, comma-separated (split at the study's ratio).")  # fmt: skip
 @click.option("--replicates", type=click.IntRange(min=1), default=1000, show_default=True)

@@ -6,18 +6,14 @@ from pathlib import Path
 
 import click
 
+from neok2._cli_common import study_option
 from neok2.fidelity import fidelity_report
 from neok2.study import available_studies, load_study
 from neok2.synthesis import cohort_paths, synthesize_cohort, write_cohort
 
 
 @click.command(name="synth")
-@click.option(
-    "--study",
-    default="k2_neonates",
-    show_default=True,
-    help="Shipped study name or path of a study spec (YAML).",
-)
+@study_option
 @click.option("--seed", type=click.IntRange(min=0), required=True, help="Random seed.")
 @click.option(
     "--out",

@@ -6,14 +6,14 @@ import sys
 
 import click
 
+from neok2._cli_common import study_option
 from neok2.dictionary import read_data, validate_data
 from neok2.study import load_study
 
 
 @click.command(name="validate")
 @click.argument("data", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--study", default="k2_neonates", show_default=True,
-              help="Shipped study name or path of a study spec (YAML).")  # fmt: skip
+@study_option
 def command(data: str, study: str) -> None:
     """Check DATA (.csv, .sav or .dta) against the study's data dictionary.
 

@@ -322,6 +322,19 @@ def _gt(frame: pd.DataFrame, table_id: str, *, notes: Iterable[str] = ()) -> Any
     return table
 
 
+def _or_ci_cells(table: pd.DataFrame, method: str) -> list[str]:
+    """Printed ``OR (low-high)`` per row from the ``odds_ratio_<method>`` and bound columns."""
+    return [
+        f"{format_odds_ratio(odds_ratio)} ({format_ci(low, high)})"
+        for odds_ratio, low, high in zip(
+            table[f"odds_ratio_{method}"],
+            table[f"ci_low_{method}"],
+            table[f"ci_high_{method}"],
+            strict=True,
+        )
+    ]
+
+
 def _or_table(
     frame: pd.DataFrame,
     labels: Mapping[str, str],
@@ -710,15 +723,30 @@ def _univariable(context: _Context, section: _Section) -> None:
     )
     section.table("univariable", table, gt)
     selected = [str(v) for v in table.loc[table["selected"], "variable"]]
-    section.add(
+    _add_variables(
+        section,
+        context,
         "selected",
         selected,
-        _prose_list(selected, context.labels),
         "candidates whose univariable p-value passed the screen",
+        count_description="number of screened-in terms",
     )
-    section.add("n_selected", len(selected), str(len(selected)), "number of screened-in terms")
     for row in table.itertuples(index=False):
         _add_or(section, str(row.variable), row, "univariable")
+
+
+def _add_variables(
+    section: _Section,
+    context: _Context,
+    name: str,
+    variables: list[str],
+    description: str,
+    *,
+    count_description: str = "number of such terms",
+) -> None:
+    """A list of variables as a value, and its length as ``n_<name>``."""
+    section.add(name, variables, _prose_list(variables, context.labels), description)
+    section.add(f"n_{name}", len(variables), str(len(variables)), count_description)
 
 
 def _add_or(section: _Section, variable: str, row: Any, model: str) -> None:
@@ -790,30 +818,30 @@ def _multivariable(context: _Context, section: _Section) -> None:
     )
     alpha = float(context.study.design.get("alpha", 0.05))
     significant = [str(v) for v in table.loc[table["p_value"] < alpha, "variable"]]
-    section.add(
+    _add_variables(
+        section,
+        context,
         "significant",
         significant,
-        _prose_list(significant, context.labels),
         "terms with p below alpha in the multivariable model",
     )
-    section.add("n_significant", len(significant), str(len(significant)), "number of such terms")
     reported = [str(v) for v in context.study.multivariable["variable"]]
     extra = [v for v in significant if v not in reported]
-    section.add(
+    _add_variables(
+        section,
+        context,
         "significant_unreported",
         extra,
-        _prose_list(extra, context.labels),
         "terms significant here that the paper did not report as independent factors",
     )
-    section.add("n_significant_unreported", len(extra), str(len(extra)), "number of such terms")
     lost = [v for v in reported if v not in significant]
-    section.add(
+    _add_variables(
+        section,
+        context,
         "reported_not_significant",
         lost,
-        _prose_list(lost, context.labels),
         "terms the paper reported as independent factors that are not significant here",
     )
-    section.add("n_reported_not_significant", len(lost), str(len(lost)), "number of such terms")
     for row in table.itertuples(index=False):
         _add_or(section, str(row.variable), row, "multivariable")
 
@@ -1329,33 +1357,9 @@ def _sensitivity(context: _Context, section: _Section) -> None:
     shown = pd.DataFrame(
         {
             "Variable": [context.labels.get(v, v) for v in table["variable"]],
-            "OR (Wald CI)": [
-                f"{format_odds_ratio(o)} ({format_ci(lo, hi)})"
-                for o, lo, hi in zip(
-                    table["odds_ratio_wald"],
-                    table["ci_low_wald"],
-                    table["ci_high_wald"],
-                    strict=True,
-                )
-            ],
-            "OR (profile CI)": [
-                f"{format_odds_ratio(o)} ({format_ci(lo, hi)})"
-                for o, lo, hi in zip(
-                    table["odds_ratio_profile"],
-                    table["ci_low_profile"],
-                    table["ci_high_profile"],
-                    strict=True,
-                )
-            ],
-            "Firth OR (CI)": [
-                f"{format_odds_ratio(o)} ({format_ci(lo, hi)})"
-                for o, lo, hi in zip(
-                    table["odds_ratio_firth"],
-                    table["ci_low_firth"],
-                    table["ci_high_firth"],
-                    strict=True,
-                )
-            ],
+            "OR (Wald CI)": _or_ci_cells(table, "wald"),
+            "OR (profile CI)": _or_ci_cells(table, "profile"),
+            "Firth OR (CI)": _or_ci_cells(table, "firth"),
             "Approx. RR (CI)": [
                 f"{format_number(r, 2)} ({format_ci(lo, hi)})"
                 for r, lo, hi in zip(

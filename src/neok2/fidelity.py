@@ -178,37 +178,32 @@ def _table1(study: Study, data: pd.DataFrame, groups: dict[str, pd.Series], rows
             text = f"{float(row['percent']):.{digits}f}"
             percent = 100.0 * count / group_n if group_n else math.nan
             own = 100.0 * float(row["n"]) / study.groups[group]
-            if not matches_printed(own, text):
-                rows.add(
-                    source,
-                    variable,
-                    "percent",
-                    float(row["percent"]),
-                    percent,
-                    0.5 * 10.0**-digits,
-                    "matches the printed count's percentage",
-                    matches_printed(percent, f"{own:.{digits}f}") or abs(percent - own) < 1e-9,
-                    group=group,
-                    level=level,
-                    note=(
-                        f"printed {text}% contradicts its count {row['n']}/"
-                        f"{study.groups[group]} = {own:.2f}%; Table 1's count wins"
-                    ),
-                )
-            else:
-                rows.add(
-                    source,
-                    variable,
-                    "percent",
-                    float(row["percent"]),
-                    percent,
-                    0.5 * 10.0**-digits,
+            if matches_printed(own, text):
+                criterion, ok, percent_note = (
                     "rounds or truncates to printed",
                     matches_printed(percent, text),
-                    group=group,
-                    level=level,
-                    note=note,
+                    note,
                 )
+            else:
+                criterion, ok, percent_note = (
+                    "matches the printed count's percentage",
+                    matches_printed(percent, f"{own:.{digits}f}") or abs(percent - own) < 1e-9,
+                    f"printed {text}% contradicts its count {row['n']}/"
+                    f"{study.groups[group]} = {own:.2f}%; Table 1's count wins",
+                )
+            rows.add(
+                source,
+                variable,
+                "percent",
+                float(row["percent"]),
+                percent,
+                0.5 * 10.0**-digits,
+                criterion,
+                ok,
+                group=group,
+                level=level,
+                note=percent_note,
+            )
             continue
         statistics = {"mean_sd": ("mean", "sd"), "median_iqr": ("median", "q1", "q3")}
         names = statistics[str(row["summary"])]
@@ -328,9 +323,10 @@ def _table1_tests(
         )
 
 
-def _fit(
-    data: pd.DataFrame, outcome: str, terms: list[str]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int] | None:
+_Fitted = tuple[np.ndarray, np.ndarray, np.ndarray, int]
+
+
+def _fit(data: pd.DataFrame, outcome: str, terms: list[str]) -> _Fitted | None:
     frame = pd.DataFrame({name: _numeric(data, name) for name in (outcome, *terms)})
     complete = frame.dropna()
     dropped = len(frame) - len(complete)
@@ -344,6 +340,18 @@ def _fit(
     return fit.coef[0], se, wald_p(fit)[0], dropped
 
 
+def _fit_or_failure(
+    data: pd.DataFrame, outcome: str, terms: list[str]
+) -> tuple[_Fitted | None, str, str]:
+    """The fit, or None with the criterion it fails and why (a row records the failure)."""
+    if any(term not in data.columns for term in terms) or outcome not in data:
+        return None, "model terms present", "columns missing"
+    fitted = _fit(data, outcome, terms)
+    if fitted is None:
+        return None, "model converges", "the fit did not converge"
+    return fitted, "", ""
+
+
 def _odds_ratio_rows(study: Study, data: pd.DataFrame, rows: _Rows) -> None:
     alpha = float(study.design.get("alpha", 0.05))
     z = float(stats.norm.isf(alpha / 2))
@@ -354,20 +362,7 @@ def _odds_ratio_rows(study: Study, data: pd.DataFrame, rows: _Rows) -> None:
     models += [("multivariable", row, terms) for _, row in study.multivariable.iterrows()]
     for source, row, model_terms in models:
         variable = str(row["variable"])
-        if any(term not in data.columns for term in model_terms) or study.outcome not in data:
-            rows.add(
-                source,
-                variable,
-                "odds_ratio",
-                float(row["odds_ratio"]),
-                math.nan,
-                _OR_TOLERANCE,
-                "model terms present",
-                False,
-                note="columns missing",
-            )
-            continue
-        fitted = _fit(data, study.outcome, model_terms)
+        fitted, failed_criterion, failure = _fit_or_failure(data, study.outcome, model_terms)
         if fitted is None:
             rows.add(
                 source,
@@ -376,9 +371,9 @@ def _odds_ratio_rows(study: Study, data: pd.DataFrame, rows: _Rows) -> None:
                 float(row["odds_ratio"]),
                 math.nan,
                 _OR_TOLERANCE,
-                "model converges",
+                failed_criterion,
                 False,
-                note="the fit did not converge",
+                note=failure,
             )
             continue
         coef, se, p_values, dropped = fitted
@@ -442,20 +437,7 @@ def _not_significant_rows(study: Study, data: pd.DataFrame, rows: _Rows) -> None
     terms = list(study.multivariable_terms)
     published = f"≥ {alpha:g} (not reported as independent)"
     for variable in study.multivariable_not_significant:
-        if any(term not in data.columns for term in terms) or study.outcome not in data:
-            rows.add(
-                "multivariable",
-                variable,
-                NOT_SIGNIFICANT_STATISTIC,
-                alpha,
-                math.nan,
-                alpha,
-                "model terms present",
-                False,
-                note=f"published {published}; columns missing",
-            )
-            continue
-        fitted = _fit(data, study.outcome, terms)
+        fitted, failed_criterion, failure = _fit_or_failure(data, study.outcome, terms)
         if fitted is None:
             rows.add(
                 "multivariable",
@@ -464,9 +446,9 @@ def _not_significant_rows(study: Study, data: pd.DataFrame, rows: _Rows) -> None
                 alpha,
                 math.nan,
                 alpha,
-                "model converges",
+                failed_criterion,
                 False,
-                note=f"published {published}; the fit did not converge",
+                note=f"published {published}; {failure}",
             )
             continue
         _, _, p_values, dropped = fitted

@@ -799,20 +799,29 @@ def univariable(
     1     prom         3.0
     """
     candidates = _check_candidates(data, outcome, candidates)
-    tables = []
-    for candidate in candidates:
-        result = logistic_regression(
-            data,
-            outcome=outcome,
-            covariates=[candidate],
-            ci=ci,
-            firth=firth,
-            conf_level=conf_level,
-        )
-        table = result.tidy(intercept=False)
-        table["variable"] = candidate
-        tables.append(table)
+    tables = [
+        _fit_univariable(data, outcome, candidate, ci=ci, firth=firth, conf_level=conf_level)[1]
+        for candidate in candidates
+    ]
     return pd.concat(tables, ignore_index=True)
+
+
+def _fit_univariable(
+    data: pd.DataFrame,
+    outcome: str,
+    candidate: str,
+    *,
+    ci: CiOption,
+    firth: FirthOption,
+    conf_level: float,
+) -> tuple[LogisticResult, pd.DataFrame]:
+    """``outcome ~ candidate`` and its tidy rows without the intercept, labelled by candidate."""
+    model = logistic_regression(
+        data, outcome=outcome, covariates=[candidate], ci=ci, firth=firth, conf_level=conf_level
+    )
+    table = model.tidy(intercept=False)
+    table["variable"] = candidate
+    return model, table
 
 
 def _check_candidates(data: Any, outcome: Any, candidates: Any) -> list[str]:

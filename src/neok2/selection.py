@@ -25,6 +25,7 @@ from neok2.logistic import (
     LogisticResult,
     _check_candidates,
     _check_outcome,
+    _fit_univariable,
     _variable_p_value,
     logistic_regression,
 )
@@ -53,6 +54,22 @@ _SIDE_BY_SIDE = [
     "n_multivariable",
     "note",
 ]
+
+
+# Tidy column of a model -> stem of its side-by-side column, suffixed by the model's name.
+_SIDE_BY_SIDE_STEMS = {
+    "odds_ratio": "or",
+    "ci_low": "ci_low",
+    "ci_high": "ci_high",
+    "p_value": "p",
+    "n": "n",
+    "note": "note",
+}
+
+
+def _side_by_side_names(model: str) -> dict[str, str]:
+    """Renaming of a tidy table's columns for ``model`` (``odds_ratio`` -> ``or_univariable``)."""
+    return {column: f"{stem}_{model}" for column, stem in _SIDE_BY_SIDE_STEMS.items()}
 
 
 def _check_threshold(threshold: Any) -> float:
@@ -105,55 +122,16 @@ class ScreenResult:
             ci_low_multivariable, ci_high_multivariable, p_multivariable, n_univariable,
             n_multivariable, note``; multivariable cells are NaN for terms not selected.
         """
-        uni = self.univariable.rename(
-            columns={
-                "odds_ratio": "or_univariable",
-                "ci_low": "ci_low_univariable",
-                "ci_high": "ci_high_univariable",
-                "p_value": "p_univariable",
-                "n": "n_univariable",
-                "note": "note_univariable",
-            }
-        )
+        uni = self.univariable.rename(columns=_side_by_side_names("univariable"))
         uni["selected"] = uni["variable"].isin(self.selected)
-        if self.multivariable is None:
-            multi = pd.DataFrame(
-                columns=[
-                    "term",
-                    "or_multivariable",
-                    "ci_low_multivariable",
-                    "ci_high_multivariable",
-                    "p_multivariable",
-                    "n_multivariable",
-                    "note_multivariable",
-                ]
-            )
-        else:
-            multi = self.multivariable.tidy(intercept=False).rename(
-                columns={
-                    "odds_ratio": "or_multivariable",
-                    "ci_low": "ci_low_multivariable",
-                    "ci_high": "ci_high_multivariable",
-                    "p_value": "p_multivariable",
-                    "n": "n_multivariable",
-                    "note": "note_multivariable",
-                }
-            )
-        merged = uni.merge(
-            multi[
-                [
-                    "term",
-                    "or_multivariable",
-                    "ci_low_multivariable",
-                    "ci_high_multivariable",
-                    "p_multivariable",
-                    "n_multivariable",
-                    "note_multivariable",
-                ]
-            ],
-            on="term",
-            how="left",
+        multi_names = _side_by_side_names("multivariable")
+        multi_columns = ["term", *multi_names.values()]
+        multi = (
+            pd.DataFrame(columns=multi_columns)
+            if self.multivariable is None
+            else self.multivariable.tidy(intercept=False).rename(columns=multi_names)
         )
+        merged = uni.merge(multi[multi_columns], on="term", how="left")
         notes = [
             "; ".join(
                 f"{model}: {text}"
@@ -323,17 +301,10 @@ def screen_and_fit(
     tables = []
     log_rows = []
     for candidate in candidates:
-        model = logistic_regression(
-            data,
-            outcome=outcome,
-            covariates=[candidate],
-            ci=ci,
-            firth=firth,
-            conf_level=conf_level,
+        model, table = _fit_univariable(
+            data, outcome, candidate, ci=ci, firth=firth, conf_level=conf_level
         )
         models[candidate] = model
-        table = model.tidy(intercept=False)
-        table["variable"] = candidate
         tables.append(table)
         p_value = _variable_p_value(model)
         if math.isnan(p_value):
