@@ -58,7 +58,7 @@ results: $(RESULTS)
 
 # ------------------------------------------------------------------ manuscript
 $(HTML) $(PDF) &: $(RESULTS) $(MANUSCRIPT_SOURCES)
-	$(BIN)/python -m neok2.render $(MANUSCRIPT_DIR)
+	$(BIN)/neok2 render $(MANUSCRIPT_DIR)
 
 paper: $(HTML) $(PDF)
 

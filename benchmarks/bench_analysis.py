@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from neok2 import analysis
-from neok2.study import load_study
+from neok2.report import analysis
+from neok2.study.spec import load_study
 
 ROOT = Path(__file__).resolve().parents[1]
 

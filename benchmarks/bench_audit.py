@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from neok2.audit import audit_study, study_from_data
-from neok2.limitations import study_limitations
-from neok2.study import load_study
+from neok2.audit.limitations import study_limitations
+from neok2.audit.run import audit_study, study_from_data
+from neok2.study.spec import load_study
 
 # The seeded 200-subject simulator of the audit tests, so the rebuild is timed on the same data.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))

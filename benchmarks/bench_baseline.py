@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from neok2.baseline import baseline_table
-from neok2.contingency import odds_ratio_2x2
+from neok2.stats.baseline import baseline_table
+from neok2.stats.contingency import odds_ratio_2x2
 
 
 def _best_of(repeats: int, job) -> float:

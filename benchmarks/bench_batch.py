@@ -1,6 +1,6 @@
 """Speed of the vectorised logistic engine against a statsmodels loop, and of a large grid.
 
-Prints, in one run: fits per second of ``neok2.batch.fit_logistic_batch`` on 2,000
+Prints, in one run: fits per second of ``neok2.stats.batch.fit_logistic_batch`` on 2,000
 replicates (n = 200, intercept + 5 binary covariates, a different design per replicate) and
 of ``statsmodels`` ``Logit(...).fit(disp=0)`` (its default settings) looped over the first
 200 of the same replicates, and their ratio (target: at least 100x). Both are warmed up
@@ -8,7 +8,7 @@ first, then timed in alternating rounds (five engine calls, one statsmodels loop
 they share whatever load the machine carries; the figures are medians over the rounds.
 Then the agreement of the coefficients with statsmodels on every non-separated, full-rank
 replicate of the 2,000 (target: 1e-6), and the time of a simulated grid of about 10^6
-logistic fits (``neok2.simulation.simulate_pipeline`` on the K2 study model), or of 10^5
+logistic fits (``neok2.stats.simulation.simulate_pipeline`` on the K2 study model), or of 10^5
 fits extrapolated when 10^6 would take over two minutes.
 """
 
@@ -21,9 +21,9 @@ import warnings
 import numpy as np
 import statsmodels.api as sm
 
-from neok2.batch import LogisticBatchResult, fit_logistic_batch
-from neok2.simulation import model_from_study, simulate_pipeline
-from neok2.study import load_study
+from neok2.stats.batch import LogisticBatchResult, fit_logistic_batch
+from neok2.stats.simulation import model_from_study, simulate_pipeline
+from neok2.study.spec import load_study
 
 N_REPLICATES = 2_000
 N_STATSMODELS = 200

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from neok2._io import atomic_write_text
-from neok2.contingency import odds_ratio_2x2
-from neok2.dictionary import validate_data
-from neok2.study import load_study
+from neok2.stats.contingency import odds_ratio_2x2
+from neok2.study.dictionary import validate_data
+from neok2.study.spec import load_study
 
 
 def _median_seconds(action: Callable[[], object], repeats: int) -> float:

@@ -1,4 +1,4 @@
-"""Timings of neok2.logistic and neok2.selection on MASS::birthwt (189 rows) and the study.
+"""Timings of neok2.stats.logistic and neok2.stats.selection on MASS::birthwt and the study.
 
 The study part times bootstrap_inclusion on the 200-row synthetic k2_neonates cohort with
 its 22 candidates (target: 200 resamples in under 10 s on 2 cores) and checks, on the first
@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from neok2._bootstrap_screen import screen_resamples
-from neok2.logistic import logistic_regression
-from neok2.selection import bootstrap_inclusion, screen_and_fit, stepwise
-from neok2.study import load_study
-from neok2.synthesis import synthesize_cohort
+from neok2.stats.bootstrap import screen_resamples
+from neok2.stats.logistic import logistic_regression
+from neok2.stats.selection import bootstrap_inclusion, screen_and_fit, stepwise
+from neok2.study.spec import load_study
+from neok2.synth.generator import synthesize_cohort
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "reference" / "birthwt.csv"
 FORMULA = "low ~ age + lwt + C(race) + smoke + ptl + ht + ui"

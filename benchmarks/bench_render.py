@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from neok2.render import render_manuscript
+from neok2.report.render.api import render_manuscript
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Timings of neok2.synthesis and neok2.fidelity on the shipped k2_neonates study.
+"""Timings of neok2.synth.generator and neok2.synth.fidelity on the shipped k2_neonates study.
 
 Target: generating and calibrating a cohort takes under 10 s on this machine.
 Run: .venv/bin/python benchmarks/bench_synthesis.py
@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from neok2._synth_logistic import fit_logistic_many
-from neok2.fidelity import NOT_SIGNIFICANT_STATISTIC, fidelity_report
-from neok2.study import load_study
-from neok2.synthesis import synthesize_cohort
+from neok2.study.spec import load_study
+from neok2.synth.calibration import fit_logistic_many
+from neok2.synth.fidelity import NOT_SIGNIFICANT_STATISTIC, fidelity_report
+from neok2.synth.generator import synthesize_cohort
 
 SEED = 20200701
 

@@ -1,4 +1,4 @@
-"""Tests of neok2.analysis and the `neok2 analyze` command.
+"""Tests of neok2.report.analysis and the `neok2 analyze` command.
 
 The small data set below has 20 cases and 40 controls:
 
@@ -27,7 +27,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from neok2.analysis import (
+from neok2.cli.app import main as cli
+from neok2.report.analysis import (
     SECTIONS,
     AnalysisResults,
     _in_prose,
@@ -37,8 +38,7 @@ from neok2.analysis import (
     run_analysis,
     write_results,
 )
-from neok2.cli import main as cli
-from neok2.study import load_study
+from neok2.study.spec import load_study
 
 STUDY = load_study("k2_neonates")
 REPLICATES = {"bootstrap_replicates": 3, "simulation_replicates": 10}
@@ -226,9 +226,9 @@ class TestSeed:
 
 class TestMissingModules:
     def test_a_missing_module_is_reported_not_fatal(self, monkeypatch, tmp_path):
-        monkeypatch.setitem(sys.modules, "neok2.fidelity", None)
+        monkeypatch.setitem(sys.modules, "neok2.synth.fidelity", None)
         result = run_analysis(small_data(), STUDY, seed=1, sections=["cohort", "fidelity"])
-        assert result.sections["fidelity"] == "neok2.fidelity is not installed"
+        assert result.sections["fidelity"] == "neok2.synth.fidelity is not installed"
         assert "fidelity" not in result.tables
         write_results(result, tmp_path)
         loaded = load_results(tmp_path)
@@ -379,7 +379,7 @@ class TestCommand:
     def test_analyze_writes_results(self, tmp_path, monkeypatch):
         # the command's plumbing (validation, data source, file record, writing) is under
         # test here; every section runs through it in tests/test_manuscript.py
-        import neok2._cli_analyze as command
+        import neok2.cli.analyze as command
 
         def two_sections(*args, **kwargs):
             return run_analysis(*args, sections=["cohort", "reproducibility"], **kwargs)
@@ -415,7 +415,7 @@ class TestCommand:
         }
 
     def test_synthetic_is_recognised_by_the_generator_footprint(self, tmp_path):
-        from neok2._cli_analyze import _data_source
+        from neok2.cli.analyze import _data_source
 
         data = tmp_path / "k2.csv"
         assert _data_source(data, "auto") == "user"

@@ -1,4 +1,4 @@
-"""neok2.audit: every check family on a clean and a broken spec, the seed paper, the rebuild.
+"""neok2.audit.run: every check family on a clean and a broken spec, the seed paper, the rebuild.
 
 Reference numbers come from tests/reference/audit.R (run with Rscript; CSVs checked in) or
 from hand calculations written next to them.
@@ -17,7 +17,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from neok2._audit_stats import (
+from neok2.audit.run import AuditResult, audit_study, study_from_data
+from neok2.cli.app import main
+from neok2.stats.printed import (
     Interval,
     discriminant_odds_ratio,
     p_interval,
@@ -26,9 +28,7 @@ from neok2._audit_stats import (
     two_by_two,
     wald_p_from_ci,
 )
-from neok2.audit import AuditResult, audit_study, study_from_data
-from neok2.cli import main
-from neok2.study import load_study, parse_study
+from neok2.study.spec import load_study, parse_study
 
 REFERENCE = Path(__file__).parent / "reference"
 R_2X2 = pd.read_csv(REFERENCE / "audit_2x2.csv").set_index("variable")

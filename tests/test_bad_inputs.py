@@ -25,30 +25,21 @@ import yaml
 from click.testing import CliRunner
 from test_dictionary import valid_frame
 
-from neok2 import (
-    analysis,
-    audit,
-    baseline,
-    batch,
-    contingency,
-    dictionary,
-    fidelity,
-    forest,
-    formatting,
-    growth,
-    limitations,
-    logistic,
-    power,
-    selection,
-    simulation,
-    study,
-    synthesis,
-)
+from neok2 import formatting
 from neok2._io import atomic_output, atomic_write_bytes, atomic_write_text, refuse_overwrite_input
-from neok2.cli import main
-from neok2.study import SpecError
+from neok2.audit import limitations
+from neok2.audit import run as audit
+from neok2.cli.app import main
+from neok2.report import analysis
+from neok2.report.figures import forest
+from neok2.stats import baseline, batch, contingency, growth, logistic, power, selection, simulation
+from neok2.study import dictionary
+from neok2.study import spec as study
+from neok2.study.spec import SpecError
+from neok2.synth import fidelity
+from neok2.synth import generator as synthesis
 
-SHIPPED_SPEC = Path(study.__file__).parent / "studies" / "k2_neonates.yaml"
+SHIPPED_SPEC = Path(study.__file__).parents[1] / "studies" / "k2_neonates.yaml"
 
 
 # ----------------------------------------------------------------------------- inputs

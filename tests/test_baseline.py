@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from great_tables import GT
 
-from neok2.baseline import QUANTILE_TYPES, BaselineTable, baseline_table
-from neok2.cli import main
+from neok2.cli.app import main
+from neok2.stats.baseline import QUANTILE_TYPES, BaselineTable, baseline_table
 
 REFERENCE = Path(__file__).parent / "reference"
 CONTINUOUS = ("age", "lwt", "bwt", "ftv")

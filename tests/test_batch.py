@@ -1,4 +1,4 @@
-"""Vectorised logistic regression across replicates (neok2.batch).
+"""Vectorised logistic regression across replicates (neok2.stats.batch).
 
 References: statsmodels ``Logit`` on random designs (the brief's cross-check), R ``glm`` and
 ``brglm2`` (Firth) fits written by tests/reference/power.R and tests/reference/batch_firth.R,
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from neok2.batch import (
+from neok2.stats.batch import (
     LogisticBatchResult,
     _cholesky,
     _inverse_factor,

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from test_dictionary import valid_frame
 
 from neok2 import __version__
-from neok2.cli import main
+from neok2.cli.app import main
 
 
 def run(*args: str):
@@ -82,9 +82,10 @@ class TestValidate:
 
 def test_commands_load_lazily():
     code = (
-        "import sys; from click.testing import CliRunner; from neok2.cli import main; "
+        "import sys; from click.testing import CliRunner; from neok2.cli.app import main; "
         "CliRunner().invoke(main, ['--version']); "
-        "print(sorted(m for m in sys.modules if m.startswith('neok2._cli_')))"
+        "print(sorted(m for m in sys.modules"
+        " if m.startswith('neok2.cli.') and m != 'neok2.cli.app'))"
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert completed.stdout.strip() == "[]", completed.stderr

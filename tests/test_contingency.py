@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neok2.contingency import (
+from neok2.stats.contingency import (
     INTERVAL_METHODS,
     Counts2x2,
     TwoByTwo,

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neok2.dictionary import DataValidationError, dictionary_frame, read_data, validate_data
-from neok2.study import load_study
+from neok2.study.dictionary import DataValidationError, dictionary_frame, read_data, validate_data
+from neok2.study.spec import load_study
 
 
 def valid_frame(n: int = 12, seed: int = 3) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Tests for neok2.fidelity.
+"""Tests for neok2.synth.fidelity.
 
 Reference values come from R (tests/reference/fidelity.R run on the fixed cohort
 tests/reference/fidelity_data.csv; outputs fidelity_models.csv, fidelity_tests.csv and
@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from neok2.fidelity import (
+from neok2.study.spec import load_study
+from neok2.synth.fidelity import (
     NOT_SIGNIFICANT_STATISTIC,
     REPORT_COLUMNS,
     fidelity_gt,
     fidelity_report,
     write_fidelity,
 )
-from neok2.study import load_study
 
 REFERENCE = Path(__file__).parent / "reference"
 

@@ -1,4 +1,4 @@
-"""Tests for neok2.forest: what is drawn where (data coordinates), never pixels."""
+"""Tests for neok2.report.figures.forest: what is drawn where (data coordinates), never pixels."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neok2.forest import NOT_ESTIMABLE, forest_plot
-from neok2.logistic import logistic_regression
+from neok2.report.figures.forest import NOT_ESTIMABLE, forest_plot
+from neok2.stats.logistic import logistic_regression
 
 REFERENCE = Path(__file__).parent / "reference"
 

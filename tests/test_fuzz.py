@@ -24,9 +24,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from neok2.baseline import baseline_table
-from neok2.dictionary import ValidationReport, read_data, validate_data
-from neok2.study import SpecError, Study, load_study, parse_study
+from neok2.stats.baseline import baseline_table
+from neok2.study.dictionary import ValidationReport, read_data, validate_data
+from neok2.study.spec import SpecError, Study, load_study, parse_study
 
 FUZZ = settings(
     max_examples=200,
@@ -37,7 +37,7 @@ FUZZ = settings(
 )
 ALLOWED = (SpecError, ValueError, TypeError, FileNotFoundError)
 SHIPPED = yaml.safe_load(
-    (Path(load_study.__code__.co_filename).parent / "studies" / "k2_neonates.yaml").read_text(
+    (Path(load_study.__code__.co_filename).parents[1] / "studies" / "k2_neonates.yaml").read_text(
         encoding="utf-8"
     )
 )

@@ -1,4 +1,4 @@
-"""Tests for neok2.growth (INTERGROWTH-21st birth-weight centiles).
+"""Tests for neok2.stats.growth (INTERGROWTH-21st birth-weight centiles).
 
 Reference numbers are read from the published INTERGROWTH-21st newborn size centile tables
 (Villar et al., Lancet 2014, 33+0 to 42+6 weeks; Villar et al., Lancet 2016, very preterm
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neok2.growth import GROWTH_REFERENCE_RANGE, birthweight_centile, birthweight_centile_10
+from neok2.stats.growth import GROWTH_REFERENCE_RANGE, birthweight_centile, birthweight_centile_10
 
 
 class TestGaWeeks:

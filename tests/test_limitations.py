@@ -1,4 +1,4 @@
-"""neok2.limitations: numbers behind each limitation, against R and hand calculations."""
+"""neok2.audit.limitations: numbers behind each limitation, against R and hand calculations."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from neok2.limitations import (
+from neok2.audit.limitations import (
     KNOWN_INDICATIONS,
     Limitations,
     e_value,
     risk_ratio_from_odds_ratio,
     study_limitations,
 )
-from neok2.study import load_study, parse_study
+from neok2.study.spec import load_study, parse_study
 
 R_LIMITS = pd.read_csv(Path(__file__).parent / "reference" / "audit_limitations.csv")
 R_LIMITS = R_LIMITS.set_index("variable")

@@ -1,4 +1,4 @@
-"""Tests for neok2.logistic: ML and Firth logistic regression, intervals, separation.
+"""Tests for neok2.stats.logistic: ML and Firth logistic regression, intervals, separation.
 
 Reference values come from R (tests/reference/logistic.R and firth.R, outputs checked in as
 CSV) and from hand calculations written out below.
@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from neok2 import _firth
 from neok2.formatting import format_ci, format_odds_ratio
-from neok2.logistic import INTERCEPT, logistic_regression, univariable
+from neok2.stats import firth as _firth
+from neok2.stats.logistic import INTERCEPT, logistic_regression, univariable
 
 REFERENCE = Path(__file__).parent / "reference"
 MULTIVARIABLE = "low ~ age + lwt + C(race) + smoke + ptl + ht + ui"

@@ -21,11 +21,11 @@ import pyreadstat
 import pytest
 from click.testing import CliRunner
 
-from neok2.analysis import run_analysis, write_results
-from neok2.cli import main as cli
-from neok2.render import RenderResult, render_manuscript
-from neok2.study import load_study
-from neok2.synthesis import synthesize
+from neok2.cli.app import main as cli
+from neok2.report.analysis import run_analysis, write_results
+from neok2.report.render.api import RenderResult, render_manuscript
+from neok2.study.spec import load_study
+from neok2.synth.generator import synthesize
 
 pytestmark = pytest.mark.slow
 

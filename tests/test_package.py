@@ -27,7 +27,7 @@ def test_import_does_not_load_heavy_modules():
 
 
 def test_reexport_is_the_same_object():
-    from neok2.contingency import odds_ratio_2x2
+    from neok2.stats.contingency import odds_ratio_2x2
 
     assert neok2.odds_ratio_2x2 is odds_ratio_2x2
 

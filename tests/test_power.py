@@ -1,4 +1,4 @@
-"""Analytic sample size and power (neok2.power).
+"""Analytic sample size and power (neok2.stats.power).
 
 Reference values come from tests/reference/power.R (epiR 2.0.57, pwr 1.3.0, base R), from
 the worked example of Hsieh, Bloch & Larsen (1998) and from hand calculations written out
@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from neok2.power import (
+from neok2.stats.power import (
     cohen_h,
     detectable_odds_ratio,
     events_per_variable,
@@ -23,7 +23,7 @@ from neok2.power import (
     sample_size_logistic,
     study_power,
 )
-from neok2.study import load_study
+from neok2.study.spec import load_study
 
 REFERENCE = Path(__file__).parent / "reference"
 EPIR_SIZE = pd.read_csv(REFERENCE / "power_epir_sample_size.csv")
@@ -309,7 +309,7 @@ class TestPowerCommand:
     def test_analytic_prints_the_solved_power(self):
         from click.testing import CliRunner
 
-        from neok2.cli import main
+        from neok2.cli.app import main
 
         result = CliRunner().invoke(main, ["power", "analytic", "--odds-ratio", "5.675", "--p0",
                                            str(13 / 134), "--n-cases", "66",
@@ -321,7 +321,7 @@ class TestPowerCommand:
     def test_study_table_and_user_error(self):
         from click.testing import CliRunner
 
-        from neok2.cli import main
+        from neok2.cli.app import main
 
         runner = CliRunner()
         table = runner.invoke(main, ["power", "study"])

@@ -15,8 +15,6 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from neok2.baseline import baseline_table
-from neok2.contingency import INTERVAL_METHODS, crosstab_2x2, odds_ratio_2x2
 from neok2.formatting import (
     format_ci,
     format_mean_sd,
@@ -27,9 +25,11 @@ from neok2.formatting import (
     parse_cell,
     parse_interval,
 )
-from neok2.logistic import logistic_regression
-from neok2.study import parse_study
-from neok2.synthesis import synthesize_cohort
+from neok2.stats.baseline import baseline_table
+from neok2.stats.contingency import INTERVAL_METHODS, crosstab_2x2, odds_ratio_2x2
+from neok2.stats.logistic import logistic_regression
+from neok2.study.spec import parse_study
+from neok2.synth.generator import synthesize_cohort
 
 PROPERTY = settings(
     max_examples=60,

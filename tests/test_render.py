@@ -1,4 +1,4 @@
-"""Tests of neok2.render: the fallback renderer on a tiny Quarto manuscript, and its errors."""
+"""Tests of the renderer: the fallback on a tiny Quarto manuscript, and its errors."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from neok2 import _render_pandoc, render
-from neok2._render_qmd import parse_qmd, resolve_cross_references
-from neok2.render import RenderResult, main, render_manuscript
+from neok2.report.render import api as render
+from neok2.report.render import pandoc as _render_pandoc
+from neok2.report.render.api import RenderResult, render_manuscript
+from neok2.report.render.qmd import parse_qmd, resolve_cross_references
 
 QUARTO_YML = """\
 project:
@@ -414,18 +415,26 @@ class TestQuartoEngine:
             render_manuscript(_project(tmp_path / "p"), engine="quarto")
 
 
-class TestMain:
-    def test_success_and_errors(self, tmp_path, capsys, monkeypatch):
+class TestRenderCommand:
+    def test_success_and_errors(self, tmp_path, monkeypatch):
+        from click.testing import CliRunner
+
+        from neok2.cli import main
+
         monkeypatch.setattr(render.shutil, "which", lambda name: None)
         qmd = "---\ntitle: Plain\n---\n\nNo code here.\n"
         project = _project(tmp_path / "p", qmd, "project:\n  type: manuscript\n")
-        assert main([str(project)]) == 0
-        assert "wrote" in capsys.readouterr().out
-        assert main([str(tmp_path / "missing")]) == 2
-        assert "neok2.render: error:" in capsys.readouterr().err
+        runner = CliRunner()
+        result = runner.invoke(main, ["render", str(project)])
+        assert result.exit_code == 0, result.output
+        assert "wrote" in result.output
+        result = runner.invoke(main, ["render", str(tmp_path / "missing")])
+        assert result.exit_code == 2
+        assert "neok2: error:" in result.output
         (project / "index.qmd").write_text("```{python}\n1/0\n```\n", encoding="utf-8")
-        assert main([str(project), "--no-cache"]) == 1
-        assert "ZeroDivisionError" in capsys.readouterr().err
+        result = runner.invoke(main, ["render", str(project), "--no-cache"])
+        assert result.exit_code == 1
+        assert "ZeroDivisionError" in result.output
 
 
 class TestLayout:

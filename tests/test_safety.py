@@ -17,12 +17,12 @@ from click.testing import CliRunner
 from test_dictionary import valid_frame
 
 import neok2
-from neok2 import baseline as baseline_module
-from neok2.baseline import baseline_table
-from neok2.cli import main
-from neok2.logistic import univariable
-from neok2.study import SpecError, load_study, parse_study
-from neok2.synthesis import synthesize_cohort
+from neok2.cli.app import main
+from neok2.stats import baseline as baseline_module
+from neok2.stats.baseline import baseline_table
+from neok2.stats.logistic import univariable
+from neok2.study.spec import SpecError, load_study, parse_study
+from neok2.synth.generator import synthesize_cohort
 
 SOURCE = Path(neok2.__file__).parent
 
@@ -182,8 +182,8 @@ class TestSourceScan:
             for path in SOURCE.rglob("*.py")
             if re.search(r"yaml\.(safe_)?load\(", path.read_text(encoding="utf-8"))
         ]
-        assert "study.py" in uses
-        assert "yaml.safe_load(" in (SOURCE / "study.py").read_text(encoding="utf-8")
+        assert "spec.py" in uses
+        assert "yaml.safe_load(" in (SOURCE / "study" / "spec.py").read_text(encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------- atomic outputs

@@ -1,4 +1,4 @@
-"""Tests for neok2.selection (screen, stepwise, bootstrap) and the ``neok2 screen`` command.
+"""Tests for neok2.stats.selection (screen, stepwise, bootstrap) and the ``neok2 screen`` command.
 
 Reference values come from R (tests/reference/logistic.R: glm, step, drop1, add1; outputs
 checked in as CSV).
@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 from scipy import stats
 
-from neok2._bootstrap_screen import screen_resamples
-from neok2.cli import main
-from neok2.selection import bootstrap_inclusion, screen_and_fit, stepwise
+from neok2.cli.app import main
+from neok2.stats.bootstrap import screen_resamples
+from neok2.stats.selection import bootstrap_inclusion, screen_and_fit, stepwise
 
 REFERENCE = Path(__file__).parent / "reference"
 CANDIDATES = ["age", "lwt", "race", "smoke", "ptl", "ht", "ui"]

@@ -1,6 +1,6 @@
-"""Monte Carlo power of the screen-then-adjust pipeline (neok2.simulation).
+"""Monte Carlo power of the screen-then-adjust pipeline (neok2.stats.simulation).
 
-References: analytic Fleiss power from epiR-checked :mod:`neok2.power` for a single-factor
+References: analytic Fleiss power from epiR-checked :mod:`neok2.stats.power` for a single-factor
 design (agreement within Monte Carlo error), Sheppard's formula for a bivariate normal
 orthant, and hand calculations.
 """
@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from neok2.power import power_case_control
-from neok2.simulation import (
+from neok2.stats.power import power_case_control
+from neok2.stats.simulation import (
     ExposureModel,
     exposure_model,
     model_from_data,
@@ -23,7 +23,7 @@ from neok2.simulation import (
     power_curve,
     simulate_pipeline,
 )
-from neok2.study import load_study
+from neok2.study.spec import load_study
 
 
 @pytest.fixture(scope="module")

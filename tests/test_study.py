@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from neok2.study import SpecError, available_studies, load_study, parse_study
+from neok2.study.spec import SpecError, available_studies, load_study, parse_study
 
 
 @pytest.fixture(scope="module")

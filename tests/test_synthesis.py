@@ -1,4 +1,4 @@
-"""Tests for neok2.synthesis: the synthetic cohort calibrated to the published summaries.
+"""Tests for neok2.synth.generator: the synthetic cohort calibrated to the published summaries.
 
 Reference numbers are the published ones (the paper's Table 1, Table 2 and results text, as
 transcribed in src/neok2/studies/k2_neonates.yaml) and hand calculations written out below;
@@ -20,17 +20,17 @@ import statsmodels.api as sm
 import yaml
 from scipy import stats
 
-from neok2._synth_implied import spread_reading
 from neok2.formatting import format_number
-from neok2.growth import birthweight_centile_10
-from neok2.study import SpecError, load_study, parse_study
-from neok2.synthesis import (
+from neok2.stats.growth import birthweight_centile_10
+from neok2.study.spec import SpecError, load_study, parse_study
+from neok2.synth.generator import (
     SynthesisResult,
     _not_significant_p_range,
     synthesize,
     synthesize_cohort,
     write_cohort,
 )
+from neok2.synth.implied import spread_reading
 
 SEED = 20200701
 REFERENCE = Path(__file__).parent / "reference"
@@ -552,7 +552,7 @@ class TestCommandLine:
     def test_synth_writes_cohort_fidelity_and_compromises(self, tmp_path):
         from click.testing import CliRunner
 
-        from neok2.cli import main
+        from neok2.cli.app import main
 
         out = tmp_path / "k2.csv"
         spec = str(SPECS / "small_study.yaml")
@@ -569,7 +569,7 @@ class TestCommandLine:
     def test_synth_refuses_to_overwrite_its_input(self, tmp_path):
         from click.testing import CliRunner
 
-        from neok2.cli import main
+        from neok2.cli.app import main
 
         spec = tmp_path / "study.csv"
         spec.write_text(SHIPPED.read_text(encoding="utf-8"), encoding="utf-8")
@@ -583,7 +583,7 @@ class TestCommandLine:
     def test_synth_errors_properly_without_seed(self, tmp_path):
         from click.testing import CliRunner
 
-        from neok2.cli import main
+        from neok2.cli.app import main
 
         outcome = CliRunner().invoke(main, ["synth", "--out", str(tmp_path / "k2.csv")])
         assert outcome.exit_code == 2

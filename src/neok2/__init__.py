@@ -11,7 +11,7 @@ import importlib
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-from neok2.study import SpecError, Study, available_studies, load_study
+from neok2.study.spec import SpecError, Study, available_studies, load_study
 
 try:
     __version__ = version("neok2")
@@ -21,56 +21,56 @@ except PackageNotFoundError:  # running from a source tree without installation
 # public name -> the module that defines it
 _LAZY = {
     # data dictionary
-    "DataValidationError": "dictionary",
-    "ValidationReport": "dictionary",
-    "dictionary_frame": "dictionary",
-    "read_data": "dictionary",
-    "validate_data": "dictionary",
+    "DataValidationError": "study.dictionary",
+    "ValidationReport": "study.dictionary",
+    "dictionary_frame": "study.dictionary",
+    "read_data": "study.dictionary",
+    "validate_data": "study.dictionary",
     # 2x2 tables and baseline tables
-    "TwoByTwo": "contingency",
-    "crosstab_2x2": "contingency",
-    "odds_ratio_2x2": "contingency",
-    "BaselineTable": "baseline",
-    "baseline_table": "baseline",
+    "TwoByTwo": "stats.contingency",
+    "crosstab_2x2": "stats.contingency",
+    "odds_ratio_2x2": "stats.contingency",
+    "BaselineTable": "stats.baseline",
+    "baseline_table": "stats.baseline",
     # regression and selection
-    "LogisticResult": "logistic",
-    "logistic_regression": "logistic",
-    "univariable": "logistic",
-    "ScreenResult": "selection",
-    "StepwiseResult": "selection",
-    "bootstrap_inclusion": "selection",
-    "screen_and_fit": "selection",
-    "stepwise": "selection",
-    "forest_plot": "forest",
+    "LogisticResult": "stats.logistic",
+    "logistic_regression": "stats.logistic",
+    "univariable": "stats.logistic",
+    "ScreenResult": "stats.selection",
+    "StepwiseResult": "stats.selection",
+    "bootstrap_inclusion": "stats.selection",
+    "screen_and_fit": "stats.selection",
+    "stepwise": "stats.selection",
+    "forest_plot": "report.figures.forest",
     # power and simulation
-    "detectable_odds_ratio": "power",
-    "events_per_variable": "power",
-    "power_case_control": "power",
-    "power_two_proportions": "power",
-    "sample_size_case_control": "power",
-    "sample_size_logistic": "power",
-    "study_power": "power",
-    "LogisticBatchResult": "batch",
-    "fit_logistic_batch": "batch",
-    "ExposureModel": "simulation",
-    "model_from_data": "simulation",
-    "model_from_study": "simulation",
-    "power_curve": "simulation",
-    "simulate_pipeline": "simulation",
+    "detectable_odds_ratio": "stats.power",
+    "events_per_variable": "stats.power",
+    "power_case_control": "stats.power",
+    "power_two_proportions": "stats.power",
+    "sample_size_case_control": "stats.power",
+    "sample_size_logistic": "stats.power",
+    "study_power": "stats.power",
+    "LogisticBatchResult": "stats.batch",
+    "fit_logistic_batch": "stats.batch",
+    "ExposureModel": "stats.simulation",
+    "model_from_data": "stats.simulation",
+    "model_from_study": "stats.simulation",
+    "power_curve": "stats.simulation",
+    "simulate_pipeline": "stats.simulation",
     # synthetic data
-    "SynthesisResult": "synthesis",
-    "synthesize": "synthesis",
-    "synthesize_cohort": "synthesis",
-    "fidelity_report": "fidelity",
-    "birthweight_centile_10": "growth",
+    "SynthesisResult": "synth.generator",
+    "synthesize": "synth.generator",
+    "synthesize_cohort": "synth.generator",
+    "fidelity_report": "synth.fidelity",
+    "birthweight_centile_10": "stats.growth",
     # audit
-    "AuditResult": "audit",
-    "audit_study": "audit",
-    "study_from_data": "audit",
-    "Limitations": "limitations",
-    "e_value": "limitations",
-    "risk_ratio_from_odds_ratio": "limitations",
-    "study_limitations": "limitations",
+    "AuditResult": "audit.run",
+    "audit_study": "audit.run",
+    "study_from_data": "audit.run",
+    "Limitations": "audit.limitations",
+    "e_value": "audit.limitations",
+    "risk_ratio_from_odds_ratio": "audit.limitations",
+    "study_limitations": "audit.limitations",
 }
 
 __all__ = [
@@ -141,28 +141,20 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from neok2.audit import AuditResult, audit_study, study_from_data
-    from neok2.baseline import BaselineTable, baseline_table
-    from neok2.batch import LogisticBatchResult, fit_logistic_batch
-    from neok2.contingency import TwoByTwo, crosstab_2x2, odds_ratio_2x2
-    from neok2.dictionary import (
-        DataValidationError,
-        ValidationReport,
-        dictionary_frame,
-        read_data,
-        validate_data,
-    )
-    from neok2.fidelity import fidelity_report
-    from neok2.forest import forest_plot
-    from neok2.growth import birthweight_centile_10
-    from neok2.limitations import (
+    from neok2.audit.limitations import (
         Limitations,
         e_value,
         risk_ratio_from_odds_ratio,
         study_limitations,
     )
-    from neok2.logistic import LogisticResult, logistic_regression, univariable
-    from neok2.power import (
+    from neok2.audit.run import AuditResult, audit_study, study_from_data
+    from neok2.report.figures.forest import forest_plot
+    from neok2.stats.baseline import BaselineTable, baseline_table
+    from neok2.stats.batch import LogisticBatchResult, fit_logistic_batch
+    from neok2.stats.contingency import TwoByTwo, crosstab_2x2, odds_ratio_2x2
+    from neok2.stats.growth import birthweight_centile_10
+    from neok2.stats.logistic import LogisticResult, logistic_regression, univariable
+    from neok2.stats.power import (
         detectable_odds_ratio,
         events_per_variable,
         power_case_control,
@@ -171,18 +163,26 @@ if TYPE_CHECKING:
         sample_size_logistic,
         study_power,
     )
-    from neok2.selection import (
+    from neok2.stats.selection import (
         ScreenResult,
         StepwiseResult,
         bootstrap_inclusion,
         screen_and_fit,
         stepwise,
     )
-    from neok2.simulation import (
+    from neok2.stats.simulation import (
         ExposureModel,
         model_from_data,
         model_from_study,
         power_curve,
         simulate_pipeline,
     )
-    from neok2.synthesis import SynthesisResult, synthesize, synthesize_cohort
+    from neok2.study.dictionary import (
+        DataValidationError,
+        ValidationReport,
+        dictionary_frame,
+        read_data,
+        validate_data,
+    )
+    from neok2.synth.fidelity import fidelity_report
+    from neok2.synth.generator import SynthesisResult, synthesize, synthesize_cohort

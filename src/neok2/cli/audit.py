@@ -1,0 +1,57 @@
+"""``neok2 audit``: check a published study's tables, odds ratios and text against each other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from neok2.audit.run import audit_study
+from neok2.cli.common import study_option
+from neok2.study.spec import load_study
+
+
+@click.command(name="audit")
+@study_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["csv", "md", "json"]),
+    default="md",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+@click.option(
+    "--all",
+    "include_passed",
+    is_flag=True,
+    help="List the passed checks too, not only the findings.",
+)
+def command(study: str, output_format: str, out: Path | None, include_passed: bool) -> None:
+    """Recompute every checkable number of STUDY and list what does not hold together.
+
+    Each finding names its location, the printed value, the recomputed value and a severity
+    (error, warning, note). The spec is only read; --out must name a different file.
+    """
+    loaded = load_study(study)
+    if out is not None and loaded.path is not None and out.resolve() == loaded.path.resolve():
+        raise ValueError(f"`--out` {str(out)!r} is the study spec itself; choose another file")
+    result = audit_study(loaded)
+    render = {"csv": result.to_csv, "md": result.to_markdown, "json": result.to_json}
+    text = render[output_format](include_passed=include_passed)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        summary = result.summary().iloc[-1]
+        click.echo(
+            f"{out}: {summary['n_checks']} checks, {summary['n_error']} errors, "
+            f"{summary['n_warning']} warnings, {summary['n_note']} notes",
+            err=True,
+        )

@@ -1,0 +1,1 @@
+"""Rendering the Quarto manuscript: Quarto when present, else pandoc, Jupyter and typst."""

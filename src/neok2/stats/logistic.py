@@ -1,0 +1,853 @@
+"""Binary logistic regression with Wald or profile-likelihood intervals, Firth and separation.
+
+:func:`logistic_regression` fits one model from an R-style formula (or an outcome and a list
+of covariates) and returns a frozen :class:`LogisticResult`; :func:`univariable` fits each
+candidate alone. Rows with missing values are counted and reported, never dropped silently;
+separated data are detected by linear programming and, by default, fitted with Firth's
+penalised likelihood so that no divergent odds ratio is ever shown.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from formulaic import Formula, model_matrix
+from formulaic.errors import FormulaicError
+from scipy import special, stats
+
+from neok2.formatting import format_ci, format_odds_ratio, format_p
+from neok2.stats import firth as _firth
+
+__all__ = [
+    "CI_METHODS",
+    "LogisticResult",
+    "logistic_regression",
+    "univariable",
+]
+
+CI_METHODS = ("wald", "profile")
+CiOption = Literal["wald", "profile"]
+FirthOption = Literal["auto"] | bool
+
+INTERCEPT = "(Intercept)"
+# Row labels quoted in an error message.
+_ROWS_SHOWN = 5
+# A text column whose values are more than this share numbers is taken for a numeric column
+# with data-entry errors rather than for a factor.
+_NUMBER_SHARE = 0.5
+
+_TIDY_COLUMNS = [
+    "term",
+    "variable",
+    "estimate",
+    "std_error",
+    "odds_ratio",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "ci_method",
+    "p_method",
+    "conf_level",
+    "firth",
+    "n",
+    "events",
+    "n_missing",
+    "note",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class _Design:
+    """Complete-case design matrix with the formula terms that own each column."""
+
+    X: np.ndarray
+    y: np.ndarray
+    columns: tuple[str, ...]
+    column_variables: tuple[str, ...]
+    terms: dict[str, tuple[int, ...]]
+    outcome: str
+    formula: str
+    n_missing: int
+    missing: pd.DataFrame
+
+
+@dataclass(frozen=True, eq=False)
+class LogisticResult:
+    """A fitted binary logistic regression.
+
+    Attributes
+    ----------
+    formula : str
+        The model formula as fitted (``outcome ~ terms``).
+    outcome : str
+        The outcome column (1 = event/case, 0 = control).
+    n, events : int
+        Complete rows used and, among them, rows with outcome 1.
+    n_missing : int
+        Rows left out because the outcome or a covariate was missing (R's ``na.omit``).
+    missing : pandas.DataFrame
+        Columns ``variable, n_missing``: missing values per column the model uses.
+    loglik : float
+        Unpenalised log-likelihood at the estimates.
+    penalised_loglik : float or None
+        Firth-penalised log-likelihood at the estimates; None for an ML fit.
+    aic, deviance, null_deviance : float
+        ``-2 loglik + 2k``, ``-2 loglik`` and the intercept-only deviance on the same rows.
+    converged : bool
+        Whether the iterations converged; False for an ML fit of separated data.
+    separation : {None, "complete", "quasi-complete"}
+        Result of the linear-programming check; ``separated_terms`` names the columns whose
+        ML estimate diverges.
+    firth : bool
+        Whether Firth's penalised likelihood was used.
+    ci_method : str
+        ``"wald"``, ``"profile"`` or ``"penalised_profile"``.
+    conf_level : float
+    notes : tuple of str
+        Everything the reader must know about this fit (missing rows, separation, Firth).
+    """
+
+    formula: str
+    outcome: str
+    n: int
+    events: int
+    n_missing: int
+    missing: pd.DataFrame = field(repr=False)
+    loglik: float
+    penalised_loglik: float | None
+    aic: float
+    deviance: float
+    null_deviance: float
+    converged: bool
+    separation: str | None
+    separated_terms: tuple[str, ...]
+    firth: bool
+    ci_method: str
+    conf_level: float
+    notes: tuple[str, ...]
+    _table: pd.DataFrame = field(repr=False)
+    _design: _Design = field(repr=False)
+    _fit: _firth.Fit = field(repr=False)
+
+    def tidy(self, *, intercept: bool = True) -> pd.DataFrame:
+        """One row per coefficient.
+
+        Parameters
+        ----------
+        intercept : bool, default True
+            Keep the ``(Intercept)`` row.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``term, variable, estimate, std_error, odds_ratio, ci_low, ci_high,
+            p_value, ci_method, p_method, conf_level, firth, n, events, n_missing, note``.
+            ``estimate`` is the log odds ratio; ``ci_low``/``ci_high`` are on the odds-ratio
+            scale. A coefficient that cannot be estimated has NaN numbers and a ``note``.
+        """
+        table = self._table.copy()
+        if not intercept:
+            table = table[table["term"] != INTERCEPT].reset_index(drop=True)
+        return table
+
+    def drop1(self) -> pd.DataFrame:
+        """Likelihood-ratio test for dropping each formula term, as R's ``drop1(test="LRT")``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``term, df, deviance, aic, lrt, p_value, p_method``; the first row,
+            ``"<none>"``, is the full model. For a Firth fit the statistic compares penalised
+            log-likelihoods with the full model's penalty (``p_method`` ``"penalised_lrt"``).
+        """
+        design, fit = self._design, self._fit
+        n_coefficients = design.X.shape[1]
+        rows: list[dict[str, Any]] = [
+            {
+                "term": "<none>",
+                "df": np.nan,
+                "deviance": self.deviance,
+                "aic": self.aic,
+                "lrt": np.nan,
+                "p_value": np.nan,
+            }
+        ]
+        for term, indices in design.terms.items():
+            if term == INTERCEPT:
+                continue
+            constrained = _firth.fit_logistic(
+                design.X,
+                design.y,
+                firth=self.firth,
+                fixed=dict.fromkeys(indices, 0.0),
+                start=fit.coefficients,
+            )
+            statistic = max(2.0 * (fit.objective - constrained.objective), 0.0)
+            deviance = -2.0 * constrained.loglik
+            df = len(indices)
+            not_estimable = not self.converged and not self.firth
+            rows.append(
+                {
+                    "term": term,
+                    "df": df,
+                    "deviance": np.nan if not_estimable else deviance,
+                    "aic": np.nan if not_estimable else deviance + 2.0 * (n_coefficients - df),
+                    "lrt": np.nan if not_estimable else statistic,
+                    "p_value": np.nan if not_estimable else float(special.chdtrc(df, statistic)),
+                }
+            )
+        table = pd.DataFrame(rows)
+        table["df"] = table["df"].astype("Int64")
+        table["p_method"] = "penalised_lrt" if self.firth else "lrt"
+        return table
+
+    def to_gt(self, *, title: str | None = None, digits: int = 2) -> Any:
+        """A great_tables ``GT`` of the odds ratios (intercept left out).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0, 1, 0], "x": [1, 2, 2, 3, 4, 1, 5, 3]})
+        >>> logistic_regression(data, "y ~ x").to_gt().__class__.__name__
+        'GT'
+        """
+        from great_tables import GT
+
+        table = self.tidy(intercept=False)
+        label = f"{round(100 * self.conf_level)}% CI"
+        shown = pd.DataFrame(
+            {
+                "Term": table["term"],
+                "OR": [format_odds_ratio(v, digits) for v in table["odds_ratio"]],
+                label: [
+                    format_ci(lo, hi, digits)
+                    for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
+                ],
+                "p": [format_p(p) for p in table["p_value"]],
+            }
+        )
+        caption = title or f"Logistic regression: {self.formula} (n = {self.n})"
+        return GT(shown).tab_header(title=caption).tab_source_note("; ".join(self.notes) or " ")
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def _quote(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name) else f"`{name}`"
+
+
+def _check_columns(data: pd.DataFrame, names: Sequence[str], argument: str) -> None:
+    unknown = [name for name in names if name not in data.columns]
+    if unknown:
+        available = ", ".join(map(str, data.columns[:30]))
+        raise ValueError(f"unknown column(s) {unknown} in `{argument}`; the data have: {available}")
+
+
+def _check_outcome(data: pd.DataFrame, outcome: str) -> None:
+    values = data[outcome]
+    if values.isna().all():
+        raise ValueError(f"outcome column `{outcome}` is entirely missing")
+    observed = values.dropna()
+    if pd.api.types.is_bool_dtype(observed):
+        return
+    codes = set(pd.unique(observed)) if pd.api.types.is_numeric_dtype(observed) else None
+    if codes is None or not codes <= {0, 1}:
+        shown = sorted(map(str, pd.unique(observed)))[:6]
+        raise ValueError(
+            f"outcome `{outcome}` must be binary, coded 0/1 or True/False; found values "
+            f"{shown}; recode it, e.g. (data[{outcome!r}] == 'case').astype(int)"
+        )
+
+
+def _formula_from(outcome: Any, covariates: Any) -> str:
+    if not isinstance(outcome, str):
+        raise TypeError(f"`outcome` must be a column name (str), got {type(outcome).__name__}")
+    if isinstance(covariates, str) or not isinstance(covariates, Sequence):
+        raise TypeError("`covariates` must be a list of column names, e.g. ['sga', 'prom']")
+    if not all(isinstance(name, str) for name in covariates):
+        raise TypeError("`covariates` must contain column names (str) only")
+    if len(set(covariates)) != len(covariates):
+        raise ValueError(f"`covariates` lists a column twice: {list(covariates)}")
+    if outcome in covariates:
+        raise ValueError(f"the outcome `{outcome}` cannot also be a covariate")
+    rhs = " + ".join(_quote(name) for name in covariates) or "1"
+    return f"{_quote(outcome)} ~ {rhs}"
+
+
+def _parse(formula: str) -> tuple[str, Any]:
+    try:
+        parsed = Formula(formula)
+    except (FormulaicError, SyntaxError, ValueError, TypeError) as error:
+        reason = str(error).splitlines()[0]
+        raise ValueError(f"`formula` {formula!r} does not parse: {reason}") from None
+    if not hasattr(parsed, "lhs") or "~" not in formula:
+        raise ValueError(f"`formula` {formula!r} needs an outcome: write 'outcome ~ covariates'")
+    lhs_variables = sorted(parsed.lhs.required_variables)
+    outcome = lhs_variables[0] if len(lhs_variables) == 1 else None
+    if outcome is None or str(parsed.lhs).strip("` ") != outcome:
+        raise ValueError(
+            f"`formula` {formula!r}: the left-hand side must be one 0/1 column, "
+            f"not {str(parsed.lhs)!r}"
+        )
+    return outcome, parsed.rhs
+
+
+def _aliased(X: np.ndarray) -> list[int]:
+    kept: list[int] = []
+    aliased = []
+    for j in range(X.shape[1]):
+        if np.linalg.matrix_rank(X[:, [*kept, j]]) > len(kept):
+            kept.append(j)
+        else:
+            aliased.append(j)
+    return aliased
+
+
+def _formula_columns(
+    rhs: Any, complete: pd.DataFrame, formula: str, data: pd.DataFrame
+) -> tuple[list[str], np.ndarray, dict[str, tuple[int, ...]], list[str]]:
+    try:
+        matrix = model_matrix(rhs, complete, na_action="raise")
+    except FormulaicError as error:
+        reason = str(error).splitlines()[0]
+        raise ValueError(
+            f"`formula` {formula!r} cannot be evaluated on the data: {reason}"
+        ) from None
+    spec = matrix.model_spec
+    names = [INTERCEPT if name == "Intercept" else str(name) for name in matrix.columns]
+    X = np.asarray(matrix.to_numpy(dtype=float))
+
+    terms: dict[str, tuple[int, ...]] = {}
+    column_variables = [""] * len(names)
+    for term, indices in spec.term_indices.items():
+        variables = sorted(set(spec.term_variables[term]) & set(data.columns))
+        label = INTERCEPT if str(term) == "1" else str(term)
+        variable = variables[0] if len(variables) == 1 else label
+        terms[label] = tuple(indices)
+        for index in indices:
+            column_variables[index] = variable
+    return names, X, terms, column_variables
+
+
+def _is_plain_numeric(values: pd.Series) -> bool:
+    return not isinstance(values.dtype, pd.CategoricalDtype) and (
+        pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+    )
+
+
+def _row_labels(index: pd.Index, mask: np.ndarray) -> str:
+    """The first few row labels where ``mask`` holds, for error messages."""
+    labels = [str(label) for label in index[mask][:_ROWS_SHOWN]]
+    more = int(mask.sum()) - len(labels)
+    return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
+
+
+def _check_unique_columns(data: pd.DataFrame, names: Sequence[str]) -> None:
+    if data.columns.is_unique:
+        return
+    repeated = sorted({str(name) for name in names if int((data.columns == name).sum()) > 1})
+    if repeated:
+        raise ValueError(
+            f"column name(s) {repeated} appear more than once in `data`, so the model cannot "
+            "tell which one to use; rename or drop the duplicates, e.g. "
+            "data.loc[:, ~data.columns.duplicated()]"
+        )
+
+
+def _check_finite(values: np.ndarray, name: str, index: pd.Index) -> None:
+    infinite = np.isinf(values)
+    if infinite.any():
+        raise ValueError(
+            f"column {name!r} holds non-finite values (inf or -inf) in row(s) "
+            f"{_row_labels(index, infinite)}; replace them with the true values, or with NaN "
+            "to leave those rows out as missing"
+        )
+
+
+def _check_text_column(values: pd.Series, name: str) -> None:
+    """Reject a text column that is really numeric with a few stray text cells.
+
+    formulaic would make such a column a factor with one level per distinct number, which
+    fails much later with an obscure message (or, worse, fits a nonsensical model).
+    """
+    observed = values.dropna()
+    parsed = pd.to_numeric(observed, errors="coerce")
+    text = parsed.isna().to_numpy(dtype=bool)
+    if text.any() and int((~text).sum()) > _NUMBER_SHARE * observed.size:
+        shown = ", ".join(
+            f"row {label}: {value!r}" for label, value in observed[text].head(_ROWS_SHOWN).items()
+        )
+        more = max(int(text.sum()) - _ROWS_SHOWN, 0)
+        raise ValueError(
+            f"column {name!r} mixes numbers and text ({shown}"
+            + (f" and {more} more" if more else "")
+            + "); fix those cells, then make the column numeric with "
+            f"pd.to_numeric(data[{name!r}], errors='coerce') (cells that are still text become "
+            f"NaN, missing); if it really is categorical, use data[{name!r}].astype('category')"
+        )
+
+
+def _design(
+    data: pd.DataFrame,
+    formula: str,
+    *,
+    outcome: str | None = None,
+    covariates: Sequence[str] | None = None,
+) -> _Design:
+    # Numeric covariates named directly need no formula machinery; the columns and names are
+    # those formulaic would build, at a fraction of the cost (this matters for bootstraps).
+    rhs: Any = None
+    if outcome is not None and covariates is not None:
+        _check_unique_columns(data, [outcome, *covariates])
+    if (
+        outcome is not None
+        and covariates is not None
+        and all(_is_plain_numeric(data[name]) for name in covariates)
+    ):
+        direct = True
+        used = list(covariates)
+    else:
+        direct = False
+        outcome, rhs = _parse(formula)
+        _check_columns(data, [outcome], "formula")
+        required = sorted(rhs.required_variables)
+        unknown = [
+            name
+            for name in required
+            if name not in data.columns and not re.search(rf"{re.escape(name)}\s*\(", formula)
+        ]
+        if unknown:
+            _check_columns(data, unknown, "formula")
+        used = [name for name in required if name in data.columns]
+        _check_unique_columns(data, [outcome, *used])
+        for name in used:
+            values = data[name]
+            if _is_plain_numeric(values) and not pd.api.types.is_bool_dtype(values):
+                _check_finite(values.to_numpy(dtype=float, na_value=np.nan), name, data.index)
+            elif not isinstance(values.dtype, pd.CategoricalDtype) and (
+                pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
+            ):
+                _check_text_column(values, name)
+    columns_used = [outcome, *[name for name in used if name != outcome]]
+    if direct:
+        # Straight to numpy: for a small model, pandas indexing costs more than the fit. The
+        # outcome is converted only once _check_outcome has vouched for it.
+        covariate_values = np.empty((len(data), len(used)))
+        for j, name in enumerate(used):
+            covariate_values[:, j] = data[name].to_numpy(dtype=float, na_value=np.nan)
+            _check_finite(covariate_values[:, j], name, data.index)
+        missing_cells = np.column_stack(
+            [data[outcome].isna().to_numpy(dtype=bool), np.isnan(covariate_values)]
+        )
+    else:
+        subset = data[columns_used]
+        missing_cells = np.asarray(subset.isna().to_numpy(), dtype=bool)
+    for j, name in enumerate(columns_used[1:], start=1):
+        if missing_cells[:, j].all():
+            raise ValueError(f"column `{name}` is entirely missing; drop it from the model")
+    _check_outcome(data, outcome)
+
+    incomplete = np.asarray(missing_cells.any(axis=1), dtype=bool)
+    if incomplete.all():
+        raise ValueError(f"no row of the data is complete for {formula!r}")
+    if direct:
+        y = data[outcome].to_numpy(dtype=float, na_value=np.nan)[~incomplete]
+        # column-major, as pandas hands out its blocks: the fits then round exactly as before
+        complete_covariates = np.asfortranarray(covariate_values[~incomplete])
+    else:
+        complete = subset.loc[pd.Series(~incomplete, index=subset.index)]
+        y = complete[outcome].to_numpy(dtype=float)
+    if np.unique(y).size < 2:
+        raise ValueError(
+            f"outcome `{outcome}` has one value only ({int(y[0])}) in the {y.size} complete "
+            "rows; logistic regression needs both cases (1) and controls (0)"
+        )
+    if direct:
+        names = [INTERCEPT, *used]
+        X = np.column_stack([np.ones(len(y)), complete_covariates])
+        terms: dict[str, tuple[int, ...]] = {name: (j,) for j, name in enumerate(names)}
+        column_variables = list(names)
+    else:
+        names, X, terms, column_variables = _formula_columns(rhs, complete, formula, data)
+        # The data columns are finite by now, so a non-finite design column comes from a
+        # transformation in the formula, such as np.log of a zero.
+        non_finite = ~np.isfinite(X)
+        if non_finite.any():
+            j = int(np.flatnonzero(non_finite.any(axis=0))[0])
+            raise ValueError(
+                f"`formula` {formula!r}: model column `{names[j]}` is not finite in row(s) "
+                f"{_row_labels(complete.index, non_finite[:, j])}; the transformation is "
+                "undefined there, so fix the data or the formula"
+            )
+    for j, name in enumerate(names):
+        if name != INTERCEPT and np.ptp(X[:, j]) == 0:
+            raise ValueError(
+                f"covariate `{name}` is constant (every complete row is {X[0, j]:g}); "
+                "remove it from the model"
+            )
+    aliased = _aliased(X)
+    if aliased:
+        shown = [names[j] for j in aliased]
+        raise ValueError(
+            f"covariate(s) {shown} are linear combinations of the other columns (the design "
+            "is rank deficient); remove them from the model"
+        )
+    if X.shape[0] <= X.shape[1]:
+        raise ValueError(
+            f"{X.shape[0]} complete rows cannot estimate {X.shape[1]} coefficients; "
+            "use fewer covariates"
+        )
+    missing = pd.DataFrame(
+        {"variable": [str(name) for name in columns_used], "n_missing": missing_cells.sum(axis=0)}
+    )
+    return _Design(
+        X=X,
+        y=y,
+        columns=tuple(names),
+        column_variables=tuple(column_variables),
+        terms=terms,
+        outcome=outcome,
+        formula=" ".join(formula.split()),
+        n_missing=int(incomplete.sum()),
+        missing=missing,
+    )
+
+
+def _check_options(ci: Any, firth: Any, conf_level: Any) -> None:
+    if ci not in CI_METHODS:
+        raise ValueError(f"`ci` must be one of {list(CI_METHODS)}, got {ci!r}")
+    if not (firth == "auto" or isinstance(firth, bool)):
+        raise ValueError(f"`firth` must be 'auto', True or False, got {firth!r}")
+    if isinstance(conf_level, bool) or not isinstance(conf_level, int | float):
+        raise TypeError(f"`conf_level` must be a number in (0, 1), got {conf_level!r}")
+    if not 0.0 < float(conf_level) < 1.0:
+        raise ValueError(f"`conf_level` must lie strictly between 0 and 1, got {conf_level!r}")
+
+
+# ----------------------------------------------------------------------------- fitting
+
+
+def logistic_regression(
+    data: pd.DataFrame,
+    formula: str | None = None,
+    *,
+    outcome: str | None = None,
+    covariates: Sequence[str] | None = None,
+    ci: CiOption = "wald",
+    firth: FirthOption = "auto",
+    conf_level: float = 0.95,
+) -> LogisticResult:
+    """Fit a binary logistic regression and report odds ratios.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per subject.
+    formula : str, optional
+        R-style formula, ``"deficiency ~ antenatal_steroid + caesarean + sga"``; parsed by
+        formulaic, so ``C(race)``, ``np.log(x)`` and interactions work. Text columns enter as
+        treatment-coded factors. Give either ``formula`` or ``outcome`` with ``covariates``.
+    outcome : str, optional
+        Outcome column coded 0/1 (or True/False); 1 is the event (case).
+    covariates : sequence of str, optional
+        Covariate columns, entered additively.
+    ci : {"wald", "profile"}, default "wald"
+        Wald intervals with Wald z p-values (SPSS, R ``confint.default``), or profile
+        likelihood intervals with likelihood-ratio p-values (R ``confint`` on a glm,
+        ``drop1(test="LRT")``).
+    firth : {"auto", True, False}, default "auto"
+        Firth's penalised likelihood: ``"auto"`` uses it exactly when the data are separated.
+        With ``False`` on separated data every number of the model is NaN and flagged.
+    conf_level : float, default 0.95
+
+    Returns
+    -------
+    LogisticResult
+        ``.tidy()`` has columns ``term, variable, estimate, std_error, odds_ratio, ci_low,
+        ci_high, p_value, ci_method, p_method, conf_level, firth, n, events, n_missing, note``;
+        ``.drop1()`` gives per-term likelihood-ratio tests.
+
+    Raises
+    ------
+    ValueError
+        Unknown or duplicated column, outcome not 0/1, a single outcome group, an all-missing
+        or constant covariate, infinite values (in a column or made by the formula), a text
+        column that is mostly numbers with a few text cells, a rank-deficient design, a
+        formula that does not parse, bad options.
+    TypeError
+        ``data`` is not a DataFrame or arguments have the wrong type.
+
+    Notes
+    -----
+    The log-likelihood ``l(b) = sum_i y_i x_i'b - log(1 + exp(x_i'b))`` is maximised by
+    Newton-Raphson (R ``glm(family = binomial)``). Firth's estimate maximises
+    ``l(b) + 0.5 log|X'W X|`` (Jeffreys prior; R ``logistf``, ``brglm2`` type ``"AS_mean"``).
+    Wald: ``b_j +- z se_j``. Profile: the ``b`` where ``2 (l(b_hat) - max l(b | b_j = b))``
+    equals the chi-square(1) quantile, found by Brent's method; under Firth the penalised
+    likelihood is profiled with the full model's penalty, as in logistf, and p-values are
+    penalised likelihood-ratio tests. Separation is checked by the linear program of
+    Konis (2007) (R ``detectseparation``). Rows with a missing outcome or covariate are left
+    out and counted (R ``na.action = na.omit``).
+
+    References
+    ----------
+    Firth D (1993). Bias reduction of maximum likelihood estimates. Biometrika 80:27-38.
+    Heinze G, Schemper M (2002). A solution to the problem of separation in logistic
+    regression. Statistics in Medicine 21:2409-2419.
+    Konis K (2007). Linear programming algorithms for detecting separated data in binary
+    logistic regression models. DPhil thesis, University of Oxford.
+    Venables WN, Ripley BD (2002). Modern Applied Statistics with S, 4th ed., section 7.2.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"case": [1, 1, 1, 0, 0, 0, 1, 0], "sga": [1, 1, 0, 0, 0, 1, 0, 0]})
+    >>> result = logistic_regression(data, "case ~ sga")
+    >>> round(float(result.tidy(intercept=False)["odds_ratio"].iloc[0]), 4)  # (2*3)/(1*2)
+    3.0
+    >>> result.separation is None, result.firth
+    (True, False)
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
+    _check_options(ci, firth, conf_level)
+    if formula is None:
+        if outcome is None or covariates is None:
+            raise ValueError("give a `formula`, or both `outcome` and `covariates`")
+        formula = _formula_from(outcome, covariates)
+        _check_columns(data, [outcome, *covariates], "outcome/covariates")
+    elif outcome is not None or covariates is not None:
+        raise ValueError("give either `formula` or `outcome` with `covariates`, not both")
+    elif not isinstance(formula, str):
+        raise TypeError(f"`formula` must be a string, got {type(formula).__name__}")
+    design = _design(data, formula, outcome=outcome, covariates=covariates)
+    return _fit_design(design, ci=ci, firth=firth, conf_level=float(conf_level))
+
+
+def _fit_design(
+    design: _Design, *, ci: str, firth: FirthOption, conf_level: float
+) -> LogisticResult:
+    X, y = design.X, design.y
+    # Unless Firth is forced, the ML fit comes first: when it converges its score equation
+    # usually certifies non-separation, which spares the linear programs.
+    ml_fit = None if firth is True else _firth.fit_logistic(X, y, firth=False)
+    separation = _firth.detect_separation(X, y, ml_fit=ml_fit)
+    separated_terms = tuple(design.columns[j] for j in separation.infinite)
+    use_firth = firth is True or (firth == "auto" and separation.kind is not None)
+    fit = (
+        ml_fit
+        if ml_fit is not None and not use_firth
+        else _firth.fit_logistic(X, y, firth=use_firth)
+    )
+    not_estimable = separation.kind is not None and not use_firth
+
+    notes: list[str] = []
+    if design.n_missing:
+        notes.append(f"{design.n_missing} row(s) with missing values left out")
+    if separation.kind is not None:
+        where = ", ".join(separated_terms)
+        if use_firth:
+            notes.append(
+                f"{separation.kind} separation on {where}: Firth penalised likelihood used"
+            )
+        else:
+            notes.append(
+                f"{separation.kind} separation on {where}: the ML estimates diverge and are "
+                "not estimable; refit with firth=True or firth='auto'"
+            )
+    elif use_firth:
+        notes.append("Firth penalised likelihood used")
+    if not fit.converged and not not_estimable:
+        notes.append(f"iterations did not converge after {fit.iterations} steps")
+
+    critical = float(stats.chi2.ppf(conf_level, 1))
+    z = float(special.ndtri(0.5 + conf_level / 2.0))
+    if ci == "wald":
+        ci_method, p_method = "wald", "wald"
+    else:
+        ci_method = "penalised_profile" if use_firth else "profile"
+        p_method = "penalised_lrt" if use_firth else "lrt"
+
+    rows = []
+    for j, term in enumerate(design.columns):
+        estimate = float(fit.coefficients[j])
+        variance = float(fit.covariance[j, j])
+        std_error = math.sqrt(variance) if math.isfinite(variance) and variance > 0 else math.nan
+        note = ""
+        if ci == "wald":
+            low, high = estimate - z * std_error, estimate + z * std_error
+            p_value = _firth.wald_p_value(estimate / std_error) if std_error > 0 else math.nan
+        elif not_estimable:
+            low = high = p_value = math.nan
+        else:
+            low, high, p_value, profile_converged = _firth.profile_interval(
+                X, y, fit, j, firth=use_firth, critical=critical
+            )
+            if not (math.isfinite(low) and math.isfinite(high)):
+                note = "profile bound not reached"
+            elif not profile_converged:
+                note = "a profile refit did not converge"
+        if not_estimable:
+            estimate = std_error = low = high = p_value = math.nan
+            note = (
+                f"not estimable: {separation.kind} separation"
+                if j in separation.infinite
+                else "not estimable: the model has separated data"
+            )
+        elif use_firth and j in separation.infinite:
+            note = f"Firth estimate ({separation.kind} separation)"
+        rows.append(
+            {
+                "term": term,
+                "variable": design.column_variables[j],
+                "estimate": estimate,
+                "std_error": std_error,
+                "odds_ratio": math.exp(estimate) if math.isfinite(estimate) else math.nan,
+                "ci_low": math.exp(low) if math.isfinite(low) else math.nan,
+                "ci_high": math.exp(high) if math.isfinite(high) else math.nan,
+                "p_value": p_value,
+                "note": note,
+            }
+        )
+    shared = {
+        "ci_method": ci_method,
+        "p_method": p_method,
+        "conf_level": conf_level,
+        "firth": use_firth,
+        "n": int(y.size),
+        "events": int(y.sum()),
+        "n_missing": design.n_missing,
+    }
+    table = pd.DataFrame([{**row, **shared} for row in rows], columns=_TIDY_COLUMNS)
+
+    events = float(y.sum())
+    mean = events / y.size
+    null_deviance = -2.0 * (events * math.log(mean) + (y.size - events) * math.log1p(-mean))
+    loglik = math.nan if not_estimable else fit.loglik
+    return LogisticResult(
+        formula=design.formula,
+        outcome=design.outcome,
+        n=int(y.size),
+        events=int(events),
+        n_missing=design.n_missing,
+        missing=design.missing,
+        loglik=loglik,
+        penalised_loglik=fit.objective if use_firth else None,
+        aic=-2.0 * loglik + 2.0 * X.shape[1],
+        deviance=-2.0 * loglik,
+        null_deviance=null_deviance,
+        converged=fit.converged,
+        separation=separation.kind,
+        separated_terms=separated_terms,
+        firth=use_firth,
+        ci_method=ci_method,
+        conf_level=conf_level,
+        notes=tuple(notes),
+        _table=table,
+        _design=design,
+        _fit=fit,
+    )
+
+
+def univariable(
+    data: pd.DataFrame,
+    outcome: str,
+    candidates: Sequence[str],
+    *,
+    ci: CiOption = "wald",
+    firth: FirthOption = "auto",
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Fit ``outcome ~ candidate`` for each candidate on its own.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    outcome : str
+        Outcome column coded 0/1.
+    candidates : sequence of str
+        Columns to test one at a time; each model leaves out only its own missing rows.
+    ci, firth, conf_level
+        As in :func:`logistic_regression`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model term (intercepts left out), in candidate order, with the columns of
+        :meth:`LogisticResult.tidy`; ``variable`` is the candidate.
+
+    Notes
+    -----
+    The univariable column of finalfit's ``finalfit()`` / gtsummary's ``tbl_uvregression``
+    (R), one ``glm`` per candidate.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"case": [1, 1, 1, 0, 0, 0, 1, 0],
+    ...                      "sga": [1, 1, 0, 0, 0, 1, 0, 0], "prom": [1, 0, 1, 0, 1, 0, 0, 0]})
+    >>> univariable(data, "case", ["sga", "prom"])[["variable", "odds_ratio"]]
+      variable  odds_ratio
+    0      sga         3.0
+    1     prom         3.0
+    """
+    candidates = _check_candidates(data, outcome, candidates)
+    tables = [
+        _fit_univariable(data, outcome, candidate, ci=ci, firth=firth, conf_level=conf_level)[1]
+        for candidate in candidates
+    ]
+    return pd.concat(tables, ignore_index=True)
+
+
+def _fit_univariable(
+    data: pd.DataFrame,
+    outcome: str,
+    candidate: str,
+    *,
+    ci: CiOption,
+    firth: FirthOption,
+    conf_level: float,
+) -> tuple[LogisticResult, pd.DataFrame]:
+    """``outcome ~ candidate`` and its tidy rows without the intercept, labelled by candidate."""
+    model = logistic_regression(
+        data, outcome=outcome, covariates=[candidate], ci=ci, firth=firth, conf_level=conf_level
+    )
+    table = model.tidy(intercept=False)
+    table["variable"] = candidate
+    return model, table
+
+
+def _check_candidates(data: Any, outcome: Any, candidates: Any) -> list[str]:
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
+    if not isinstance(outcome, str):
+        raise TypeError(f"`outcome` must be a column name (str), got {type(outcome).__name__}")
+    if isinstance(candidates, str) or not isinstance(candidates, Sequence):
+        raise TypeError("`candidates` must be a list of column names, e.g. ['sga', 'prom']")
+    candidates = list(candidates)
+    if not candidates:
+        raise ValueError("`candidates` is empty; name at least one covariate")
+    if not all(isinstance(name, str) for name in candidates):
+        raise TypeError("`candidates` must contain column names (str) only")
+    if len(set(candidates)) != len(candidates):
+        raise ValueError(f"`candidates` lists a column twice: {candidates}")
+    if outcome in candidates:
+        raise ValueError(f"the outcome `{outcome}` cannot also be a candidate")
+    _check_columns(data, [outcome, *candidates], "outcome/candidates")
+    return candidates
+
+
+def _variable_p_value(result: LogisticResult) -> float:
+    """A univariable model's p-value: its coefficient's, or the whole-term LRT for a factor."""
+    table = result.tidy(intercept=False)
+    if len(table) == 1:
+        return float(table["p_value"].iloc[0])
+    tests = result.drop1()
+    return float(tests["p_value"].iloc[1])

@@ -1,0 +1,238 @@
+"""How a study spec's definitions and claims become generation rules and preconditions.
+
+Documented rules (nothing here names a column of a particular study):
+
+* **Outcome range** - the definition named after the outcome column with ``variable`` and
+  ``below`` puts cases below the threshold and controls at or above it; a definition on the
+  same variable with ``low`` and ``high`` (a normal range) bounds the controls.
+* **Threshold column** - a binary dictionary column that Table 1 does not describe and whose
+  name equals a definition's name, or ends with ``_<definition name>``, is derived as
+  ``variable < below`` from that definition (``preterm``, ``k2_undetectable``).
+* **Growth rule** - a definition whose ``rule`` text says "10th centile" (or percentile)
+  makes its own name the SGA column: weight (the definition's ``variable``) below the
+  INTERGROWTH-21st 10th centile for gestational age and sex. The gestational-age column is
+  the definition's ``gestational_age`` key, else the variable of the ``preterm`` definition,
+  else the first column measured in weeks; the sex column is its ``sex`` key, else ``male``.
+* **Threshold claim** - a text claim counting ``variable < x`` that Table 1 does not fix
+  (``x`` is not a bin edge) constrains how many generated values fall below ``x``; the
+  count goes to the groups whose range allows such values.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from neok2.formatting import matches_printed, parse_cell
+from neok2.study.claim_grammar import Claim, claim_on_table1, parse_claim
+from neok2.study.spec import Study
+
+__all__ = [
+    "GrowthRule",
+    "ThresholdColumn",
+    "check_generation_preconditions",
+    "growth_rule",
+    "outcome_bounds",
+    "threshold_claims",
+    "threshold_columns",
+]
+
+
+@dataclass(frozen=True)
+class GrowthRule:
+    """``column`` = ``weight`` below the 10th centile for ``gestational_age`` and ``sex``."""
+
+    column: str
+    weight: str
+    gestational_age: str
+    sex: str
+
+
+@dataclass(frozen=True)
+class ThresholdColumn:
+    """``column`` = ``variable < below``."""
+
+    column: str
+    variable: str
+    below: float
+
+
+def _dictionary(study: Study) -> dict[str, str]:
+    return {column.name: column.type for column in study.columns}
+
+
+def _table1_variables(study: Study) -> set[str]:
+    return set(study.table1["variable"])
+
+
+def growth_rule(study: Study) -> GrowthRule | None:
+    """The spec's SGA rule, if it has one."""
+    dictionary = _dictionary(study)
+    for name, definition in study.definitions.items():
+        rule = str(definition.get("rule", ""))
+        if not re.search(r"10(th)?\s*(centile|percentile)", rule, flags=re.IGNORECASE):
+            continue
+        weeks = [column.name for column in study.columns if column.unit in ("week", "weeks")]
+        gestational_age = (
+            definition.get("gestational_age")
+            or study.definitions.get("preterm", {}).get("variable")
+            or (weeks[0] if weeks else None)
+        )
+        sex = definition.get("sex") or ("male" if "male" in dictionary else None)
+        weight = definition.get("variable")
+        if not (gestational_age and sex and weight):
+            raise ValueError(
+                f"definitions.{name}: a 10th-centile rule needs the weight (`variable`), "
+                "gestational-age (`gestational_age`) and sex (`sex`) columns; add the "
+                "missing keys to the definition"
+            )
+        for role, column in (
+            ("variable", weight),
+            ("gestational_age", gestational_age),
+            ("sex", sex),
+        ):
+            if column not in dictionary:
+                raise ValueError(
+                    f"definitions.{name}.{role}: column {column!r} is not in the data dictionary"
+                )
+        return GrowthRule(column=name, weight=weight, gestational_age=gestational_age, sex=sex)
+    return None
+
+
+def threshold_columns(study: Study) -> list[ThresholdColumn]:
+    """Binary columns derived as ``variable < below`` from a definition."""
+    dictionary = _dictionary(study)
+    described = _table1_variables(study) | {study.outcome}
+    rules = []
+    for column, kind in dictionary.items():
+        if kind != "binary" or column in described:
+            continue
+        for name, definition in study.definitions.items():
+            if "below" not in definition or "variable" not in definition:
+                continue
+            if column == name or column.endswith(f"_{name}"):
+                rules.append(
+                    ThresholdColumn(column, str(definition["variable"]), float(definition["below"]))
+                )
+                break
+    return rules
+
+
+def outcome_bounds(study: Study) -> tuple[str, dict[str, tuple[float, float]]] | None:
+    """The outcome's defining variable and each group's allowed range of it."""
+    definition = study.definitions.get(study.outcome)
+    if not definition or "variable" not in definition or "below" not in definition:
+        return None
+    variable = str(definition["variable"])
+    below = float(definition["below"])
+    control = (below, math.inf)
+    for other in study.definitions.values():
+        if other.get("variable") == variable and "low" in other and "high" in other:
+            control = (max(below, float(other["low"])), float(other["high"]))
+    return variable, {"case": (-math.inf, below), "control": control}
+
+
+def threshold_claims(study: Study) -> list[Claim]:
+    """Count claims ``variable < x`` that Table 1 does not fix (generation constraints)."""
+    claims = []
+    for name, content in study.text_claims.items():
+        claim = parse_claim(name, content, study)
+        condition = claim.condition
+        if (
+            claim.problem
+            or condition is None
+            or condition.below is None
+            or claim.percent
+            or claim.group is not None
+            or claim.among is not None
+        ):
+            continue
+        if claim_on_table1(claim, study) is None:
+            claims.append(claim)
+    return claims
+
+
+def check_generation_preconditions(study: Study) -> None:
+    """Raise ValueError naming the row when the spec cannot drive the generator."""
+    dictionary = _dictionary(study)
+    if not dictionary:
+        raise ValueError("columns: the study spec has no data dictionary; list its columns")
+    if dictionary.get(study.outcome) != "binary":
+        raise ValueError(f"columns: the outcome {study.outcome!r} must be a binary column")
+    for column in study.columns:
+        if column.min is not None and column.max is not None and column.min > column.max:
+            raise ValueError(
+                f"columns.{column.name}: min {column.min:g} is above max {column.max:g}; swap them"
+            )
+    for _, row in study.table1.iterrows():
+        place = f"table1 {row['variable']!r}" + (f" bin {row['level']!r}" if row["level"] else "")
+        place += f" ({row['group']})"
+        kind = dictionary.get(str(row["variable"]))
+        if row["level"] == "" and row["summary"] == "n_percent" and kind != "binary":
+            raise ValueError(
+                f"{place}: an n (%) row needs a binary column, the dictionary says {kind}"
+            )
+        if row["summary"] != "n_percent" and kind not in ("continuous", "integer"):
+            raise ValueError(f"{place}: a {row['summary']} row needs a numeric column, got {kind}")
+        if row["summary"] == "n_percent" and not _percent_ok(row, study) and not row["note"]:
+            group_n = study.groups[str(row["group"])]
+            raise ValueError(
+                f"{place}: the printed percentage {row['percent']:g} matches neither rounding "
+                f"nor truncation of {row['n']}/{group_n} = {100 * row['n'] / group_n:.3f}%; "
+                "correct the cell or transcribe the inconsistency in the row's `note`"
+            )
+        spec = study.column(str(row["variable"]))
+        for statistic in ("mean", "median", "q1", "q3"):
+            value = row[statistic]
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            if (spec.min is not None and value < spec.min) or (
+                spec.max is not None and value > spec.max
+            ):
+                raise ValueError(
+                    f"{place}: {statistic} {value:g} lies outside the dictionary range "
+                    f"{spec.min}-{spec.max} of {spec.name!r}"
+                )
+        if row["summary"] == "median_iqr" and study.groups[str(row["group"])] < 8:
+            raise ValueError(f"{place}: a median (IQR) row needs at least 8 subjects per group")
+    terms = set(study.multivariable_terms)
+    for variable in study.multivariable["variable"]:
+        if variable not in terms:
+            raise ValueError(
+                f"multivariable.reported: {variable!r} has an adjusted OR but is not in "
+                "multivariable.terms_entered; add it to the model's terms"
+            )
+    for term in terms:
+        if dictionary.get(term) != "binary" or term not in _table1_variables(study):
+            raise ValueError(
+                f"multivariable.terms_entered: {term!r} must be a binary Table 1 variable "
+                "for the generator's joint calibration"
+            )
+    derived = {rule.column for rule in threshold_columns(study)}
+    rule = growth_rule(study)
+    if rule is not None:
+        derived.add(rule.column)
+    described = _table1_variables(study) | {study.outcome} | derived
+    for column in study.columns:
+        if column.type in ("id", "date") or column.name in described or not column.required:
+            continue
+        raise ValueError(
+            f"columns.{column.name}: no Table 1 row, definition or rule describes this "
+            "required column; add a Table 1 row or mark it `required: false`"
+        )
+
+
+def _percent_ok(row: pd.Series, study: Study) -> bool:
+    percent = row["percent"]
+    if percent is None or (isinstance(percent, float) and math.isnan(percent)):
+        return True
+    group_n = study.groups[str(row["group"])]
+    printed = str(row["printed"])
+    text = f"{float(percent):g}"
+    if printed:
+        cell = parse_cell(printed, "n_percent")
+        text = f"{cell.values[1]:.{cell.decimals[1]}f}"
+    return matches_printed(100.0 * float(row["n"]) / group_n, text)
