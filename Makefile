@@ -12,6 +12,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.neok2-installed
 STUDY ?= k2_neonates
 SEED ?= 20200701
+# Extra options of `neok2 analyze`, e.g. ANALYZE_OPTIONS="--simulations 1000"
+ANALYZE_OPTIONS ?=
 SPEC := src/neok2/studies/$(STUDY).yaml
 SOURCES := $(shell find src/neok2 -name '*.py' -o -name '*.yaml' 2>/dev/null)
 
@@ -22,9 +24,11 @@ RESULTS := $(RESULTS_DIR)/results.json
 MANUSCRIPT_DIR := manuscript
 HTML := $(MANUSCRIPT_DIR)/_manuscript/index.html
 PDF := $(MANUSCRIPT_DIR)/_manuscript/index.pdf
+MANUSCRIPT_OUTPUTS := $(MANUSCRIPT_DIR)/_manuscript
+LOCK := .neok2-build.lock
 MANUSCRIPT_SOURCES := $(wildcard $(MANUSCRIPT_DIR)/*.qmd $(MANUSCRIPT_DIR)/_quarto.yml $(MANUSCRIPT_DIR)/*.bib $(MANUSCRIPT_DIR)/*.csl)
 
-.PHONY: paper test lint format bench data results install clean clean-paper clean-data clean-all
+.PHONY: paper paper-unlocked test lint format bench data results install clean clean-paper clean-data clean-all
 
 # ------------------------------------------------------------------ environment
 $(STAMP): pyproject.toml requirements.lock
@@ -42,25 +46,45 @@ $(SYNTHETIC): $(STAMP) $(SOURCES)
 
 data: $(SYNTHETIC)
 
-# The results depend on which file DATA names, not only on its content.
-$(RESULTS_DIR)/.data-source: FORCE
-	@mkdir -p $(RESULTS_DIR)
-	@echo "$(abspath $(DATA)) $(STUDY) $(SEED)" | cmp -s - $@ || echo "$(abspath $(DATA)) $(STUDY) $(SEED)" > $@
+# A DATA file that is not the synthetic cohort has no rule: when it is missing, neok2 says so
+# in one line instead of Make's "No rule to make target".
+ifneq ($(DATA),$(SYNTHETIC))
+$(DATA):
+	@$(BIN)/neok2 validate $(DATA) --study $(STUDY)
+endif
 
-# Validation comes first, and an earlier results.json is removed before it: invalid data
-# must stop the build with the validator's messages and leave nothing to render.
-$(RESULTS): $(STAMP) $(DATA) $(SOURCES) $(RESULTS_DIR)/.data-source
-	@rm -f $@
+# The results depend on what DATA holds, not on its modification time: the stamp records the
+# file's SHA-256 with the study and seed, and is rewritten only when one of them changes (a
+# replacement file with an older date still rebuilds everything).
+DATA_STAMP := $(RESULTS_DIR)/.data-stamp
+$(DATA_STAMP): $(DATA) FORCE
+	@mkdir -p $(RESULTS_DIR)
+	@stamp="$$(sha256sum < $(DATA) | cut -d' ' -f1) $(STUDY) $(SEED)"; \
+	  echo "$$stamp" | cmp -s - $@ || echo "$$stamp" > $@
+
+# Every earlier output is removed before validation, so that a failed build never leaves a
+# manuscript, table or figure of other data behind; validation then gates the analysis.
+$(RESULTS): $(STAMP) $(SOURCES) $(DATA_STAMP)
+	@rm -rf $(RESULTS) $(RESULTS_DIR)/tables $(RESULTS_DIR)/figures $(MANUSCRIPT_OUTPUTS)
 	$(BIN)/neok2 validate $(DATA) --study $(STUDY)
-	$(BIN)/neok2 analyze $(DATA) --study $(STUDY) --seed $(SEED) --out $(RESULTS_DIR)
+	$(BIN)/neok2 analyze $(DATA) --study $(STUDY) --seed $(SEED) --out $(RESULTS_DIR) $(ANALYZE_OPTIONS)
 
 results: $(RESULTS)
 
 # ------------------------------------------------------------------ manuscript
+# The render refuses results made from another file than DATA; a failed render removes every
+# output, not only the one Make was writing.
 $(HTML) $(PDF) &: $(RESULTS) $(MANUSCRIPT_SOURCES)
-	$(BIN)/neok2 render $(MANUSCRIPT_DIR)
+	@rm -rf $(MANUSCRIPT_OUTPUTS)
+	$(BIN)/neok2 render $(MANUSCRIPT_DIR) --results $(RESULTS_DIR) --data $(DATA) \
+	  || { rm -rf $(MANUSCRIPT_OUTPUTS); exit 1; }
 
-paper: $(HTML) $(PDF)
+# One build at a time in a checkout: a second `make paper` waits for the first to finish
+# (then rebuilds if its DATA differs) instead of mixing two data sets.
+paper:
+	@flock --wait 1800 $(LOCK) $(MAKE) --no-print-directory paper-unlocked
+
+paper-unlocked: $(HTML) $(PDF)
 
 # ------------------------------------------------------------------ checks
 test: $(STAMP)
@@ -89,6 +113,6 @@ clean-data: clean
 	rm -f synthetic/*.csv
 
 clean-all: clean-data
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(LOCK) .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
 FORCE:

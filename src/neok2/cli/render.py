@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
+
+from neok2._io import file_sha256
 
 from neok2.report.render.api import render_manuscript
 
@@ -21,16 +25,42 @@ from neok2.report.render.api import render_manuscript
 )
 @click.option("--no-cache", is_flag=True, help="Always re-execute the cells.")
 @click.option(
+    "--data",
+    "data",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Refuse to render unless the results were computed from this file (SHA-256).",
+)
+@click.option(
+    "--results",
+    "results_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("results"),
+    show_default=True,
+    help="Folder of results.json, checked against --data.",
+)
+@click.option(
     "--depends-on",
     multiple=True,
     metavar="PATH",
     help="File or folder the cells read (repeatable; default from _quarto.yml).",
 )
-def command(project: str, engine: Any, no_cache: bool, depends_on: tuple[str, ...]) -> None:
+def command(
+    project: str,
+    engine: Any,
+    no_cache: bool,
+    data: Path | None,
+    results_dir: Path,
+    depends_on: tuple[str, ...],
+) -> None:
     """Render the manuscript project PROJECT (a folder with ``_quarto.yml``).
 
-    Exits 2 on a usage or input error and 1 when a cell or a tool failed.
+    With ``--data``, the render first checks that ``results.json`` records that file's
+    SHA-256, so that a manuscript never presents results of other data under this file's
+    name. Exits 2 on a usage or input error and 1 when a cell or a tool failed.
     """
+    if data is not None:
+        check_results_match(results_dir, data)
     try:
         result = render_manuscript(
             project,
@@ -46,3 +76,23 @@ def command(project: str, engine: Any, no_cache: bool, depends_on: tuple[str, ..
     cached = " (cached execution)" if result.cache_hit else ""
     for path in result.outputs:
         click.echo(f"wrote {path}{cached}")
+
+
+def check_results_match(results_dir: Path, data: Path) -> None:
+    """Raise ValueError unless ``results_dir/results.json`` was computed from ``data``."""
+    if not data.is_file():
+        raise ValueError(f"--data {str(data)!r} does not exist or is not a file")
+    results_file = results_dir / "results.json"
+    if not results_file.is_file():
+        raise ValueError(f"{results_file} does not exist; run `neok2 analyze` first")
+    try:
+        recorded = json.loads(results_file.read_text(encoding="utf-8"))["data_file"]
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise ValueError(f"{results_file} is not a neok2 results file ({error})") from None
+    actual = file_sha256(data)
+    if recorded.get("sha256") != actual:
+        raise ValueError(
+            f"{results_file} was computed from {recorded.get('name')!r} "
+            f"(SHA-256 {str(recorded.get('sha256'))[:12]}...), not from {str(data)!r} "
+            f"(SHA-256 {actual[:12]}...); run `neok2 analyze {data}` again"
+        )
