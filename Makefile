@@ -42,7 +42,7 @@ install: $(STAMP)
 # ------------------------------------------------------------------ data
 $(SYNTHETIC): $(STAMP) $(SOURCES)
 	@mkdir -p $(dir $@)
-	$(BIN)/neok2 synth --study $(STUDY) --seed $(SEED) --out $@
+	$(BIN)/neok2 synth --study $(STUDY) --seed $(SEED) --out $@ --force
 
 data: $(SYNTHETIC)
 

@@ -12,7 +12,10 @@ from neok2._io import (
     atomic_output,
     atomic_write_bytes,
     atomic_write_text,
+    check_replaceable,
+    record_written,
     refuse_overwrite_input,
+    written_by_neok2,
 )
 
 
@@ -211,3 +214,71 @@ class TestRefuseOverwriteInput:
             refuse_overwrite_input(None, tmp_path)  # type: ignore[arg-type]
         with pytest.raises(TypeError, match=r"`input_paths\[1\]` must be a str"):
             refuse_overwrite_input(tmp_path / "o", tmp_path / "i", 5)  # type: ignore[arg-type]
+
+
+class TestOutputGuard:
+    def test_a_users_file_is_refused_and_kept(self, tmp_path: Path):
+        user_file = tmp_path / "mydata.csv"
+        user_file.write_text("id,case\n1,0\n", encoding="utf-8")
+        with pytest.raises(ValueError, match=r"`--out` .*mydata.csv.* not written by neok2"):
+            check_replaceable(user_file)
+        assert user_file.read_text(encoding="utf-8") == "id,case\n1,0\n"
+
+    def test_force_allows_it(self, tmp_path: Path):
+        user_file = tmp_path / "mydata.csv"
+        user_file.write_text("x\n", encoding="utf-8")
+        assert check_replaceable(user_file, force=True) == user_file
+
+    def test_a_missing_file_passes(self, tmp_path: Path):
+        assert check_replaceable(tmp_path / "new.csv") == tmp_path / "new.csv"
+
+    def test_neok2s_own_output_may_be_replaced_until_someone_edits_it(self, tmp_path: Path):
+        output = atomic_write_text(tmp_path / "out.csv", "a\n1\n")
+        record_written(output)
+        assert written_by_neok2(output)
+        assert check_replaceable(output) == output
+        output.write_text("a\n2\n", encoding="utf-8")  # edited by hand since
+        assert not written_by_neok2(output)
+        with pytest.raises(ValueError, match="--force"):
+            check_replaceable(output)
+
+    def test_a_corrupt_manifest_counts_as_no_record(self, tmp_path: Path):
+        output = atomic_write_text(tmp_path / "out.csv", "a\n")
+        (tmp_path / ".neok2-written.json").write_text("{not json", encoding="utf-8")
+        assert not written_by_neok2(output)
+
+    def test_argument_named(self, tmp_path: Path):
+        user_file = tmp_path / "f.csv"
+        user_file.write_text("x\n", encoding="utf-8")
+        with pytest.raises(ValueError, match="`--twin-out`"):
+            check_replaceable(user_file, argument="--twin-out")
+
+
+class TestCommandsRefuseAUsersFile:
+    """`neok2 audit --out` and `neok2 synth --out` never replace a user's data file."""
+
+    @pytest.mark.parametrize(
+        "arguments",
+        [
+            ["audit", "--format", "csv", "--out"],
+            ["synth", "--seed", "1", "--out"],
+        ],
+    )
+    def test_refused_then_forced(self, tmp_path: Path, arguments: list[str]):
+        from click.testing import CliRunner
+
+        from neok2.cli import main
+
+        user_file = tmp_path / "mydata.csv"
+        user_file.write_text("id,case\n1,0\n", encoding="utf-8")
+        runner = CliRunner()
+        result = runner.invoke(main, [*arguments, str(user_file)])
+        assert result.exit_code == 2
+        assert "not written by neok2" in result.output
+        assert user_file.read_text(encoding="utf-8") == "id,case\n1,0\n"
+        # a second run over neok2's own output is allowed
+        result = runner.invoke(main, [*arguments, str(user_file), "--force"])
+        assert result.exit_code == 0, result.output
+        assert written_by_neok2(user_file)
+        result = runner.invoke(main, [*arguments, str(user_file)])
+        assert result.exit_code == 0, result.output

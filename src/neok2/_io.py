@@ -9,6 +9,7 @@ that fails midway removes the temporary file and leaves any existing file untouc
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -22,9 +23,16 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_csv",
     "atomic_write_text",
+    "check_replaceable",
     "file_sha256",
+    "record_written",
     "refuse_overwrite_input",
+    "written_by_neok2",
 ]
+
+# Each folder neok2 writes into keeps a manifest of the files it wrote (name -> SHA-256), so
+# that a later run can tell its own earlier output from a user's file of the same name.
+MANIFEST = ".neok2-written.json"
 
 
 def _as_path(path: object, argument: str) -> Path:
@@ -260,3 +268,103 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _manifest(folder: Path) -> dict[str, str]:
+    try:
+        recorded = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return {str(k): str(v) for k, v in recorded.items()} if isinstance(recorded, dict) else {}
+
+
+def written_by_neok2(path: str | os.PathLike[str]) -> bool:
+    r"""Whether ``path`` is a file neok2 wrote and nobody has changed since.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "mine.csv").write_text("a\n1\n")
+    >>> written_by_neok2(folder / "mine.csv")
+    False
+    >>> _ = record_written(folder / "mine.csv")
+    >>> written_by_neok2(folder / "mine.csv")
+    True
+    """
+    target = _as_path(path, "path")
+    if not target.is_file():
+        return False
+    return _manifest(target.parent).get(target.name) == file_sha256(target)
+
+
+def record_written(*paths: str | os.PathLike[str]) -> Path | None:
+    r"""Add files neok2 has just written to their folders' manifests; return the last manifest.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "out.csv").write_text("x\n")
+    >>> record_written(folder / "out.csv").name
+    '.neok2-written.json'
+    """
+    manifest_path: Path | None = None
+    by_folder: dict[Path, list[Path]] = {}
+    for path in paths:
+        target = _as_path(path, "paths")
+        by_folder.setdefault(target.parent, []).append(target)
+    for folder, targets in by_folder.items():
+        recorded = _manifest(folder)
+        for target in targets:
+            recorded[target.name] = file_sha256(target)
+        manifest_path = folder / MANIFEST
+        text = json.dumps(dict(sorted(recorded.items())), indent=1) + "\n"
+        atomic_write_text(manifest_path, text)
+    return manifest_path
+
+
+def check_replaceable(
+    path: str | os.PathLike[str], *, force: bool = False, argument: str = "--out"
+) -> Path:
+    r"""Refuse to replace an existing file that neok2 did not write, unless ``force``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The output about to be written.
+    force : bool
+        Replace it even when neok2 did not write it.
+    argument : str
+        The option or argument named in the error.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        When ``path`` exists, is not in its folder's neok2 manifest (or has changed since
+        neok2 wrote it) and ``force`` is false.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "mydata.csv").write_text("id\n1\n")
+    >>> check_replaceable(folder / "mydata.csv")
+    Traceback (most recent call last):
+    ...
+    ValueError: `--out` '...mydata.csv' exists and was not written by neok2; ...
+    >>> check_replaceable(folder / "mydata.csv", force=True).name
+    'mydata.csv'
+    """
+    target = _as_path(path, argument)
+    if target.exists() and not force and not written_by_neok2(target):
+        raise ValueError(
+            f"`{argument}` {str(target)!r} exists and was not written by neok2; choose "
+            "another path, or pass --force to replace it"
+        )
+    return target

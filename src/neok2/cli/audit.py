@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from neok2.audit.run import audit_study
-from neok2.cli.common import study_option
+from neok2._io import atomic_write_text, check_replaceable, record_written
+from neok2.cli.common import force_option, study_option
 from neok2.study.spec import load_study
 
 
@@ -33,7 +34,10 @@ from neok2.study.spec import load_study
     is_flag=True,
     help="List the passed checks too, not only the findings.",
 )
-def command(study: str, output_format: str, out: Path | None, include_passed: bool) -> None:
+@force_option
+def command(
+    study: str, output_format: str, out: Path | None, include_passed: bool, force: bool
+) -> None:
     """Recompute every checkable number of STUDY and list what does not hold together.
 
     Each finding names its location, the printed value, the recomputed value and a severity
@@ -42,13 +46,15 @@ def command(study: str, output_format: str, out: Path | None, include_passed: bo
     loaded = load_study(study)
     if out is not None and loaded.path is not None and out.resolve() == loaded.path.resolve():
         raise ValueError(f"`--out` {str(out)!r} is the study spec itself; choose another file")
+    if out is not None:
+        check_replaceable(out, force=force)
     result = audit_study(loaded)
     render = {"csv": result.to_csv, "md": result.to_markdown, "json": result.to_json}
     text = render[output_format](include_passed=include_passed)
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        record_written(atomic_write_text(out, text))
         summary = result.summary().iloc[-1]
         click.echo(
             f"{out}: {summary['n_checks']} checks, {summary['n_error']} errors, "

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from neok2.cli.common import study_option
+from neok2._io import check_replaceable, record_written
+from neok2.cli.common import force_option, study_option
 from neok2.study.spec import available_studies, load_study
 from neok2.synth.fidelity import fidelity_report
 from neok2.synth.generator import cohort_paths, synthesize_cohort, write_cohort
@@ -21,21 +22,25 @@ from neok2.synth.generator import cohort_paths, synthesize_cohort, write_cohort
     required=True,
     help="Cohort CSV to write; <stem>_fidelity.csv and <stem>_compromises.csv go beside it.",
 )
-def command(study: str, seed: int, out: Path) -> None:
+@force_option
+def command(study: str, seed: int, out: Path, force: bool) -> None:
     """Generate a synthetic cohort calibrated to a study's published summaries.
 
     Writes OUT, OUT's <stem>_fidelity.csv (every published number beside its synthetic
     counterpart) and <stem>_compromises.csv (constraints that gave way), each atomically.
-    The same seed gives byte-identical files.
+    The same seed gives byte-identical files. An existing file that neok2 did not write is
+    never replaced without --force.
     """
     spec = load_study(study)
     protect: tuple[Path, ...] = ()
     if study not in available_studies():
         protect = (Path(study),)
-    cohort_paths(out, protect=protect)
+    for target in cohort_paths(out, protect=protect):
+        check_replaceable(target, force=force)
     result = synthesize_cohort(spec, seed=seed)
     report = fidelity_report(spec, result.data)
     written = write_cohort(result, out, fidelity=report, protect=protect)
+    record_written(*written)
     failed = int(report["ok"].eq(False).fillna(False).sum())
     checked = int(report["ok"].notna().sum())
     click.echo(
