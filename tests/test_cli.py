@@ -95,3 +95,56 @@ def test_unknown_command():
     result = run("frobnicate")
     assert result.exit_code == 2
     assert "No such command 'frobnicate'" in result.output
+
+
+def _one_two_coded(tmp_path: Path) -> Path:
+    """A valid cohort whose male and twins columns are coded 1/2 (SPSS style), not 0/1."""
+    frame = valid_frame(n=200)
+    for column in ("male", "twins"):
+        frame[column] = frame[column].astype(int) + 1
+    path = tmp_path / "coded.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+class TestAnalysingCommandsValidateFirst:
+    def test_screen_stops_on_one_two_codes(self, tmp_path: Path):
+        result = run("screen", str(_one_two_coded(tmp_path)))
+        assert result.exit_code == 2
+        assert "male" in result.output
+        assert "--no-validate" in result.output
+        assert "OR" not in result.output and "|" not in result.output
+
+    def test_screen_with_no_validate_runs_and_says_so(self, tmp_path: Path):
+        data = str(_one_two_coded(tmp_path))
+        result = run("screen", data, "--no-validate", "--candidates", "male,twins,caesarean")
+        assert result.exit_code == 0, result.output
+        assert "was not validated" in result.output
+        assert "|" in result.output  # the table was printed
+
+    def test_table1_with_a_study_stops(self, tmp_path: Path):
+        out = tmp_path / "t1"
+        result = run(
+            "table1", str(_one_two_coded(tmp_path)), "--study", "k2_neonates", "--out", str(out)
+        )
+        assert result.exit_code == 2
+        assert "male" in result.output
+        assert not Path(f"{out}.csv").exists()
+
+    def test_table1_without_a_study_says_it_did_not_validate(self, tmp_path: Path):
+        out = tmp_path / "t1"
+        data = _one_two_coded(tmp_path)
+        result = run("table1", str(data), "--group", "deficiency", "--out", str(out))
+        assert result.exit_code == 0, result.output
+        assert "not validated" in result.output
+
+
+class TestAuditFailOn:
+    def test_default_never_fails(self):
+        assert run("audit", "--format", "csv").exit_code == 0
+
+    def test_errors_fail_the_job(self):
+        # the seed paper has printed inconsistencies the audit classes as errors
+        result = run("audit", "--format", "csv", "--fail-on", "error")
+        assert result.exit_code == 1
+        assert "--fail-on error" in result.output

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from neok2.audit.run import audit_study
 from neok2._io import atomic_write_text, check_replaceable, record_written
+from neok2.audit.run import audit_study
 from neok2.cli.common import force_option, study_option
 from neok2.study.spec import load_study
 
@@ -34,14 +35,28 @@ from neok2.study.spec import load_study
     is_flag=True,
     help="List the passed checks too, not only the findings.",
 )
+@click.option(
+    "--fail-on",
+    type=click.Choice(["never", "error", "warning", "note"]),
+    default="never",
+    show_default=True,
+    help="Exit 1 when a finding of this severity or a graver one is found (for CI).",
+)
 @force_option
 def command(
-    study: str, output_format: str, out: Path | None, include_passed: bool, force: bool
+    study: str,
+    output_format: str,
+    out: Path | None,
+    include_passed: bool,
+    fail_on: str,
+    force: bool,
 ) -> None:
     """Recompute every checkable number of STUDY and list what does not hold together.
 
     Each finding names its location, the printed value, the recomputed value and a severity
-    (error, warning, note). The spec is only read; --out must name a different file.
+    (error, warning, note). The spec is only read; --out must name a different file. With
+    --fail-on, the exit status is 1 when a finding of that severity or a graver one is found,
+    so that the audit can gate a CI job.
     """
     loaded = load_study(study)
     if out is not None and loaded.path is not None and out.resolve() == loaded.path.resolve():
@@ -61,3 +76,11 @@ def command(
             f"{summary['n_warning']} warnings, {summary['n_note']} notes",
             err=True,
         )
+    graver = {"never": (), "error": ("error",), "warning": ("error", "warning")}
+    failing = graver.get(fail_on, ("error", "warning", "note"))
+    found = result.checks["severity"].isin(failing).sum()
+    if found:
+        click.echo(
+            f"neok2: audit found {found} finding(s) at --fail-on {fail_on} or graver", err=True
+        )
+        sys.exit(1)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-__all__ = ["force_option", "study_option"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from neok2.study.spec import Study
+
+__all__ = ["force_option", "no_validate_option", "read_validated", "study_option"]
 
 # Every command that works on one shipped or user study takes it the same way.
 study_option = click.option(
@@ -20,3 +27,33 @@ force_option = click.option(
     is_flag=True,
     help="Replace an existing output file even if neok2 did not write it.",
 )
+
+# Every command that analyses data checks it against the study's dictionary first.
+no_validate_option = click.option(
+    "--no-validate",
+    is_flag=True,
+    help="Analyse DATA without checking it against the study's data dictionary first.",
+)
+
+
+def read_validated(data: str, study: Study, *, no_validate: bool) -> pd.DataFrame:
+    """Read DATA and stop with the validator's summary when it breaks the data dictionary.
+
+    With ``no_validate`` the file is read as it is and a note on standard error says so.
+    """
+    from neok2.study.dictionary import read_data, validate_data
+
+    frame = read_data(data)
+    if no_validate:
+        click.echo(
+            f"note: {data} was not validated against the data dictionary (--no-validate)", err=True
+        )
+        return frame
+    report = validate_data(frame, study)
+    if not report.ok:
+        raise ValueError(
+            f"{data}: {report.summary()}\n"
+            f"Run `neok2 validate {data}` for every problem, or pass --no-validate to analyse "
+            "the file as it is."
+        )
+    return frame

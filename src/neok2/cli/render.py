@@ -10,7 +10,6 @@ from typing import Any
 import click
 
 from neok2._io import file_sha256
-
 from neok2.report.render.api import render_manuscript
 
 

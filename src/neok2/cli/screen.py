@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from neok2.cli.common import no_validate_option, read_validated
 from neok2.formatting import format_ci, format_odds_ratio, format_p
 from neok2.stats.selection import screen_and_fit
-from neok2.study.dictionary import read_data
 from neok2.study.spec import load_study
 
 _FIRTH = {"auto": "auto", "true": True, "false": False}
@@ -55,6 +55,7 @@ _FIRTH = {"auto": "auto", "true": True, "false": False}
     default=None,
     help="Write PREFIX.csv (table), PREFIX_selection.csv (log) and PREFIX.html.",
 )
+@no_validate_option
 def command(
     data: str,
     outcome: str | None,
@@ -64,9 +65,11 @@ def command(
     firth: str,
     study: str,
     prefix: str | None,
+    no_validate: bool,
 ) -> None:
     """Screen candidates of DATA (.csv, .sav or .dta) one at a time and fit the survivors together.
 
+    DATA is first checked against the study's data dictionary (skip with --no-validate).
     Without --out the table is printed. The data file is only read; output files with the
     same prefix are replaced.
     """
@@ -77,7 +80,7 @@ def command(
         if candidates is not None
         else list(spec.candidates)
     )
-    frame = read_data(data)
+    frame = read_validated(data, spec, no_validate=no_validate)
     result = screen_and_fit(
         frame,
         outcome,

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from neok2._io import refuse_overwrite_input
+from neok2.cli.common import no_validate_option, read_validated
 from neok2.stats.baseline import baseline_table
 from neok2.study.dictionary import read_data
 from neok2.study.spec import load_study
@@ -37,13 +38,22 @@ from neok2.study.spec import load_study
 @click.option(
     "--detect", is_flag=True, help="Pick summaries from the data (Shapiro-Wilk) not the study."
 )
+@no_validate_option
 def command(
-    data: str, group: str | None, study: str | None, prefix: str, overall: bool, detect: bool
+    data: str,
+    group: str | None,
+    study: str | None,
+    prefix: str,
+    overall: bool,
+    detect: bool,
+    no_validate: bool,
 ) -> None:
     """Summarise DATA (.csv, .sav or .dta) by GROUP: n (%), mean ± SD or median (IQR), the
     test behind each p-value and the standardised mean difference.
 
-    The data file is only read; existing output files with the same prefix are replaced.
+    With --study, DATA is first checked against the study's data dictionary (skip with
+    --no-validate). The data file is only read; existing output files with the same prefix
+    are replaced.
     """
     # Refuse before any work is done, not after the table has been computed.
     for suffix in (".csv", ".html"):
@@ -53,12 +63,16 @@ def command(
             raise ValueError(
                 f"`--out`: {prefix}{suffix} is the input data file; choose another output prefix"
             ) from None
-    frame = read_data(data)
+    spec = load_study(study) if study is not None else None
+    if spec is not None:
+        frame = read_validated(data, spec, no_validate=no_validate)
+    else:
+        frame = read_data(data)
+        click.echo(f"note: {data} was not validated: no --study data dictionary given", err=True)
     options: dict[str, Any] = {"overall": overall, "source": Path(data)}
     headers: dict[str, str] = {}
     title = "Baseline characteristics"
-    if study is not None:
-        spec = load_study(study)
+    if spec is not None:
         group = group or spec.outcome
         main_rows = spec.table1[(spec.table1["level"] == "") & (spec.table1["group"] == "case")]
         absent = [v for v in main_rows["variable"] if v not in frame.columns]
