@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neok2.study.dictionary import DataValidationError, dictionary_frame, read_data, validate_data
+from neok2.study.dictionary import (
+    DataValidationError,
+    apply_codes,
+    dictionary_frame,
+    read_data,
+    validate_data,
+)
 from neok2.study.spec import load_study
 
 
@@ -188,3 +194,119 @@ def test_dictionary_frame_lists_every_column():
     # the 27 columns of the data dictionary plus the optional admission date
     assert len(frame) == 28
     assert frame.loc[frame["name"] == "k2_ng_ml", "unit"].item() == "ng/mL"
+
+
+def _ten_problems() -> pd.DataFrame:
+    """A 200-row file with ten kinds of problems (the validator's acceptance example)."""
+    frame = valid_frame(n=200, seed=5)
+    frame = frame.rename(columns={"caesarean": "ceasarean"})  # 1 misspelt column
+    frame = frame.drop(columns=["prom"])  # 2 a missing column
+    frame["male"] = frame["male"] + 1  # 3 coded 1/2
+    frame["twins"] = frame["twins"].map({0: "no", 1: "yes"})  # 4 coded yes/no
+    frame.loc[3, "ga_weeks"] = -34  # 5 out of range
+    frame["pt_s"] = frame["pt_s"].astype(object)
+    frame.loc[[7, 8], "pt_s"] = "clotted"  # 6 text in a numeric column
+    frame["apgar_1min"] = frame["apgar_1min"].astype(float)
+    frame.loc[10, "apgar_1min"] = 7.5  # 7 not a whole number
+    frame.loc[12, "id"] = frame.loc[11, "id"]  # 8 duplicated id
+    frame.loc[14, "preterm"] = 1 - frame.loc[14, "preterm"]  # 9 definition broken
+    frame.loc[16, "birthweight_kg"] = np.inf  # 10 infinity
+    return frame
+
+
+class TestActionableSummary:
+    def test_one_block_per_column_with_first_rows(self):
+        report = validate_data(_ten_problems())
+        summary = report.summary()
+        lines = summary.splitlines()
+        assert lines[0].endswith("in 10 column(s):")  # caesarean is named once
+        assert "  male: 109 row(s): value 2 is not a valid code: must be 0 or 1" not in summary
+        male = next(line for line in lines if line.startswith("  male:"))
+        n_two = int((_ten_problems()["male"] == 2).sum())
+        assert male.startswith(f"  male: {n_two} row(s): value 2 is not a valid code")
+        first = (_ten_problems()["male"] == 2).to_numpy().nonzero()[0][:3] + 1
+        assert male.endswith(f"(rows {', '.join(map(str, first))}, ...)")
+        # more than 20 problems: details on request only
+        assert "--details" in lines[-1]
+        assert len(lines) < 30
+        assert len(report.details()) == len(report.problems)
+
+    def test_near_miss_column_names(self):
+        summary = validate_data(_ten_problems()).summary()
+        assert "the file has 'ceasarean': did you mean `caesarean`?" in summary
+        assert "required column 'prom' is missing\n" in summary + "\n"
+
+    def test_recode_hints(self):
+        summary = validate_data(_ten_problems()).summary()
+        assert 'hint: the column looks coded 1/2; if 1 = no and 2 = yes, add `codes: {"1": 0, ' in (
+            summary
+        )
+        assert 'add `codes: {"yes": 1, "no": 0}` to \'twins\'' in summary
+
+    def test_few_problems_are_listed_row_by_row(self):
+        frame = valid_frame()
+        frame.loc[3, "ga_weeks"] = -34
+        summary = validate_data(frame).summary()
+        assert "  ga_weeks: 1 row(s): value -34.0 must be >= 22 (rows 4)" in summary
+        assert "  row 4, column ga_weeks: value -34.0 must be >= 22" in summary
+
+    def test_details_on_request(self):
+        summary = validate_data(_ten_problems()).summary(details=True)
+        assert "row 4, column ga_weeks: value -34.0 must be >= 22" in summary
+        assert "row 13, column id: id 'N0011' appears more than once" in summary
+        assert "  id: 2 row(s): id N0011 appears more than once (rows 12, 13)" in summary
+
+
+class TestCodes:
+    def test_codes_in_the_dictionary_are_applied(self, tmp_path: Path):
+        text = Path(load_study.__code__.co_filename).parents[1] / "studies" / "k2_neonates.yaml"
+        spec = text.read_text(encoding="utf-8").replace(
+            '  - {name: male, type: binary, description: "1 = male, 0 = female"}',
+            '  - {name: male, type: binary, codes: {"1": 0, "2": 1}, description: sex}',
+        )
+        assert "codes:" in spec
+        path = tmp_path / "coded.yaml"
+        path.write_text(spec, encoding="utf-8")
+        study = load_study(path)
+        frame = valid_frame()
+        expected = frame["male"].astype(float).tolist()
+        frame["male"] = frame["male"] + 1
+        assert validate_data(frame, study).ok
+        assert apply_codes(frame, study)["male"].tolist() == expected
+        assert frame["male"].isin([1, 2]).all()  # the input is not modified
+
+    def test_yes_no_keys_must_be_quoted(self, tmp_path: Path):
+        from neok2.study.spec import SpecError
+
+        text = Path(load_study.__code__.co_filename).parents[1] / "studies" / "k2_neonates.yaml"
+        spec = text.read_text(encoding="utf-8").replace(
+            '  - {name: male, type: binary, description: "1 = male, 0 = female"}',
+            "  - {name: male, type: binary, codes: {yes: 1, no: 0}, description: sex}",
+        )
+        path = tmp_path / "unquoted.yaml"
+        path.write_text(spec, encoding="utf-8")
+        with pytest.raises(SpecError, match="quote yes/no"):
+            load_study(path)
+
+    def test_spss_value_labels_map_codes(self, tmp_path: Path):
+        import pyreadstat
+
+        frame = valid_frame()
+        expected = frame["male"].astype(float).tolist()
+        frame["male"] = frame["male"] + 1
+        path = tmp_path / "coded.sav"
+        pyreadstat.write_sav(
+            frame.drop(columns=["admission_date"]),
+            str(path),
+            variable_value_labels={"male": {1: "No", 2: "Yes"}},
+        )
+        data = read_data(path)
+        assert data.attrs["value_labels"]["male"] == {"1": "No", "2": "Yes"}
+        assert validate_data(data).ok, validate_data(data).summary()
+        assert apply_codes(data, load_study("k2_neonates"))["male"].tolist() == expected
+
+    def test_ambiguous_labels_are_not_used(self):
+        frame = valid_frame()
+        frame["male"] = frame["male"] + 1
+        frame.attrs["value_labels"] = {"male": {"1": "girl", "2": "boy"}}
+        assert not validate_data(frame).ok

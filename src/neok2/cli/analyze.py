@@ -8,7 +8,7 @@ import click
 
 from neok2.cli.common import study_option
 from neok2.report.analysis import file_sha256, run_analysis, write_results
-from neok2.study.dictionary import read_data, validate_data
+from neok2.study.dictionary import apply_codes, read_data, validate_data
 from neok2.study.spec import load_study
 
 
@@ -79,7 +79,7 @@ def command(
     if out_path == data_path.parent or out_path in data_path.parents:
         raise ValueError(f"--out {str(out_dir)!r} contains DATA; choose another folder")
     spec = load_study(study)
-    frame = read_data(data_path)
+    frame = apply_codes(read_data(data_path), spec)
     report = validate_data(frame, spec)
     if not report.ok:
         raise ValueError(f"{data}: {report.summary()} (run `neok2 validate {data}` for details)")

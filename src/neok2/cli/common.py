@@ -37,13 +37,13 @@ no_validate_option = click.option(
 
 
 def read_validated(data: str, study: Study, *, no_validate: bool) -> pd.DataFrame:
-    """Read DATA and stop with the validator's summary when it breaks the data dictionary.
+    """Read DATA, apply the dictionary's codes, and stop when it breaks the dictionary.
 
     With ``no_validate`` the file is read as it is and a note on standard error says so.
     """
-    from neok2.study.dictionary import read_data, validate_data
+    from neok2.study.dictionary import apply_codes, read_data, validate_data
 
-    frame = read_data(data)
+    frame = apply_codes(read_data(data), study)
     if no_validate:
         click.echo(
             f"note: {data} was not validated against the data dictionary (--no-validate)", err=True

@@ -14,11 +14,17 @@ from neok2.study.spec import load_study
 @click.command(name="validate")
 @click.argument("data", type=click.Path(dir_okay=False, path_type=str))
 @study_option
-def command(data: str, study: str) -> None:
+@click.option(
+    "--details",
+    is_flag=True,
+    help="List every problem with its row (by default only when there are at most 20).",
+)
+def command(data: str, study: str, details: bool) -> None:
     """Check DATA (.csv, .sav or .dta) against the study's data dictionary.
 
-    Lists every problem with its row and column and exits 1 when there is any; exits 0 on
-    a valid file. The file is only read.
+    Prints a summary per column first (problem, number of rows, first rows, a recoding hint
+    where one fits), then every problem when there are few or with --details. Exits 1 when
+    there is any problem and 0 on a valid file. The file is only read.
     """
     report = validate_data(read_data(data), load_study(study))
     if report.ok:
@@ -29,5 +35,5 @@ def command(data: str, study: str) -> None:
         for column in report.extra_columns:
             click.echo(f"  note: column {column!r} is not in the data dictionary (kept, not used)")
         return
-    click.echo(f"{data}: {report.summary()}", err=True)
+    click.echo(f"{data}: {report.summary(details=details or None)}", err=True)
     sys.exit(1)

@@ -8,6 +8,7 @@ problem with its row and column rather than stopping at the first.
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +19,12 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from neok2.study.spec import ColumnSpec, Study, load_study
+from neok2.study.spec import ColumnSpec, Study, code_key, load_study
 
 __all__ = [
     "DataValidationError",
     "ValidationReport",
+    "apply_codes",
     "dictionary_frame",
     "read_data",
     "validate_data",
@@ -81,7 +83,12 @@ def read_data(path: str | Path) -> pd.DataFrame:
             import pyreadstat
 
             reader = pyreadstat.read_sav if kind == "spss" else pyreadstat.read_dta
-            frame, _meta = reader(str(path))
+            frame, meta = reader(str(path))
+            # kept for apply_codes: SPSS/Stata value labels name what each code means
+            frame.attrs["value_labels"] = {
+                str(column): {code_key(code): str(label) for code, label in labels.items()}
+                for column, labels in (meta.variable_value_labels or {}).items()
+            }
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise ValueError(f"data file {path.name!r} cannot be parsed as {kind}: {error}") from None
     except Exception as error:  # pyreadstat raises its own exception types
@@ -141,17 +148,204 @@ class ValidationReport:
         """True when no problem was found."""
         return self.problems.empty
 
-    def summary(self) -> str:
-        """One line per problem, for people."""
+    hints: tuple[tuple[str, str], ...] = ()
+
+    def summary(self, *, details: bool | None = None) -> str:
+        """What a person needs to act: one block per column, then (if few) every problem.
+
+        Parameters
+        ----------
+        details : bool, optional
+            List every problem with its row. By default they are listed when there are at
+            most 20; otherwise the summary says how to see them.
+        """
         if self.ok:
             return f"valid: {self.n_rows} rows match the data dictionary"
-        lines = [f"{len(self.problems)} problem(s) in {self.n_rows} rows:"]
+        by_column = self.by_column()
+        lines = [
+            f"{len(self.problems)} problem(s) in {self.n_rows} rows, in {len(by_column)} column(s):"
+        ]
+        hints = dict(self.hints)
+        for record in by_column.to_dict("records"):
+            where = "" if not record["first_rows"] else f" (rows {record['first_rows']})"
+            counted = f"{record['n_rows']} row(s): " if record["n_rows"] else ""
+            lines.append(f"  {record['column']}: {counted}{record['problem']}{where}")
+            if record["column"] in hints:
+                lines.append(f"    hint: {hints[record['column']]}")
+        show = details if details is not None else len(self.problems) <= 20
+        if show:
+            lines.append("Every problem:")
+            lines.extend(f"  {line}" for line in self.details())
+        else:
+            lines.append("Run `neok2 validate DATA --details` for every problem with its row.")
+        return "\n".join(lines)
+
+    def details(self) -> list[str]:
+        """One line per problem: ``row R, column C: message``."""
+        lines = []
         for record in self.problems.to_dict("records"):
             where = f"column {record['column']}"
             if not pd.isna(record["row"]):
                 where = f"row {int(record['row'])}, {where}"
-            lines.append(f"  {where}: {record['message']}")
-        return "\n".join(lines)
+            lines.append(f"{where}: {record['message']}")
+        return lines
+
+    def by_column(self) -> pd.DataFrame:
+        """Problems per column and kind: ``column, problem, n_rows, first_rows``.
+
+        ``first_rows`` lists the first three rows (1-based) with that problem; ``n_rows`` is
+        0 for a problem of the whole column (such as a missing column).
+        """
+        records = []
+        for (column, check), group in self.problems.groupby(["column", "check"], sort=False):
+            rows = group["row"].dropna().astype(int).tolist()
+            message = str(group["message"].iloc[0])
+            if len(group) > 1 and rows:
+                message = _generic_message(group)
+            shown = ", ".join(str(row) for row in rows[:3]) + (", ..." if len(rows) > 3 else "")
+            records.append(
+                {"column": column, "problem": message, "n_rows": len(rows), "first_rows": shown}
+            )
+        return pd.DataFrame.from_records(
+            records, columns=["column", "problem", "n_rows", "first_rows"]
+        )
+
+
+def _shown(value: object) -> str:
+    """A failing value as a person would type it: 2, not 2.0."""
+    try:
+        number = float(str(value))
+    except ValueError:
+        return str(value)
+    return str(int(number)) if number.is_integer() else str(value)
+
+
+def _generic_message(group: pd.DataFrame) -> str:
+    """The message of a problem repeated over rows, without the first row's own value."""
+    check = str(group["check"].iloc[0])
+    values = sorted({_shown(v) for v in group["value"].dropna()})[:4]
+    shown = ", ".join(values) + (", ..." if group["value"].nunique() > 4 else "")
+    message = str(group["message"].iloc[0])
+    if message.startswith("value "):
+        # "value 2 is not a valid code: must be 0 or 1" -> "values 2, 3 are not ..."
+        rest = message.split(" ", 2)[2] if message.count(" ") >= 2 else message
+        rest = rest.replace("is not", "are not", 1).replace("is an", "are", 1)
+        rest = rest.replace("must be", "must be", 1)
+        if len(values) == 1:
+            return f"value {shown} {rest.replace('are not', 'is not', 1)}"
+        return f"values {shown} {rest}"
+    if check == "field_uniqueness":
+        if len(values) == 1:
+            return f"id {shown} appears more than once"
+        return f"ids {shown} appear more than once"
+    return message
+
+
+_YES = frozenset({"yes", "y", "true", "t", "present", "positive"})
+_NO = frozenset({"no", "n", "false", "f", "absent", "negative"})
+
+
+def _label_codes(labels: dict[str, str], spec: ColumnSpec) -> dict[str, str | float] | None:
+    """Codes implied by SPSS/Stata value labels, when they map onto the dictionary unambiguously."""
+    if spec.type == "binary":
+        mapping: dict[str, str | float] = {}
+        for code, label in labels.items():
+            word = label.strip().lower()
+            if word in _YES:
+                mapping[code] = 1.0
+            elif word in _NO:
+                mapping[code] = 0.0
+            else:
+                return None
+        return mapping if sorted(mapping.values()) == [0.0, 1.0] else None
+    if spec.type == "categorical" and spec.levels:
+        levels = {level.lower(): level for level in spec.levels}
+        if all(label.strip().lower() in levels for label in labels.values()):
+            return {code: levels[label.strip().lower()] for code, label in labels.items()}
+    return None
+
+
+def apply_codes(data: pd.DataFrame, study: Study | str) -> pd.DataFrame:
+    """Recode a dataset's columns to the dictionary's values; return a new frame.
+
+    Two sources of codes, in this order: a column's ``codes:`` mapping in the data dictionary
+    (e.g. ``{"1": 0, "2": 1}`` or ``{"yes": 1, "no": 0}``), and, for files read from SPSS or
+    Stata, the file's value labels when they map onto the dictionary without ambiguity (a
+    binary column labelled yes/no, a categorical column labelled with the dictionary's
+    levels). Values without a code are kept as they are, so that validation still names
+    them. The input frame is not modified.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        As read by :func:`read_data` (value labels in ``data.attrs["value_labels"]``).
+    study : Study or str
+        The study whose data dictionary applies.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> from neok2.study.spec import load_study
+    >>> study = load_study("k2_neonates")
+    >>> frame = pd.DataFrame({"male": [1, 2, 2]})
+    >>> frame.attrs["value_labels"] = {"male": {"1": "No", "2": "Yes"}}
+    >>> apply_codes(frame, study)["male"].tolist()
+    [0.0, 1.0, 1.0]
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
+    study = _as_study(study)
+    labels = data.attrs.get("value_labels", {}) or {}
+    frame = data.copy()
+    for spec in study.columns:
+        if spec.name not in frame.columns:
+            continue
+        codes: dict[str, str | float] | None = dict(spec.codes) or None
+        if codes is None and spec.name in labels:
+            codes = _label_codes(labels[spec.name], spec)
+        if not codes:
+            continue
+        column = frame[spec.name]
+        recoded = column.map(lambda value, codes=codes: codes.get(code_key(value), value))
+        frame[spec.name] = recoded.where(column.notna(), column)
+    return frame
+
+
+def _recode_hint(values: pd.Series, spec: ColumnSpec) -> str | None:
+    """A suggestion for codes that break a binary or categorical column's rule."""
+    seen = {code_key(value) for value in values.dropna().unique()}
+    if not seen:
+        return None
+    if spec.type == "binary":
+        if seen <= {"1", "2"}:
+            return (
+                "the column looks coded 1/2; if 1 = no and 2 = yes, add "
+                f'`codes: {{"1": 0, "2": 1}}` to {spec.name!r} in the data dictionary, or '
+                "recode the file to 0/1"
+            )
+        if seen <= _YES | _NO:
+            yes = sorted(seen & _YES)
+            no = sorted(seen & _NO)
+            pairs = ", ".join([*(f'"{y}": 1' for y in yes), *(f'"{n}": 0' for n in no)])
+            return (
+                f"text codes {sorted(seen)}: add `codes: {{{pairs}}}` to {spec.name!r} in the "
+                "data dictionary, or recode the file to 0/1"
+            )
+        return (
+            f"codes {sorted(seen)[:6]} are not 0/1: map each to 0 or 1 with a `codes:` entry "
+            f"for {spec.name!r} in the data dictionary"
+        )
+    if spec.type == "categorical" and spec.levels:
+        unknown = sorted(seen - {level.lower() for level in spec.levels})
+        if unknown:
+            return (
+                f"codes {unknown[:6]} are not levels of {spec.name!r} ({list(spec.levels)}): "
+                "map them with a `codes:` entry in the data dictionary"
+            )
+    return None
 
 
 def _as_study(study: object) -> Study:
@@ -287,8 +481,11 @@ def validate_data(data: pd.DataFrame, study: Study | str = "k2_neonates") -> Val
         raise ValueError(
             f"`study`: study {study.id!r} has no data dictionary (`columns` in its spec)"
         )
-    frame = data.reset_index(drop=True).copy()
+    frame = apply_codes(data.reset_index(drop=True), study)
+    raw_frame = frame.copy()
     problems: list[dict[str, Any]] = []
+    dictionary_names = [spec.name for spec in study.columns]
+    unknown_columns = [str(c) for c in frame.columns if str(c) not in set(dictionary_names)]
     duplicated_names = frame.columns[frame.columns.duplicated()].unique().tolist()
     for name in duplicated_names:
         problems.append(
@@ -304,13 +501,17 @@ def validate_data(data: pd.DataFrame, study: Study | str = "k2_neonates") -> Val
     for spec in study.columns:
         if spec.name not in frame:
             if spec.required:
+                message = f"required column {spec.name!r} is missing"
+                near = difflib.get_close_matches(spec.name, unknown_columns, n=1, cutoff=0.75)
+                if near:
+                    message += f"; the file has {near[0]!r}: did you mean `{spec.name}`?"
                 problems.append(
                     {
                         "row": None,
                         "column": spec.name,
                         "check": "column_present",
                         "value": None,
-                        "message": f"required column {spec.name!r} is missing",
+                        "message": message,
                     }
                 )
             continue
@@ -358,9 +559,19 @@ def validate_data(data: pd.DataFrame, study: Study | str = "k2_neonates") -> Val
         )
         table["row"] = table["row"].astype("Int64")
     known = [spec.name for spec in study.columns if spec.name in frame]
+    hints = []
+    checks = table["check"].astype(str)
+    cell_level = ~checks.isin(["column_present", "column_unique", "not_nullable"])
+    code_problems = set(table.loc[cell_level & ~checks.str.startswith("definition"), "column"])
+    for spec in study.columns:
+        if spec.name in code_problems and spec.type in ("binary", "categorical"):
+            hint = _recode_hint(raw_frame[spec.name], spec)
+            if hint:
+                hints.append((spec.name, hint))
     return ValidationReport(
         problems=table,
         n_rows=len(frame),
+        hints=tuple(hints),
         missing=frame[known].isna().sum(),
         extra_columns=tuple(
             str(c) for c in frame.columns if c not in {s.name for s in study.columns}

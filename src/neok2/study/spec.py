@@ -149,6 +149,22 @@ class _Claim(_Strict):
     refers_to: str = ""
 
 
+def code_key(value: Any) -> str:
+    """The form in which a data value is looked up in a ``codes`` mapping.
+
+    Whole numbers lose their decimal point and text is compared in lower case, so ``2``,
+    ``2.0`` and ``"2"`` are one code, and so are ``"Yes"`` and ``"yes"``.
+
+    Examples
+    --------
+    >>> code_key(2.0), code_key("Yes "), code_key(1)
+    ('2', 'yes', '1')
+    """
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip().lower()
+
+
 class ColumnSpec(_Strict):
     """One column of the data dictionary."""
 
@@ -160,6 +176,22 @@ class ColumnSpec(_Strict):
     levels: tuple[str, ...] = ()
     required: bool = True
     description: str = ""
+    # How a file's codes map to the dictionary's values, e.g. {"1": 0, "2": 1} or
+    # {"yes": 1, "no": 0}; applied by neok2.study.dictionary.apply_codes before validation.
+    codes: dict[str, str | float] = {}
+
+    @field_validator("codes", mode="before")
+    @classmethod
+    def _codes_as_text(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        keys = [key for key in value if isinstance(key, bool)]
+        if keys:
+            raise ValueError(
+                "a code read as true/false: quote yes/no/on/off keys in YAML, e.g. "
+                '{"yes": 1, "no": 0}'
+            )
+        return {code_key(key): code for key, code in value.items()}
 
 
 class _Spec(_Strict):
