@@ -1,6 +1,7 @@
 # neok2: every output is a file target that depends on its inputs.
 #   make paper   venv + install + synthetic data + analysis + manuscript (HTML and PDF)
 #   make test    venv + install + the whole test suite (doctests included)
+#   make twin    a shareable synthetic twin of DATA, with its utility and disclosure report
 # Real data: make paper DATA=path/to/data.csv   (.csv, .sav or .dta)
 
 SHELL := /bin/bash
@@ -24,7 +25,7 @@ HTML := $(MANUSCRIPT_DIR)/_manuscript/index.html
 PDF := $(MANUSCRIPT_DIR)/_manuscript/index.pdf
 MANUSCRIPT_SOURCES := $(wildcard $(MANUSCRIPT_DIR)/*.qmd $(MANUSCRIPT_DIR)/_quarto.yml $(MANUSCRIPT_DIR)/*.bib $(MANUSCRIPT_DIR)/*.csl)
 
-.PHONY: paper test lint format bench data results install clean clean-paper clean-data clean-all
+.PHONY: paper test lint format bench data results install twin clean clean-paper clean-data clean-all
 
 # ------------------------------------------------------------------ environment
 $(STAMP): pyproject.toml requirements.lock
@@ -61,6 +62,15 @@ $(HTML) $(PDF) &: $(RESULTS) $(MANUSCRIPT_SOURCES)
 	$(BIN)/neok2 render $(MANUSCRIPT_DIR)
 
 paper: $(HTML) $(PDF)
+
+# ------------------------------------------------------------------ synthetic twin of DATA
+TWIN := twin/$(STUDY)_twin.csv
+
+$(TWIN): $(STAMP) $(DATA) $(SOURCES)
+	@mkdir -p $(dir $@)
+	$(BIN)/neok2 twin $(DATA) --study $(STUDY) --seed $(SEED) --out $@
+
+twin: $(TWIN)
 
 # ------------------------------------------------------------------ checks
 test: $(STAMP)
