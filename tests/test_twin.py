@@ -16,7 +16,7 @@ from neok2.stats.growth import GROWTH_REFERENCE_RANGE, birthweight_centile_10
 from neok2.study.dictionary import validate_data
 from neok2.study.spec import load_study
 from neok2.synth.generator import synthesize_cohort
-from neok2.synth.twin import synthesize_from_data
+from neok2.synth.twin import TwinResult, synthesize_from_data
 from neok2.synth.twin_disclosure import (
     check_replicated_uniques,
     closest_record_distances,
@@ -118,8 +118,8 @@ def test_rules_hold_for_any_seed_method_and_leaf(
     k2: pd.DataFrame, seed: int, method: str, min_leaf: int
 ) -> None:
     result = synthesize_from_data(
-        k2, "k2_neonates", seed=seed, method=method, min_leaf=min_leaf  # type: ignore[arg-type]
-    )
+        k2, "k2_neonates", seed=seed, method=method, min_leaf=min_leaf,  # type: ignore[arg-type]
+    )  # fmt: skip
     twin = result.data
     assert validate_data(twin, "k2_neonates").ok
     assert int(twin["deficiency"].sum()) == 66
@@ -137,8 +137,9 @@ def test_bad_arguments_name_the_argument(birthwt: pd.DataFrame) -> None:
         synthesize_from_data(birthwt, None, seed=1, outcome="low")
     with pytest.raises(ValueError, match="`method`"):
         synthesize_from_data(
-            birthwt, None, seed=1, outcome="low", variables=BIRTHWT_TYPES, method="gan"
-        )  # type: ignore[arg-type]
+            birthwt, None, seed=1, outcome="low", variables=BIRTHWT_TYPES,
+            method="gan",  # type: ignore[arg-type]
+        )  # fmt: skip
     with pytest.raises(ValueError, match="`visit_order` must start"):
         synthesize_from_data(
             birthwt, None, seed=1, outcome="low", variables=BIRTHWT_TYPES,
@@ -262,12 +263,17 @@ def test_closest_record_distance_by_hand() -> None:
 
 
 def test_threshold_refusal_in_synthesis(birthwt: pd.DataFrame) -> None:
-    options = {"seed": 1, "outcome": "low", "variables": BIRTHWT_TYPES, "min_leaf": 1}
-    rate = synthesize_from_data(birthwt, None, **options).disclosure.replicated_uniques_rate
+    def twin(threshold: float | None) -> TwinResult:
+        return synthesize_from_data(
+            birthwt, None, seed=1, outcome="low", variables=BIRTHWT_TYPES, min_leaf=1,
+            max_replicated_uniques=threshold,
+        )  # fmt: skip
+
+    rate = twin(None).disclosure.replicated_uniques_rate
     assert rate > 0  # one-record leaves copy real records
     with pytest.raises(ValueError, match="`max_replicated_uniques`"):
-        synthesize_from_data(birthwt, None, **options, max_replicated_uniques=rate / 2)
-    accepted = synthesize_from_data(birthwt, None, **options, max_replicated_uniques=rate)
+        twin(rate / 2)
+    accepted = twin(rate)
     assert accepted.disclosure.replicated_uniques_rate == rate
 
 

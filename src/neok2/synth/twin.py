@@ -240,22 +240,22 @@ def _visit_order(
     synthesised = [n for n, k in types.items() if k != "id"]
     derived = {rule.column: rule for rule in rules}
     if visit_order is not None:
-        order = [str(v) for v in visit_order]
-        if sorted(order) != sorted(synthesised):
+        given = [str(v) for v in visit_order]
+        if sorted(given) != sorted(synthesised):
             raise ValueError(
                 "`visit_order` must list every non-identifier column exactly once: "
-                f"missing {sorted(set(synthesised) - set(order))}, "
-                f"unknown or repeated {sorted(set(order) - set(synthesised)) or 'none'}"
+                f"missing {sorted(set(synthesised) - set(given))}, "
+                f"unknown or repeated {sorted(set(given) - set(synthesised)) or 'none'}"
             )
-        if order[0] != outcome:
+        if given[0] != outcome:
             raise ValueError(f"`visit_order` must start with the outcome {outcome!r}")
         for rule in rules:
-            late = [s for s in rule.sources if order.index(s) > order.index(rule.column)]
+            late = [s for s in rule.sources if given.index(s) > given.index(rule.column)]
             if late:
                 raise ValueError(
                     f"`visit_order`: {rule.column!r} is derived from {late}; visit it after them"
                 )
-        return tuple(order)
+        return tuple(given)
     first = [outcome] + ([defining] if defining else [])
     rest = [n for n in synthesised if n not in first and n not in derived]
     order: list[str] = []
@@ -478,7 +478,7 @@ def synthesize_from_data(
             _bounds(real, name, kind, spec) if kind in _NUMERIC else None,
             definition[1] if name == defining and definition else None,
         )  # fmt: skip
-        model = method
+        model: str = method
         if rule is not None:
             rule_values, applies = _apply_rule(rule, twin.assign(**{name: values}))
             values = np.where(applies, rule_values, values) if kind != "categorical" else values

@@ -243,8 +243,8 @@ def closest_record_distances(
     >>> twin = pd.DataFrame({"x": [0.0, 5.0], "g": ["a", "b"]})
     >>> twin_to_real, real_to_real = closest_record_distances(real, twin, {"x": "continuous",
     ...                                                                    "g": "categorical"})
-    >>> twin_to_real.tolist()     # (0 + 0) / 2 and (|5 - 4| / 10 + 1) / 2
-    [0.0, 0.55]
+    >>> twin_to_real.tolist()     # (0 + 0) / 2 and, to (10, "b"), (|5 - 10| / 10 + 0) / 2
+    [0.0, 0.25]
     >>> real_to_real.tolist()     # nearest other record of each real record
     [0.2, 0.8, 0.2]
     """
@@ -313,7 +313,9 @@ def disclosure_report(
     )
 
 
-def check_replicated_uniques(report: DisclosureReport, max_replicated_uniques: float | None) -> None:
+def check_replicated_uniques(
+    report: DisclosureReport, max_replicated_uniques: float | None
+) -> None:
     """Raise ValueError when the twin's replicated-uniques rate exceeds the threshold.
 
     Parameters

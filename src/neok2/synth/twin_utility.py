@@ -299,14 +299,12 @@ def table_utility(
     --------
     >>> real = pd.DataFrame({"x": [0, 0, 1, 1]}); twin = pd.DataFrame({"x": [0, 1, 1, 1]})
     >>> row = table_utility(real, twin, {"x": "binary"}).iloc[0]
-    >>> round(row["pmse"] * 60, 8), row["df"], row["total_variation"]  # 1/60; |1/2 - 1/4|
+    >>> round(float(row["pmse"]) * 60, 8), int(row["df"]), float(row["total_variation"])
     (1.0, 1, 0.25)
     """
     if isinstance(ngroups, bool) or not isinstance(ngroups, int) or ngroups < 2:
         raise ValueError(f"`ngroups` must be an integer >= 2, got {ngroups!r}")
-    coded = {
-        name: _codes(real[name], twin[name], kind, ngroups) for name, kind in types.items()
-    }
+    coded = {name: _codes(real[name], twin[name], kind, ngroups) for name, kind in types.items()}
     rows = []
     for name, (a, b) in coded.items():
         size = int(max(a.max(initial=0), b.max(initial=0))) + 1
@@ -391,6 +389,10 @@ class CaseControlComparison:
         return self.adjusted.copy()
 
 
+def _as_float(value: Any) -> float:
+    return math.nan if value is None or pd.isna(value) else float(value)
+
+
 def _analysis_frame(frame: pd.DataFrame, types: Mapping[str, str]) -> pd.DataFrame:
     """Categorical variables as text (so models treat numeric codes as factors)."""
     out = frame.copy()
@@ -413,8 +415,8 @@ def _table1(
         summary = {str(v): str(s) for v, s in tidy["summary"].items()}
     rows = []
     for variable in variables:
-        p_real = float(tables["real"].loc[variable, "p_value"])
-        p_twin = float(tables["twin"].loc[variable, "p_value"])
+        p_real = _as_float(tables["real"].loc[variable, "p_value"])
+        p_twin = _as_float(tables["twin"].loc[variable, "p_value"])
         rows.append(
             {
                 "variable": variable,
@@ -445,9 +447,9 @@ def _screen(
     table = pd.DataFrame(
         {
             "variable": list(candidates),
-            "p_real": [float(logs["real"].loc[v, "p_value"]) for v in candidates],
+            "p_real": [_as_float(logs["real"].loc[v, "p_value"]) for v in candidates],
             "selected_real": [bool(logs["real"].loc[v, "selected"]) for v in candidates],
-            "p_twin": [float(logs["twin"].loc[v, "p_value"]) for v in candidates],
+            "p_twin": [_as_float(logs["twin"].loc[v, "p_value"]) for v in candidates],
             "selected_twin": [bool(logs["twin"].loc[v, "selected"]) for v in candidates],
         }
     )
