@@ -1,6 +1,7 @@
 # neok2: every output is a file target that depends on its inputs.
 #   make paper   venv + install + synthetic data + analysis + manuscript (HTML and PDF)
 #   make test    venv + install + the whole test suite (doctests included)
+#   make twin    a shareable synthetic twin of DATA, with its utility and disclosure report
 # Real data: make paper DATA=path/to/data.csv   (.csv, .sav or .dta)
 
 SHELL := /bin/bash
@@ -28,7 +29,7 @@ MANUSCRIPT_OUTPUTS := $(MANUSCRIPT_DIR)/_manuscript
 LOCK := .neok2-build.lock
 MANUSCRIPT_SOURCES := $(wildcard $(MANUSCRIPT_DIR)/*.qmd $(MANUSCRIPT_DIR)/_quarto.yml $(MANUSCRIPT_DIR)/*.bib $(MANUSCRIPT_DIR)/*.csl)
 
-.PHONY: paper paper-unlocked test lint format bench data results install clean clean-paper clean-data clean-all
+.PHONY: paper paper-unlocked test lint format bench data results install twin clean clean-paper clean-data clean-all
 
 # ------------------------------------------------------------------ environment
 $(STAMP): pyproject.toml requirements.lock
@@ -85,6 +86,15 @@ paper:
 	@flock --wait 1800 $(LOCK) $(MAKE) --no-print-directory paper-unlocked
 
 paper-unlocked: $(HTML) $(PDF)
+
+# ------------------------------------------------------------------ synthetic twin of DATA
+TWIN := twin/$(STUDY)_twin.csv
+
+$(TWIN): $(STAMP) $(DATA_STAMP) $(SOURCES)
+	@mkdir -p $(dir $@)
+	$(BIN)/neok2 twin $(DATA) --study $(STUDY) --seed $(SEED) --out $@ --force
+
+twin: $(TWIN)
 
 # ------------------------------------------------------------------ checks
 test: $(STAMP)

@@ -62,6 +62,8 @@ _LAZY = {
     "synthesize": "synth.generator",
     "synthesize_cohort": "synth.generator",
     "fidelity_report": "synth.fidelity",
+    "TwinResult": "synth.twin",
+    "synthesize_from_data": "synth.twin",
     "birthweight_centile_10": "stats.growth",
     # audit
     "AuditResult": "audit.run",
@@ -86,6 +88,7 @@ __all__ = [
     "StepwiseResult",
     "Study",
     "SynthesisResult",
+    "TwinResult",
     "TwoByTwo",
     "ValidationReport",
     "__version__",
@@ -122,6 +125,7 @@ __all__ = [
     "study_power",
     "synthesize",
     "synthesize_cohort",
+    "synthesize_from_data",
     "univariable",
     "validate_data",
 ]
@@ -186,3 +190,4 @@ if TYPE_CHECKING:
     )
     from neok2.synth.fidelity import fidelity_report
     from neok2.synth.generator import SynthesisResult, synthesize, synthesize_cohort
+    from neok2.synth.twin import TwinResult, synthesize_from_data

@@ -27,6 +27,7 @@ _COMMAND_MODULES = (
     "synth",
     "power",
     "render",
+    "twin",
 )
 
 _USER_ERRORS = (

@@ -197,7 +197,7 @@ class ValidationReport:
         0 for a problem of the whole column (such as a missing column).
         """
         records = []
-        for (column, check), group in self.problems.groupby(["column", "check"], sort=False):
+        for (column, _check), group in self.problems.groupby(["column", "check"], sort=False):
             rows = group["row"].dropna().astype(int).tolist()
             message = str(group["message"].iloc[0])
             if len(group) > 1 and rows:
