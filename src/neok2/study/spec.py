@@ -291,7 +291,7 @@ class Study:
         default_factory=lambda: MappingProxyType({}), repr=False
     )
     report: Mapping[str, Any] = field(
-        default_factory=lambda: MappingProxyType(_Report().model_dump()), repr=False
+        default_factory=lambda: _read_only(_Report().model_dump()), repr=False
     )
 
     @property
@@ -480,6 +480,15 @@ def _or_frame(rows: tuple[_OddsRatioRow, ...], where: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=_OR_COLUMNS)
 
 
+def _read_only(value: Any) -> Any:
+    """A nested copy in which mappings are read-only and lists are tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: _read_only(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_read_only(item) for item in value)
+    return value
+
+
 def _build(spec: _Spec, path: Path | None) -> Study:
     group_n = {"case": spec.groups.case.n, "control": spec.groups.control.n}
     if sum(group_n.values()) != spec.totals.n:
@@ -605,7 +614,7 @@ def _build(spec: _Spec, path: Path | None) -> Study:
                 for name, indication in spec.indications.items()
             }
         ),
-        report=MappingProxyType(spec.report.model_dump()),
+        report=_read_only(spec.report.model_dump()),
     )
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from neok2.report.section import Section, SectionInputs, SectionOutput
-from neok2.report.tables import (
-    gt_table,
-)
+from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:

@@ -7,10 +7,7 @@ import math
 import pandas as pd
 
 from neok2.formatting import format_number, format_p
-from neok2.report.prose import (
-    p_phrase,
-    prose_list,
-)
+from neok2.report.prose import p_phrase, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.sections._common import case_rule
 

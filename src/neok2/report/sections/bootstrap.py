@@ -5,13 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from neok2.formatting import format_number
-from neok2.report.prose import (
-    prose_list,
-)
+from neok2.report.prose import prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput
-from neok2.report.tables import (
-    gt_table,
-)
+from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:

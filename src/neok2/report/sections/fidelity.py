@@ -6,12 +6,7 @@ import pandas as pd
 
 from neok2.formatting import format_number, format_p
 from neok2.report.section import Section, SectionInputs, SectionOutput, percent
-from neok2.report.tables import (
-    compact_number,
-    compact_published,
-    gt_table,
-    printed_p_values,
-)
+from neok2.report.tables import compact_number, compact_published, gt_table, printed_p_values
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:

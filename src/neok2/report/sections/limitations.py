@@ -5,9 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from neok2.report.section import Section, SectionInputs, SectionOutput
-from neok2.report.tables import (
-    gt_table,
-)
+from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from neok2.formatting import format_number
-from neok2.report.prose import (
-    list_phrase,
-    prose_list,
-)
+from neok2.report.prose import list_phrase, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput
 
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from neok2.report.prose import (
-    prose_list,
-)
+from neok2.report.prose import prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput, SectionUnavailable
 from neok2.report.sections._common import add_odds_ratio, add_variables
-from neok2.report.tables import (
-    or_table,
-)
+from neok2.report.tables import or_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:

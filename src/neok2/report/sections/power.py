@@ -6,9 +6,7 @@ import pandas as pd
 
 from neok2.formatting import format_number, format_odds_ratio
 from neok2.report.section import Section, SectionInputs, SectionOutput
-from neok2.report.tables import (
-    gt_table,
-)
+from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:

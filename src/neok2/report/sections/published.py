@@ -5,10 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from neok2.formatting import format_ci, format_odds_ratio
-from neok2.report.prose import (
-    printed_p_phrase,
-    prose_list,
-)
+from neok2.report.prose import printed_p_phrase, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput
 
 

@@ -6,9 +6,7 @@ import pandas as pd
 
 from neok2.report.results import package_versions
 from neok2.report.section import Section, SectionInputs, SectionOutput
-from neok2.report.tables import (
-    gt_table,
-)
+from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:

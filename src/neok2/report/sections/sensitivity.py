@@ -10,10 +10,7 @@ import pandas as pd
 
 from neok2.formatting import format_ci, format_number, format_odds_ratio
 from neok2.report.section import Section, SectionInputs, SectionOutput
-from neok2.report.tables import (
-    gt_table,
-    or_ci_cells,
-)
+from neok2.report.tables import gt_table, or_ci_cells
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:

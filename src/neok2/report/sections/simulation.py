@@ -7,13 +7,9 @@ import math
 import pandas as pd
 
 from neok2.formatting import format_number, format_odds_ratio
-from neok2.report.prose import (
-    in_prose,
-)
+from neok2.report.prose import in_prose
 from neok2.report.section import Section, SectionInputs, SectionOutput
-from neok2.report.tables import (
-    gt_table,
-)
+from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.sections._common import add_odds_ratio, add_variables
-from neok2.report.tables import (
-    or_table,
-)
+from neok2.report.tables import or_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
