@@ -31,13 +31,12 @@ from neok2.cli.app import main as cli
 from neok2.report.analysis import (
     SECTIONS,
     AnalysisResults,
-    _in_prose,
-    _printed_p_phrase,
     file_sha256,
     load_results,
     run_analysis,
     write_results,
 )
+from neok2.report.prose import in_prose, printed_p_phrase
 from neok2.study.spec import load_study
 
 STUDY = load_study("k2_neonates")
@@ -145,10 +144,10 @@ class TestLabels:
         assert len(set(labels.values())) == len(labels)
 
     def test_prose_lists_lower_case_words_but_not_acronyms_or_names(self):
-        assert _in_prose("Antenatal steroid") == "antenatal steroid"
-        assert _in_prose("Preeclampsia/eclampsia") == "preeclampsia/eclampsia"
-        assert _in_prose("SGA") == "SGA" and _in_prose("PT (S)") == "PT (S)"
-        assert _in_prose("Apgar score at 1 min") == "Apgar score at 1 min"
+        assert in_prose("Antenatal steroid") == "antenatal steroid"
+        assert in_prose("Preeclampsia/eclampsia") == "preeclampsia/eclampsia"
+        assert in_prose("SGA") == "SGA" and in_prose("PT (S)") == "PT (S)"
+        assert in_prose("Apgar score at 1 min") == "Apgar score at 1 min"
 
     def test_candidates_read_as_prose(self, results):
         assert results.values["methods.candidates"].display == "gender male and antenatal steroid"
@@ -172,7 +171,7 @@ class TestPrintedPValues:
         [("0.000", "p printed as 0.000"), ("0.01", "p = 0.01"), ("<0.001", "p < 0.001")],
     )
     def test_phrases(self, printed, phrase):
-        assert _printed_p_phrase(printed) == phrase
+        assert printed_p_phrase(printed) == phrase
 
     def test_fidelity_table_quotes_the_printed_zero(self, results):
         assert "0.000 (as printed)" in results.table_html["fidelity"]

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from neok2.cli.common import study_option
-from neok2.report.analysis import file_sha256, run_analysis, write_results
+from neok2.report.results import file_sha256, write_results
+from neok2.report.run import run_analysis
 from neok2.study.dictionary import apply_codes, read_data, validate_data
 from neok2.study.spec import load_study
 
@@ -25,8 +26,9 @@ def _data_source(path: Path, choice: str) -> str:
 @click.option(
     "--seed",
     type=click.IntRange(min=0),
-    required=True,
-    help="Seed of every random step (figure jitter, bootstrap, simulation).",
+    default=None,
+    help="Seed of every random step (figure jitter, bootstrap, simulation); default: the "
+    "study's report.seed.",
 )
 @click.option(
     "--out",
@@ -63,7 +65,7 @@ def _data_source(path: Path, choice: str) -> str:
 def command(
     data: Path,
     study: str,
-    seed: int,
+    seed: int | None,
     out_dir: Path,
     data_source: str,
     bootstrap_replicates: int,
@@ -79,6 +81,12 @@ def command(
     if out_path == data_path.parent or out_path in data_path.parents:
         raise ValueError(f"--out {str(out_dir)!r} contains DATA; choose another folder")
     spec = load_study(study)
+    if seed is None:
+        seed = spec.default_seed
+        if seed is None:
+            raise ValueError(
+                f"--seed: study {spec.id!r} names no default seed (report.seed); pass --seed N"
+            )
     frame = apply_codes(read_data(data_path), spec)
     report = validate_data(frame, spec)
     if not report.ok:

@@ -11,12 +11,14 @@ if TYPE_CHECKING:
 
     from neok2.study.spec import Study
 
+from neok2.study.spec import DEFAULT_STUDY
+
 __all__ = ["force_option", "no_validate_option", "read_validated", "study_option"]
 
 # Every command that works on one shipped or user study takes it the same way.
 study_option = click.option(
     "--study",
-    default="k2_neonates",
+    default=DEFAULT_STUDY,
     show_default=True,
     help="Shipped study name or path of a study spec (YAML).",
 )

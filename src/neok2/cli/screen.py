@@ -9,7 +9,7 @@ import click
 from neok2.cli.common import no_validate_option, read_validated
 from neok2.formatting import format_ci, format_odds_ratio, format_p
 from neok2.stats.selection import screen_and_fit
-from neok2.study.spec import load_study
+from neok2.study.spec import DEFAULT_STUDY, load_study
 
 _FIRTH = {"auto": "auto", "true": True, "false": False}
 
@@ -45,7 +45,7 @@ _FIRTH = {"auto": "auto", "true": True, "false": False}
 )
 @click.option(
     "--study",
-    default="k2_neonates",
+    default=DEFAULT_STUDY,
     show_default=True,
     help="Study name or spec path giving default outcome, candidates and labels.",
 )

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from neok2.formatting import parse_cell, parse_interval, parse_number
 
 __all__ = [
+    "DEFAULT_STUDY",
     "ColumnSpec",
     "SpecError",
     "Study",
@@ -34,6 +35,9 @@ __all__ = [
 ]
 
 GROUPS = ("case", "control")
+
+DEFAULT_STUDY = "k2_neonates"
+"""The shipped study the command line works on when ``--study`` is not given."""
 
 
 class SpecError(ValueError):
@@ -194,6 +198,32 @@ class ColumnSpec(_Strict):
         return {code_key(key): code for key, code in value.items()}
 
 
+class _Indication(_Strict):
+    indication: str
+    consequence: str = ""
+    related: tuple[str, ...] = ()
+
+
+class _CohortFlag(_Strict):
+    count: str
+    percent: str
+
+
+class _LowestBand(_Strict):
+    name: str
+    variable: str
+
+
+class _Report(_Strict):
+    seed: int | None = Field(default=None, ge=0)
+    measurement: str | None = None
+    measurement_figure: str = "measurement_by_group"
+    sex_column: str = "male"
+    lowest_band: _LowestBand | None = None
+    case_share: tuple[str, ...] = ()
+    flags: dict[str, _CohortFlag] = {}
+
+
 class _Spec(_Strict):
     id: str
     title: str = ""
@@ -209,6 +239,8 @@ class _Spec(_Strict):
     multivariable: _Multivariable = _Multivariable()
     text_claims: dict[str, _Claim] = {}
     columns: tuple[ColumnSpec, ...] = ()
+    indications: dict[str, _Indication] = {}
+    report: _Report = _Report()
 
     @field_validator("table1")
     @classmethod
@@ -256,6 +288,17 @@ class Study:
         The data dictionary.
     path : pathlib.Path or None
         Where the spec was read from.
+    indications : Mapping[str, Mapping]
+        Exposures given because of a clinical situation (confounding by indication):
+        ``variable -> {"indication", "consequence", "related"}``.
+    report : Mapping
+        How the analysis report treats this study: ``seed`` (default seed or None),
+        ``measurement`` (the continuous variable behind case status, or None: the variable
+        of the definition whose ``column`` is the outcome), ``measurement_figure`` (its
+        figure's name), ``sex_column``, ``lowest_band`` (``{"name", "variable"}``: count the
+        neonates below the lowest Table 1 band of ``variable``), ``case_share`` (threshold
+        definitions whose case percentage is quoted) and ``flags`` (binary columns counted
+        in the cohort description: ``column -> {"count", "percent"}`` descriptions).
     """
 
     id: str
@@ -276,11 +319,29 @@ class Study:
     text_claims: Mapping[str, Mapping[str, Any]] = field(repr=False)
     columns: tuple[ColumnSpec, ...] = field(repr=False)
     path: Path | None = None
+    indications: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False
+    )
+    report: Mapping[str, Any] = field(
+        default_factory=lambda: _read_only(_Report().model_dump()), repr=False
+    )
 
     @property
     def n(self) -> int:
         """Total number of subjects."""
         return int(sum(self.groups.values()))
+
+    @property
+    def default_seed(self) -> int | None:
+        """The seed the study's analysis runs with unless told otherwise (None: no default).
+
+        Examples
+        --------
+        >>> load_study("k2_neonates").default_seed
+        20200701
+        """
+        seed = self.report.get("seed")
+        return None if seed is None else int(seed)
 
     @property
     def candidates(self) -> tuple[str, ...]:
@@ -451,6 +512,15 @@ def _or_frame(rows: tuple[_OddsRatioRow, ...], where: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=_OR_COLUMNS)
 
 
+def _read_only(value: Any) -> Any:
+    """A nested copy in which mappings are read-only and lists are tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: _read_only(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_read_only(item) for item in value)
+    return value
+
+
 def _build(spec: _Spec, path: Path | None) -> Study:
     group_n = {"case": spec.groups.case.n, "control": spec.groups.control.n}
     if sum(group_n.values()) != spec.totals.n:
@@ -533,6 +603,20 @@ def _build(spec: _Spec, path: Path | None) -> Study:
             raise SpecError(f"{where}: {variable!r} is also in multivariable.reported")
     if dictionary and spec.outcome.column not in dictionary:
         raise SpecError(f"outcome.column: {spec.outcome.column!r} is not in the data dictionary")
+    named = set(table1["variable"]) | dictionary
+    for variable in spec.indications:
+        if variable not in named:
+            raise SpecError(f"indications.{variable}: unknown variable {variable!r}")
+    report = spec.report
+    for where, variable in (
+        ("report.measurement", report.measurement),
+        ("report.lowest_band.variable", report.lowest_band and report.lowest_band.variable),
+    ):
+        if variable is not None and dictionary and variable not in dictionary:
+            raise SpecError(f"{where}: {variable!r} is not a column of the data dictionary")
+    for name in report.case_share:
+        if name not in spec.definitions:
+            raise SpecError(f"report.case_share: {name!r} is not one of the definitions")
     return Study(
         id=spec.id,
         title=spec.title,
@@ -556,6 +640,13 @@ def _build(spec: _Spec, path: Path | None) -> Study:
         ),
         columns=spec.columns,
         path=path,
+        indications=MappingProxyType(
+            {
+                name: MappingProxyType(indication.model_dump())
+                for name, indication in spec.indications.items()
+            }
+        ),
+        report=_read_only(spec.report.model_dump()),
     )
 
 

@@ -1,0 +1,389 @@
+"""The analysis artifacts: writing ``results.json``, tables and figures, and reading them back.
+
+:func:`write_results` stores an :class:`AnalysisResults` as
+
+- ``results.json``: every quoted number under a stable key, unrounded ``value`` plus a
+  ``display`` string made by :mod:`neok2.formatting`, the data source, seed, data-file hash
+  and package versions;
+- ``tables/<name>.html`` (great-tables) and ``tables/<name>.csv`` (the unrounded tidy frame);
+- ``figures/<name>.png`` (fixed DPI, no metadata, so the bytes depend only on the data).
+
+:func:`load_results` reads them back for the manuscript, which does no analysis itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from neok2._io import file_sha256
+
+__all__ = [
+    "AnalysisResults",
+    "DataSource",
+    "ResultValue",
+    "Results",
+    "file_sha256",
+    "load_results",
+    "package_versions",
+    "plain_value",
+    "write_results",
+]
+
+DataSource = Literal["synthetic", "user"]
+
+SCHEMA_VERSION = 1
+_PACKAGES = (
+    "neok2",
+    "numpy",
+    "scipy",
+    "pandas",
+    "statsmodels",
+    "great-tables",
+    "matplotlib",
+    "formulaic",
+    "pandera",
+)
+
+
+@dataclass(frozen=True)
+class ResultValue:
+    """One quoted number: unrounded ``value``, its ``display`` text and what it is."""
+
+    key: str
+    value: Any
+    display: str
+    description: str
+    section: str
+
+
+@dataclass(frozen=True)
+class AnalysisResults:
+    """Everything :func:`~neok2.report.run.run_analysis` computed.
+
+    Attributes
+    ----------
+    study : str
+        The study id.
+    data_source : {"synthetic", "user"}
+    seed : int
+    data_file : Mapping
+        ``name``, ``sha256``, ``rows``, ``columns`` of the analysed file (name only, so that
+        the results do not depend on where the file lies).
+    values : Mapping[str, ResultValue]
+        Every quoted number by key (``"cohort.n_total"``, ...).
+    tables : Mapping[str, pandas.DataFrame]
+        Unrounded tidy tables by name.
+    table_html : Mapping[str, str]
+        great-tables HTML of each table.
+    figures : Mapping[str, bytes]
+        PNG bytes of each figure.
+    texts : Mapping[str, str]
+        Generated markdown (limitations list, ...).
+    sections : Mapping[str, str]
+        ``""`` for every section computed, else why it is not available.
+    versions : Mapping[str, str]
+        Python and package versions.
+    """
+
+    study: str
+    data_source: str
+    seed: int
+    data_file: Mapping[str, Any]
+    values: Mapping[str, ResultValue]
+    tables: Mapping[str, pd.DataFrame] = field(repr=False)
+    table_html: Mapping[str, str] = field(repr=False)
+    figures: Mapping[str, bytes] = field(repr=False)
+    texts: Mapping[str, str] = field(repr=False)
+    sections: Mapping[str, str] = field(repr=False)
+    versions: Mapping[str, str] = field(repr=False)
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per quoted number: ``key, section, value, display, description``."""
+        return pd.DataFrame(
+            [(v.key, v.section, v.value, v.display, v.description) for v in self.values.values()],
+            columns=["key", "section", "value", "display", "description"],
+        )
+
+
+# ----------------------------------------------------------------------------- artifacts
+
+
+def plain_value(value: Any) -> Any:
+    """JSON-ready copy of a value: numpy scalars become Python numbers, NaN stays NaN.
+
+    Examples
+    --------
+    >>> plain_value({"n": np.int64(3), "ci": (np.float64(0.5), 2.0)})
+    {'n': 3, 'ci': [0.5, 2.0]}
+    """
+    if isinstance(value, Mapping):
+        return {str(k): plain_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_value(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def package_versions() -> dict[str, str]:
+    """Python and package versions, for the reproducibility appendix."""
+    versions = {"python": platform.python_version()}
+    for package in _PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot store {type(value).__name__} in results.json")
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(content)
+    temporary.replace(path)
+
+
+def write_results(results: AnalysisResults, out_dir: str | Path) -> list[Path]:
+    """Write the artifacts of :func:`~neok2.report.run.run_analysis` into ``out_dir``.
+
+    Parameters
+    ----------
+    results : AnalysisResults
+    out_dir : str or pathlib.Path
+        Created if needed. Tables and figures of an earlier run that this run did not
+        produce are removed, so the folder never mixes two runs; ``results.json`` is
+        written last, so its presence means the set is complete.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, ``results.json`` last.
+
+    Notes
+    -----
+    CSV tables hold the unrounded tidy frames (``repr`` precision); HTML tables are
+    great-tables output; PNG figures are saved at a fixed DPI without metadata, so two runs
+    with the same data and seed give byte-identical files.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from neok2.report.run import run_analysis
+    >>> from neok2.study.spec import load_study
+    >>> data = pd.DataFrame({"deficiency": [1, 0, 0, 1], "k2_ng_ml": [0.04, 0.5, 0.3, 0.08]})
+    >>> results = run_analysis(data, load_study("k2_neonates"), seed=1, sections=["cohort"])
+    >>> written = write_results(results, tempfile.mkdtemp())
+    >>> written[-1].name
+    'results.json'
+    """
+    if not isinstance(results, AnalysisResults):
+        raise TypeError(f"`results` must come from run_analysis, got {type(results).__name__}")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"`out_dir`: {str(out)!r} exists and is not a directory")
+    written: list[Path] = []
+    tables_dir, figures_dir = out / "tables", out / "figures"
+    keep: set[Path] = set()
+    for name, frame in sorted(results.tables.items()):
+        csv_path, html_path = tables_dir / f"{name}.csv", tables_dir / f"{name}.html"
+        _write_atomically(csv_path, frame.to_csv(index=False, lineterminator="\n").encode())
+        _write_atomically(html_path, results.table_html[name].encode("utf-8"))
+        written += [csv_path, html_path]
+    for name, content in sorted(results.figures.items()):
+        png_path = figures_dir / f"{name}.png"
+        _write_atomically(png_path, content)
+        written.append(png_path)
+    keep.update(written)
+    for folder, pattern in ((tables_dir, "*.csv"), (tables_dir, "*.html"), (figures_dir, "*.png")):
+        for stale in folder.glob(pattern):
+            if stale not in keep:
+                stale.unlink()
+    document = {
+        "schema": SCHEMA_VERSION,
+        "study": results.study,
+        "data_source": results.data_source,
+        "seed": results.seed,
+        "data_file": dict(results.data_file),
+        "sections": dict(results.sections),
+        "values": {
+            key: {
+                "value": value.value,
+                "display": value.display,
+                "description": value.description,
+                "section": value.section,
+            }
+            for key, value in sorted(results.values.items())
+        },
+        "tables": {
+            name: {"csv": f"tables/{name}.csv", "html": f"tables/{name}.html"}
+            for name in sorted(results.tables)
+        },
+        "figures": {name: f"figures/{name}.png" for name in sorted(results.figures)},
+        "texts": dict(sorted(results.texts.items())),
+        "versions": dict(results.versions),
+    }
+    text = json.dumps(document, indent=2, sort_keys=False, allow_nan=True, default=_json_default)
+    results_path = out / "results.json"
+    _write_atomically(results_path, (text + "\n").encode("utf-8"))
+    written.append(results_path)
+    return written
+
+
+# ----------------------------------------------------------------------------- reading back
+
+
+@dataclass(frozen=True)
+class Results:
+    """The artifacts of one analysis, read back for the manuscript.
+
+    Use :meth:`display` for a number as the text quotes it, :meth:`value` for the unrounded
+    value, :meth:`table` / :meth:`figure` for displayable objects in a notebook cell.
+    """
+
+    folder: Path
+    document: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def data_source(self) -> str:
+        return str(self.document["data_source"])
+
+    @property
+    def synthetic(self) -> bool:
+        return self.data_source == "synthetic"
+
+    def available(self, section: str) -> bool:
+        """Whether ``section`` was computed."""
+        sections = self.document["sections"]
+        if section not in sections:
+            raise KeyError(f"unknown section {section!r}; known: {', '.join(sections)}")
+        return sections[section] == ""
+
+    def reason(self, section: str) -> str:
+        """Why ``section`` is not available (``""`` if it is)."""
+        return str(self.document["sections"].get(section, f"unknown section {section!r}"))
+
+    def _missing_sections(self) -> str:
+        sections = self.document["sections"]
+        return "; ".join(f"{name}: {reason}" for name, reason in sections.items() if reason)
+
+    def display(self, key: str) -> str:
+        """The display text of a quoted number.
+
+        A key of a section that was not computed reads ``"[not available]"``; any other
+        unknown key is an error, so that a typo cannot slip into the text.
+        """
+        values = self.document["values"]
+        if key in values:
+            return str(values[key]["display"])
+        section = key.split(".", 1)[0]
+        if self.document["sections"].get(section):
+            return "[not available]"
+        raise KeyError(f"results.json has no value {key!r}")
+
+    def value(self, key: str) -> Any:
+        """The unrounded value of a quoted number."""
+        if key not in self.document["values"]:
+            raise KeyError(f"results.json has no value {key!r}")
+        return self.document["values"][key]["value"]
+
+    def has(self, key: str) -> bool:
+        return key in self.document["values"]
+
+    def table_frame(self, name: str) -> pd.DataFrame:
+        """The unrounded CSV of a table."""
+        return pd.read_csv(self.folder / self.document["tables"][name]["csv"])
+
+    def table(self, name: str) -> Any:
+        """An ``IPython.display.HTML`` of a great-tables table (a notice if not computed)."""
+        from IPython.display import HTML
+
+        if name not in self.document["tables"]:
+            missing = self._missing_sections()
+            if not missing:
+                raise KeyError(f"results.json has no table {name!r}")
+            return HTML(f"<table><tr><td>Table not available ({missing})</td></tr></table>")
+        return HTML((self.folder / self.document["tables"][name]["html"]).read_text("utf-8"))
+
+    def figure(self, name: str) -> Any:
+        """An ``IPython.display.Image`` of a figure (a notice if not computed)."""
+        from IPython.display import Image
+
+        if name not in self.document["figures"]:
+            missing = self._missing_sections()
+            if not missing:
+                raise KeyError(f"results.json has no figure {name!r}")
+            from matplotlib.figure import Figure
+
+            from neok2.report.figures.png import figure_png_bytes
+
+            notice = Figure(figsize=(6, 1))
+            notice.text(
+                0.5,
+                0.5,
+                f"Figure not available ({missing})",
+                ha="center",
+                va="center",
+                wrap=True,
+                fontsize=8,
+            )
+            return Image(data=figure_png_bytes(notice))
+        return Image(filename=str(self.folder / self.document["figures"][name]))
+
+    def text(self, name: str) -> str:
+        """A generated markdown text (e.g. the limitations list)."""
+        return str(self.document["texts"][name])
+
+
+def load_results(folder: str | Path) -> Results:
+    """Read the artifacts written by :func:`write_results`.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The folder holding ``results.json``.
+
+    Returns
+    -------
+    Results
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from neok2.report.run import run_analysis
+    >>> from neok2.study.spec import load_study
+    >>> data = pd.DataFrame({"deficiency": [1, 0, 0, 1], "k2_ng_ml": [0.04, 0.5, 0.3, 0.08]})
+    >>> folder = tempfile.mkdtemp()
+    >>> results = run_analysis(data, load_study("k2_neonates"), seed=1, sections=["cohort"])
+    >>> _ = write_results(results, folder)
+    >>> load_results(folder).display("cohort.n_cases")
+    '2'
+    """
+    path = Path(folder) / "results.json"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"`folder`: no results.json in {str(folder)!r}; run `neok2 analyze DATA --out "
+            f"{folder}` first"
+        )
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if document.get("schema") != SCHEMA_VERSION:
+        raise ValueError(
+            f"{path}: schema {document.get('schema')!r} is not {SCHEMA_VERSION}; re-run the "
+            "analysis with this version of neok2"
+        )
+    return Results(folder=Path(folder), document=document)

@@ -1,0 +1,76 @@
+"""Helpers shared by several sections: definition rules and odds-ratio values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from neok2.formatting import format_ci, format_odds_ratio, format_p
+from neok2.report.prose import or_phrase, prose_list
+from neok2.report.section import SectionOutput
+from neok2.study.spec import Study
+
+__all__ = ["add_odds_ratio", "add_variables", "case_rule", "measurement_variable", "threshold_rule"]
+
+
+def threshold_rule(study: Study, name: str) -> tuple[str, float] | None:
+    """``(variable, cutoff)`` of a ``variable < below`` definition of the study, else None."""
+    rule = study.definitions.get(name)
+    if not isinstance(rule, Mapping) or "below" not in rule or "variable" not in rule:
+        return None
+    return str(rule["variable"]), float(rule["below"])
+
+
+def case_rule(study: Study) -> tuple[str, tuple[str, float] | None]:
+    """The definition that makes a subject a case (the one whose ``column`` is the outcome).
+
+    Returns ``(definition name, (variable, cutoff) or None)``; ``("", None)`` if no
+    definition sets the outcome column.
+    """
+    for name, rule in study.definitions.items():
+        if isinstance(rule, Mapping) and rule.get("column") == study.outcome:
+            return str(name), threshold_rule(study, str(name))
+    return "", None
+
+
+def measurement_variable(study: Study) -> str | None:
+    """The continuous variable behind case status: ``report.measurement``, else the case rule's."""
+    named = study.report.get("measurement")
+    if named:
+        return str(named)
+    rule = case_rule(study)[1]
+    return rule[0] if rule is not None else None
+
+
+def add_variables(
+    out: SectionOutput,
+    labels: Mapping[str, str],
+    name: str,
+    variables: list[str],
+    description: str,
+    *,
+    count_description: str = "number of such terms",
+) -> None:
+    """A list of variables as a value, and its length as ``n_<name>``."""
+    out.add(name, variables, prose_list(variables, labels), description)
+    out.add(f"n_{name}", len(variables), str(len(variables)), count_description)
+
+
+def add_odds_ratio(out: SectionOutput, variable: str, row: Any, model: str) -> None:
+    """Odds ratio, CI, p-value and the summary phrase of one model row."""
+    odds_ratio, low, high = float(row.odds_ratio), float(row.ci_low), float(row.ci_high)
+    p_value = float(row.p_value)
+    out.add(
+        f"{variable}.odds_ratio",
+        odds_ratio,
+        format_odds_ratio(odds_ratio),
+        f"{model} odds ratio of {variable}",
+    )
+    out.add(f"{variable}.ci", [low, high], format_ci(low, high), "its 95% CI")
+    out.add(f"{variable}.p_value", p_value, format_p(p_value), "its p-value")
+    out.add(
+        f"{variable}.summary",
+        odds_ratio,
+        or_phrase(odds_ratio, low, high, p_value),
+        f"{model} odds ratio, CI and p-value of {variable}",
+    )

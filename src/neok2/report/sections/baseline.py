@@ -1,0 +1,150 @@
+"""Table 1 rebuilt from the data, with its p-values and cell summaries."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from neok2.formatting import format_number, format_p
+from neok2.report.prose import p_phrase, prose_list
+from neok2.report.section import Section, SectionInputs, SectionOutput
+from neok2.report.sections._common import case_rule
+
+
+def _bands(inputs: SectionInputs) -> dict[str, tuple[str, pd.Series]]:
+    """Categorical versions of the binned Table 1 rows (gestational age, birth weight)."""
+    table1 = inputs.study.table1
+    bands: dict[str, tuple[str, pd.Series]] = {}
+    for variable in dict.fromkeys(table1.loc[table1["level"] != "", "variable"]):
+        if variable not in inputs.data.columns:
+            continue
+        rows = table1[(table1["variable"] == variable) & (table1["level"] != "")]
+        rows = rows.drop_duplicates("level")
+        values = pd.to_numeric(inputs.data[variable], errors="coerce")
+        band = pd.Series(pd.NA, index=values.index, dtype="object")
+        for level, low, high in zip(rows["level"], rows["low"], rows["high"], strict=True):
+            inside = values.notna()
+            if not math.isnan(low):
+                inside &= values >= low
+            if not math.isnan(high):
+                inside &= values < high
+            band[inside] = level
+        categories = list(rows["level"])
+        bands[variable] = (
+            f"{variable}_band",
+            pd.Series(pd.Categorical(band, categories=categories), index=values.index),
+        )
+    return bands
+
+
+def _compute(inputs: SectionInputs) -> SectionOutput:
+    out = SectionOutput("baseline")
+    baseline = inputs.module("neok2.stats.baseline")
+    study, data = inputs.study, inputs.data
+    rows = study.table1[study.table1["level"] == ""].drop_duplicates("variable")
+    labels = dict(inputs.labels)
+    frame = data.copy()
+    variables: list[str] = []
+    summary: dict[str, str] = {}
+    bands = _bands(inputs)
+    for variable, kind in zip(rows["variable"], rows["summary"], strict=True):
+        if variable not in frame.columns:
+            continue
+        variables.append(variable)
+        summary[variable] = kind
+        if variable in bands:
+            band_name, band = bands[variable]
+            frame[band_name] = band
+            variables.append(band_name)
+            summary[band_name] = "n_percent"
+            labels[band_name] = f"{labels.get(variable, variable)}, band"
+    missing_outcome = int(frame[inputs.outcome].isna().sum())
+    result = baseline.baseline_table(
+        frame,
+        inputs.outcome,
+        variables=variables,
+        summary=summary,
+        labels={v: labels.get(v, v) for v in variables},
+        group_order=[1, 0],
+        group_labels={1: "case", 0: "control"},
+        seed=inputs.seed,
+    )
+    tidy = result.tidy()
+    gt = result.to_gt(
+        headers={group: study.group_labels[group] for group in ("case", "control")},
+        table_id="tbl_baseline",
+    )
+    out.table("baseline", tidy, gt)
+    out.export("table", tidy)
+    out.add(
+        "n_missing_outcome",
+        missing_outcome,
+        str(missing_outcome),
+        "rows left out of Table 1 because case/control status is missing",
+    )
+    alpha = float(study.design.get("alpha", 0.05))
+    heads = tidy[tidy["level"] == ""]
+    significant: list[str] = []
+    for variable, block in heads.groupby("variable", sort=False):
+        variable = str(variable)
+        first = block.iloc[0]
+        p_value = float(first["p_value"])
+        out.add(
+            f"{variable}.p_value",
+            p_value,
+            format_p(p_value),
+            f"Table 1 p-value of {variable} ({first['test']})",
+        )
+        out.add(
+            f"{variable}.p_phrase",
+            p_value,
+            p_phrase(p_value),
+            f"Table 1 p-value of {variable}, as a phrase",
+        )
+        if not math.isnan(p_value) and p_value < alpha and variable in inputs.labels:
+            significant.append(variable)
+        cells = {group: block[block["group"] == group].iloc[0] for group in ("case", "control")}
+        if first["summary"] == "n_percent":
+            for group, cell in cells.items():
+                out.add(
+                    f"{variable}.{group}_n",
+                    int(cell["n"]),
+                    str(int(cell["n"])),
+                    f"{group}s with {variable}",
+                )
+                out.add(
+                    f"{variable}.{group}_percent",
+                    float(cell["percent"]),
+                    format_number(float(cell["percent"]), 1),
+                    f"percentage of {group}s with {variable}",
+                )
+        elif first["summary"] == "mean_sd":
+            for group, cell in cells.items():
+                out.add(
+                    f"{variable}.{group}_mean",
+                    float(cell["mean"]),
+                    format_number(float(cell["mean"]), 2),
+                    f"mean {variable}, {group}s",
+                )
+        else:
+            for group, cell in cells.items():
+                out.add(
+                    f"{variable}.{group}_median",
+                    float(cell["median"]),
+                    format_number(float(cell["median"]), 2),
+                    f"median {variable}, {group}s",
+                )
+    # the variable that defines case status differs between the groups by construction
+    rule = case_rule(study)[1]
+    defining = rule[0] if rule is not None else ""
+    out.add(
+        "significant",
+        significant,
+        prose_list([v for v in significant if v != defining], inputs.labels),
+        f"Table 1 variables with p < {alpha:g}, apart from the one defining case status",
+    )
+    return out
+
+
+SECTION = Section("baseline", _compute, modules={"neok2.stats.baseline": ("baseline_table",)})

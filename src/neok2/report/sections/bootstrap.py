@@ -1,0 +1,70 @@
+"""Bootstrap stability of the variable selection."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from neok2.formatting import format_number
+from neok2.report.prose import prose_list
+from neok2.report.section import Section, SectionInputs, SectionOutput
+from neok2.report.tables import gt_table
+
+
+def _compute(inputs: SectionInputs) -> SectionOutput:
+    out = SectionOutput("bootstrap")
+    selection = inputs.module("neok2.stats.selection")
+    table = selection.bootstrap_inclusion(
+        inputs.data,
+        inputs.outcome,
+        inputs.candidates(),
+        procedure="screen",
+        n_boot=inputs.bootstrap_replicates,
+        seed=inputs.seed,
+        threshold=inputs.study.screening_threshold,
+    )
+    table = table.sort_values("inclusion_frequency", ascending=False, kind="stable")
+    shown = pd.DataFrame(
+        {
+            "Variable": [inputs.labels.get(v, v) for v in table["variable"]],
+            "Selected (%)": [format_number(100 * f, 1) for f in table["inclusion_frequency"]],
+            "Valid resamples": [str(int(v)) for v in table["n_valid"]],
+        }
+    )
+    out.table(
+        "bootstrap",
+        table,
+        gt_table(
+            shown,
+            "tbl_bootstrap",
+            notes=[
+                f"{inputs.bootstrap_replicates} bootstrap resamples, seed {inputs.seed}; "
+                f"screen at p < {inputs.study.screening_threshold:g}."
+            ],
+        ),
+    )
+    out.add(
+        "replicates",
+        inputs.bootstrap_replicates,
+        str(inputs.bootstrap_replicates),
+        "bootstrap resamples",
+    )
+    for row in table.itertuples(index=False):
+        out.add(
+            f"{row.variable}.inclusion_percent",
+            100 * float(row.inclusion_frequency),
+            format_number(100 * float(row.inclusion_frequency), 0),
+            f"percentage of resamples in which {row.variable} passes the screen",
+        )
+    stable = [str(v) for v in table.loc[table["inclusion_frequency"] >= 0.8, "variable"]]
+    out.add(
+        "stable",
+        stable,
+        prose_list(stable, inputs.labels),
+        "candidates selected in at least 80% of resamples",
+    )
+    return out
+
+
+SECTION = Section(
+    "bootstrap", _compute, modules={"neok2.stats.selection": ("bootstrap_inclusion",)}
+)

@@ -1,0 +1,91 @@
+"""The multivariable model of every screened-in term."""
+
+from __future__ import annotations
+
+from neok2.report.prose import prose_list
+from neok2.report.section import Section, SectionInputs, SectionOutput, SectionUnavailable
+from neok2.report.sections._common import add_odds_ratio, add_variables
+from neok2.report.tables import or_table
+
+
+def _compute(inputs: SectionInputs) -> SectionOutput:
+    out = SectionOutput("multivariable")
+    selection = inputs.module("neok2.stats.selection")
+    result = selection.screen_and_fit(
+        inputs.data,
+        inputs.outcome,
+        inputs.candidates(),
+        threshold=inputs.study.screening_threshold,
+    )
+    model = result.multivariable
+    selected = [str(v) for v in result.selected]
+    out.add(
+        "terms",
+        selected,
+        prose_list(selected, inputs.labels),
+        "terms entered into the multivariable model",
+    )
+    if model is None:
+        raise SectionUnavailable("no candidate passed the univariable screen")
+    table = model.tidy(intercept=False)
+    out.export("table", table)
+    out.export("formula", str(model.formula))
+    notes = list(model.notes)
+    gt = or_table(
+        table,
+        inputs.labels,
+        "tbl_multivariable",
+        notes=[
+            f"One model with every screened-in term; n = {model.n}, "
+            f"{model.events} cases; Wald 95% CI and p-value.",
+            *notes,
+        ],
+    )
+    out.table("multivariable", table, gt)
+    out.add("formula", model.formula, model.formula, "the multivariable model")
+    out.add("n", int(model.n), str(int(model.n)), "neonates in the multivariable model")
+    out.add("events", int(model.events), str(int(model.events)), "cases in the model")
+    out.add(
+        "n_missing",
+        int(model.n_missing),
+        str(int(model.n_missing)),
+        "rows left out of the multivariable model for missing values",
+    )
+    out.add(
+        "firth",
+        bool(model.firth),
+        "yes" if model.firth else "no",
+        "whether separation forced Firth's penalised likelihood",
+    )
+    alpha = float(inputs.study.design.get("alpha", 0.05))
+    significant = [str(v) for v in table.loc[table["p_value"] < alpha, "variable"]]
+    add_variables(
+        out,
+        inputs.labels,
+        "significant",
+        significant,
+        "terms with p below alpha in the multivariable model",
+    )
+    reported = [str(v) for v in inputs.study.multivariable["variable"]]
+    extra = [v for v in significant if v not in reported]
+    add_variables(
+        out,
+        inputs.labels,
+        "significant_unreported",
+        extra,
+        "terms significant here that the paper did not report as independent factors",
+    )
+    lost = [v for v in reported if v not in significant]
+    add_variables(
+        out,
+        inputs.labels,
+        "reported_not_significant",
+        lost,
+        "terms the paper reported as independent factors that are not significant here",
+    )
+    for row in table.itertuples(index=False):
+        add_odds_ratio(out, str(row.variable), row, "multivariable")
+    return out
+
+
+SECTION = Section("multivariable", _compute, modules={"neok2.stats.selection": ("screen_and_fit",)})

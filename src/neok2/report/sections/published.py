@@ -1,0 +1,57 @@
+"""The paper's own numbers, quoted as printed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from neok2.formatting import format_ci, format_odds_ratio
+from neok2.report.prose import printed_p_phrase, prose_list
+from neok2.report.section import Section, SectionInputs, SectionOutput
+
+
+def _compute(inputs: SectionInputs) -> SectionOutput:
+    out = SectionOutput("published")
+    study = inputs.study
+    out.add("n_total", study.n, str(study.n), "neonates in the published study")
+    for group in ("case", "control"):
+        out.add(f"n_{group}", study.groups[group], str(study.groups[group]), f"published {group}s")
+    for model, frame in (
+        ("univariable", study.univariable),
+        ("multivariable", study.multivariable),
+    ):
+        rows: Any = frame.itertuples(index=False)
+        for row in rows:
+            odds_ratio = row.or_printed or format_odds_ratio(row.odds_ratio, 3)
+            interval = row.ci_printed or format_ci(row.ci_low, row.ci_high, 3)
+            p_text = f"; {printed_p_phrase(row.p_printed)}" if row.p_printed else ""
+            out.add(
+                f"{model}.{row.variable}.summary",
+                float(row.odds_ratio),
+                f"OR {odds_ratio} (95% CI {interval}{p_text})",
+                f"published {model} OR of {row.variable}, as printed",
+            )
+    terms = list(study.multivariable_terms)
+    out.add(
+        "multivariable_terms",
+        terms,
+        prose_list(terms, inputs.labels),
+        "terms the paper entered into its multivariable model",
+    )
+    reported = list(study.multivariable["variable"])
+    out.add(
+        "multivariable_reported",
+        reported,
+        prose_list(reported, inputs.labels),
+        "terms the paper reported as independent risk factors",
+    )
+    for name, claim in study.text_claims.items():
+        out.add(
+            f"claim.{name}",
+            float(claim["value"]),
+            str(claim["printed"]),
+            f"the paper's text: {claim['refers_to']}",
+        )
+    return out
+
+
+SECTION = Section("published", _compute)

@@ -1,0 +1,196 @@
+"""Sensitivity of the adjusted odds ratios: profile and Firth intervals, risk ratios, E-values."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from neok2.formatting import format_ci, format_number, format_odds_ratio
+from neok2.report.section import Section, SectionInputs, SectionOutput
+from neok2.report.tables import gt_table, or_ci_cells
+
+
+def _compute(inputs: SectionInputs) -> SectionOutput:
+    out = SectionOutput("sensitivity")
+    logistic = inputs.module("neok2.stats.logistic")
+    contingency = inputs.module("neok2.stats.contingency")
+    limitations = inputs.module("neok2.audit.limitations")
+
+    def risk_ratio(odds_ratio: float, baseline_risk: float) -> float:
+        if not math.isfinite(odds_ratio) or odds_ratio <= 0:
+            return math.nan
+        return float(limitations.risk_ratio_from_odds_ratio(odds_ratio, baseline_risk))
+
+    def e_value(ratio: float) -> float:
+        if not math.isfinite(ratio) or ratio <= 0:
+            return math.nan
+        return float(limitations.e_value(ratio, kind="risk_ratio"))
+
+    model = inputs.upstream["multivariable"]
+    wald, formula = model["table"], model["formula"]
+    profile = logistic.logistic_regression(inputs.data, formula, ci="profile", firth=False).tidy(
+        intercept=False
+    )
+    firth = logistic.logistic_regression(inputs.data, formula, ci="profile", firth=True).tidy(
+        intercept=False
+    )
+    records = []
+    for index, variable in enumerate(wald["variable"]):
+        variable = str(variable)
+        column = inputs.data[variable].dropna()
+        if column.isin([0, 1]).all():
+            counts = contingency.crosstab_2x2(inputs.data, variable, inputs.outcome)
+            crude = counts.odds_ratio(design="cohort").tidy().iloc[0]
+            # risk of deficiency among the unexposed: b / (b + d) in the case-control layout
+            baseline_risk = float(crude["b"]) / float(crude["b"] + crude["d"])
+            crude_risk_ratio = float(crude["risk_ratio"])
+        else:
+            # a per-unit OR has no unexposed group; the overall risk stands in for p0
+            outcome = inputs.data[inputs.outcome].dropna()
+            baseline_risk = float((outcome == 1).mean())
+            crude_risk_ratio = math.nan
+        adjusted = float(wald["odds_ratio"].iloc[index])
+        low, high = float(wald["ci_low"].iloc[index]), float(wald["ci_high"].iloc[index])
+        adjusted_rr = risk_ratio(adjusted, baseline_risk)
+        rr_low, rr_high = risk_ratio(low, baseline_risk), risk_ratio(high, baseline_risk)
+        limit = rr_low if adjusted_rr >= 1 else rr_high
+        crosses = rr_low <= 1.0 <= rr_high
+        records.append(
+            {
+                "variable": variable,
+                "odds_ratio_wald": adjusted,
+                "ci_low_wald": low,
+                "ci_high_wald": high,
+                "odds_ratio_profile": float(profile["odds_ratio"].iloc[index]),
+                "ci_low_profile": float(profile["ci_low"].iloc[index]),
+                "ci_high_profile": float(profile["ci_high"].iloc[index]),
+                "odds_ratio_firth": float(firth["odds_ratio"].iloc[index]),
+                "ci_low_firth": float(firth["ci_low"].iloc[index]),
+                "ci_high_firth": float(firth["ci_high"].iloc[index]),
+                "baseline_risk": baseline_risk,
+                "crude_risk_ratio": crude_risk_ratio,
+                "risk_ratio": adjusted_rr,
+                "risk_ratio_low": rr_low,
+                "risk_ratio_high": rr_high,
+                "e_value": e_value(adjusted_rr),
+                "e_value_ci": 1.0 if crosses else e_value(limit),
+            }
+        )
+    table = pd.DataFrame.from_records(records)
+    shown = pd.DataFrame(
+        {
+            "Variable": [inputs.labels.get(v, v) for v in table["variable"]],
+            "OR (Wald CI)": or_ci_cells(table, "wald"),
+            "OR (profile CI)": or_ci_cells(table, "profile"),
+            "Firth OR (CI)": or_ci_cells(table, "firth"),
+            "Approx. RR (CI)": [
+                f"{format_number(r, 2)} ({format_ci(lo, hi)})"
+                for r, lo, hi in zip(
+                    table["risk_ratio"],
+                    table["risk_ratio_low"],
+                    table["risk_ratio_high"],
+                    strict=True,
+                )
+            ],
+            "E-value (CI)": [
+                f"{format_number(e, 2)} ({format_number(c, 2)})"
+                for e, c in zip(table["e_value"], table["e_value_ci"], strict=True)
+            ],
+        }
+    )
+    out.table(
+        "sensitivity",
+        table,
+        gt_table(
+            shown,
+            "tbl_sensitivity",
+            notes=[
+                "Profile: likelihood-ratio intervals; Firth: penalised likelihood with penalised "
+                "profile intervals; approximate RR = OR / (1 - p0 + p0 OR) with p0 the risk among "
+                "the unexposed; E-value = RR + sqrt(RR (RR - 1)), for the estimate and the CI "
+                "limit "
+                "nearer 1 (1 when the interval includes 1)."
+            ],
+        ),
+    )
+    sensitivity_rows: Any = table.itertuples(index=False)
+    for row in sensitivity_rows:
+        variable = str(row.variable)
+        out.add(
+            f"{variable}.profile_ci",
+            [row.ci_low_profile, row.ci_high_profile],
+            format_ci(row.ci_low_profile, row.ci_high_profile),
+            f"profile-likelihood 95% CI of the adjusted OR of {variable}",
+        )
+        out.add(
+            f"{variable}.firth_or",
+            row.odds_ratio_firth,
+            format_odds_ratio(row.odds_ratio_firth),
+            f"Firth OR of {variable}",
+        )
+        out.add(
+            f"{variable}.risk_ratio",
+            row.risk_ratio,
+            format_number(row.risk_ratio, 2),
+            f"approximate adjusted risk ratio of {variable}",
+        )
+        out.add(
+            f"{variable}.e_value",
+            row.e_value,
+            format_number(row.e_value, 2),
+            f"E-value of the adjusted estimate of {variable}",
+        )
+        out.add(
+            f"{variable}.e_value_ci",
+            row.e_value_ci,
+            format_number(row.e_value_ci, 2),
+            f"E-value of the CI limit nearer 1 for {variable}",
+        )
+    firth_change = float(
+        (100 * (table["odds_ratio_firth"] / table["odds_ratio_wald"] - 1)).abs().max()
+    )
+    out.add(
+        "max_firth_change_percent",
+        firth_change,
+        format_number(firth_change, 1),
+        "largest change (%) of an adjusted OR under Firth's penalised likelihood",
+    )
+    log_width_ratio = float(
+        (
+            np.log(table["ci_high_profile"] / table["ci_low_profile"])
+            / np.log(table["ci_high_wald"] / table["ci_low_wald"])
+        ).max()
+    )
+    out.add(
+        "max_profile_log_width_ratio",
+        log_width_ratio,
+        format_number(log_width_ratio, 2),
+        "largest ratio of profile to Wald CI width on the log scale among the terms",
+    )
+    widest = table.assign(
+        ratio=(table["ci_high_profile"] / table["ci_low_profile"])
+        / (table["ci_high_wald"] / table["ci_low_wald"])
+    )
+    out.add(
+        "max_profile_width_ratio",
+        float(widest["ratio"].max()),
+        format_number(float(widest["ratio"].max()), 2),
+        "largest ratio of profile to Wald CI width (upper/lower) among the terms",
+    )
+    return out
+
+
+SECTION = Section(
+    "sensitivity",
+    _compute,
+    requires=("multivariable",),
+    unavailable_reason="the multivariable model is not available",
+    modules={
+        "neok2.stats.logistic": ("logistic_regression",),
+        "neok2.stats.contingency": ("crosstab_2x2",),
+        "neok2.audit.limitations": ("risk_ratio_from_odds_ratio", "e_value"),
+    },
+)

@@ -1,0 +1,41 @@
+"""The univariable screen: one logistic model per candidate."""
+
+from __future__ import annotations
+
+from neok2.report.section import Section, SectionInputs, SectionOutput
+from neok2.report.sections._common import add_odds_ratio, add_variables
+from neok2.report.tables import or_table
+
+
+def _compute(inputs: SectionInputs) -> SectionOutput:
+    out = SectionOutput("univariable")
+    logistic = inputs.module("neok2.stats.logistic")
+    candidates = inputs.candidates()
+    table = logistic.univariable(inputs.data, inputs.outcome, candidates)
+    threshold = inputs.study.screening_threshold
+    table = table.assign(selected=table["p_value"] < threshold)
+    out.export("table", table)
+    notes = sorted({note for note in table["note"] if isinstance(note, str) and note})
+    gt = or_table(
+        table,
+        inputs.labels,
+        "tbl_univariable",
+        extra={f"p < {threshold:g}": ["yes" if s else "" for s in table["selected"]]},
+        notes=[f"Each model: {inputs.outcome} ~ one variable; Wald 95% CI and p-value.", *notes],
+    )
+    out.table("univariable", table, gt)
+    selected = [str(v) for v in table.loc[table["selected"], "variable"]]
+    add_variables(
+        out,
+        inputs.labels,
+        "selected",
+        selected,
+        "candidates whose univariable p-value passed the screen",
+        count_description="number of screened-in terms",
+    )
+    for row in table.itertuples(index=False):
+        add_odds_ratio(out, str(row.variable), row, "univariable")
+    return out
+
+
+SECTION = Section("univariable", _compute, modules={"neok2.stats.logistic": ("univariable",)})

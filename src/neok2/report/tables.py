@@ -1,0 +1,128 @@
+"""great-tables construction for the report: the shared table builder and cell formats."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from neok2.formatting import format_ci, format_number, format_odds_ratio, format_p
+from neok2.study.spec import Study
+
+__all__ = [
+    "compact_number",
+    "compact_published",
+    "gt_table",
+    "or_ci_cells",
+    "or_table",
+    "printed_p_values",
+]
+
+
+def gt_table(frame: pd.DataFrame, table_id: str, *, notes: Iterable[str] = ()) -> Any:
+    """A great-tables ``GT`` of ``frame`` with HTML id ``table_id`` and source notes.
+
+    Examples
+    --------
+    >>> table = gt_table(pd.DataFrame({"a": [1]}), "tbl_a", notes=["A note."])
+    >>> 'id="tbl_a"' in table.as_raw_html()
+    True
+    """
+    from great_tables import GT
+
+    table = GT(frame, id=table_id)
+    for note in notes:
+        table = table.tab_source_note(note)
+    return table
+
+
+def compact_number(value: Any) -> str:
+    """A number shown with as many decimals as its size needs (tables of mixed statistics).
+
+    Examples
+    --------
+    >>> compact_number(12.0), compact_number(0.12345), compact_number(12.345), compact_number(None)
+    ('12', '0.123', '12.35', 'NA')
+    """
+    if value is None or pd.isna(value):
+        return "NA"
+    value = float(value)
+    if math.isfinite(value) and value == round(value):
+        return format_number(value, 0)
+    magnitude = abs(value)
+    return format_number(value, 3 if magnitude < 1 else 2 if magnitude < 100 else 1)
+
+
+def printed_p_values(study: Study) -> dict[tuple[str, str], str]:
+    """``(fidelity source, variable) -> p as printed`` for every published p-value."""
+    main = study.table1[study.table1["level"] == ""].drop_duplicates("variable")
+    printed: dict[tuple[str, str], str] = {}
+    for source, frame in (
+        ("table1_test", main),
+        ("univariable", study.univariable),
+        ("multivariable", study.multivariable),
+    ):
+        for variable, p_printed in zip(frame["variable"], frame["p_printed"], strict=True):
+            printed[(source, str(variable))] = str(p_printed)
+    return printed
+
+
+def compact_published(value: Any, printed_p: str | None) -> str:
+    """A published number; a p-value the paper printed as 0.000 is quoted as printed.
+
+    Examples
+    --------
+    >>> compact_published(0.0, "0.000"), compact_published(0.25, None)
+    ('0.000 (as printed)', '0.250')
+    """
+    if printed_p and value is not None and pd.notna(value) and float(value) == 0:
+        return f"{printed_p} (as printed)"
+    return compact_number(value)
+
+
+def or_ci_cells(table: pd.DataFrame, method: str) -> list[str]:
+    """Printed ``OR (low-high)`` per row from the ``odds_ratio_<method>`` and bound columns.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame(
+    ...     {"odds_ratio_wald": [2.0], "ci_low_wald": [1.0], "ci_high_wald": [4.0]}
+    ... )
+    >>> or_ci_cells(frame, "wald")
+    ['2.00 (1.00-4.00)']
+    """
+    return [
+        f"{format_odds_ratio(odds_ratio)} ({format_ci(low, high)})"
+        for odds_ratio, low, high in zip(
+            table[f"odds_ratio_{method}"],
+            table[f"ci_low_{method}"],
+            table[f"ci_high_{method}"],
+            strict=True,
+        )
+    ]
+
+
+def or_table(
+    frame: pd.DataFrame,
+    labels: Mapping[str, str],
+    table_id: str,
+    *,
+    extra: Mapping[str, Sequence[str]] | None = None,
+    notes: Iterable[str] = (),
+) -> Any:
+    """A table of odds ratios (``variable, odds_ratio, ci_low, ci_high, p_value`` columns)."""
+    shown = pd.DataFrame(
+        {
+            "Variable": [labels.get(v, v) for v in frame["variable"]],
+            "OR": [format_odds_ratio(v) for v in frame["odds_ratio"]],
+            "95% CI": [
+                format_ci(lo, hi) for lo, hi in zip(frame["ci_low"], frame["ci_high"], strict=True)
+            ],
+            "p": [format_p(p) for p in frame["p_value"]],
+        }
+    )
+    for name, column in (extra or {}).items():
+        shown[name] = list(column)
+    return gt_table(shown, table_id, notes=notes)
