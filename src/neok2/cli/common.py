@@ -55,7 +55,6 @@ def read_validated(data: str, study: Study, *, no_validate: bool) -> pd.DataFram
     if not report.ok:
         raise ValueError(
             f"{data}: {report.summary()}\n"
-            f"Run `neok2 validate {data}` for every problem, or pass --no-validate to analyse "
-            "the file as it is."
+            "Fix the file (or the data dictionary), or pass --no-validate to analyse it as it is."
         )
     return frame
