@@ -222,7 +222,7 @@ def test_two_by_two_zero_cell_leaves_or_undefined():
 def test_t_test_from_summaries_matches_r(variable):
     ref = R_TTEST.loc[variable]
     study = load_study("k2_neonates")
-    case, control = study.row(variable, "case"), study.row(variable, "control")
+    case, control = study.cell(variable, "case"), study.cell(variable, "control")
     args = (case["mean"], case["sd"], N_CASE, control["mean"], control["sd"], N_CONTROL)
     assert t_test_p(*args, equal_var=True) == pytest.approx(ref["student_p"], rel=1e-6)
     assert t_test_p(*args, equal_var=False) == pytest.approx(ref["welch_p"], rel=1e-6)
@@ -752,8 +752,8 @@ def test_rebuilt_tables_match_the_data(rebuilt):
     cases = data[data["deficiency"] == 1]
     # Counts and percentages straight from the data.
     count = int(cases["caesarean"].sum())
-    assert rebuilt.row("caesarean", "case")["n"] == count
-    assert rebuilt.row("caesarean", "case")["percent"] == pytest.approx(round(100 * count / 66, 1))
+    assert rebuilt.cell("caesarean", "case")["n"] == count
+    assert rebuilt.cell("caesarean", "case")["percent"] == pytest.approx(round(100 * count / 66, 1))
     table = two_by_two(
         count,
         66 - count,
@@ -774,7 +774,7 @@ def test_rebuilt_screen_and_model(rebuilt):
 
 
 def test_rebuild_replaces_a_label_printed_twice(rebuilt):
-    assert rebuilt.row("apgar_10min", "case")["label"] == "Apgar score at 10 minutes"
+    assert rebuilt.cell("apgar_10min", "case")["label"] == "Apgar score at 10 minutes"
 
 
 def test_rebuild_is_deterministic():
