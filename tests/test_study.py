@@ -258,3 +258,19 @@ class TestSpecErrors:
         assert study.cell("caesarean", "case")["n"] == 50
         assert math.isclose(study.cell("caesarean", "case")["percent"], 75.7)
         assert study.cell("caesarean", "case")["printed"] == ""
+
+
+class TestCell:
+    def test_cell_is_cached_and_read_only(self, study):
+        first = study.cell("caesarean", "case")
+        assert study.cell("caesarean", "case") is first
+        with pytest.raises(TypeError):
+            first["n"] = 0  # type: ignore[index]
+
+    def test_replaced_table_gets_its_own_index(self, study):
+        from dataclasses import replace
+
+        table1 = study.table1.copy()
+        table1.loc[(table1["variable"] == "caesarean") & (table1["group"] == "case"), "n"] = 7
+        assert replace(study, table1=table1).cell("caesarean", "case")["n"] == 7
+        assert study.cell("caesarean", "case")["n"] == 50

@@ -138,7 +138,7 @@ class TwoGroupTest:
         --------
         >>> test = TWO_GROUP_TESTS["student_t"]
         >>> round(test.on_samples(np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 6.0])).p_value, 4)
-        0.2879
+        0.1963
         """
         first, second = np.asarray(first), np.asarray(second)
         if self.kind == "categorical":
@@ -160,7 +160,7 @@ class TwoGroupTest:
         --------
         >>> test = TWO_GROUP_TESTS["welch_t"]
         >>> round(test.on_summaries(2.0, 1.0, 3, 4.0, 2.0, 3), 4)
-        0.2879
+        0.2209
         """
         if self.equal_var is None:
             raise ValueError(f"{self.name!r} cannot be recomputed from means and SDs")

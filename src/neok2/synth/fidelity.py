@@ -500,16 +500,9 @@ def _claims(study: Study, data: pd.DataFrame, rows: _Rows) -> None:
         try:
             claim = parse_claim(name, content, study)
         except UnresolvableClaimError as problem:
+            value, why = float(content["value"]), str(problem)
             rows.add(
-                "text_claim",
-                name,
-                statistic,
-                float(content["value"]),
-                math.nan,
-                0.0,
-                "evaluated",
-                None,
-                note=str(problem),
+                "text_claim", name, statistic, value, math.nan, 0.0, "evaluated", None, note=why
             )
             continue
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -151,7 +151,7 @@ def table1_sex_counts(study: Study) -> dict[str, int] | None:
     return None
 
 
-def t_cells(study: Study, variable: str) -> tuple[dict[Any, Any], dict[Any, Any], int, int]:
+def t_cells(study: Study, variable: str) -> tuple[Mapping[str, Any], Mapping[str, Any], int, int]:
     return (
         study.cell(variable, "case"),
         study.cell(variable, "control"),
