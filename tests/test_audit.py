@@ -19,15 +19,16 @@ from click.testing import CliRunner
 
 from neok2.audit.run import AuditResult, audit_study, study_from_data
 from neok2.cli.app import main
+from neok2.stats.contingency import odds_ratio_2x2
 from neok2.stats.printed import (
     Interval,
     discriminant_odds_ratio,
     p_interval,
     t_test_p,
     t_test_p_range,
-    two_by_two,
     wald_p_from_ci,
 )
+from neok2.stats.two_group import TWO_GROUP_TESTS
 from neok2.study.spec import load_study, parse_study
 
 REFERENCE = Path(__file__).parent / "reference"
@@ -199,11 +200,15 @@ def clean() -> AuditResult:
 def test_two_by_two_matches_r(variable):
     ref = R_2X2.loc[variable]
     a, c = int(ref["exposed_cases"]), int(ref["exposed_controls"])
-    table = two_by_two(a, N_CASE - a, c, N_CONTROL - c)
+    table = odds_ratio_2x2(a, N_CASE - a, c, N_CONTROL - c, correction="none")
+    counts = [[a, c], [N_CASE - a, N_CONTROL - c]]
     for name, value in (
-        ("pearson_p", table.pearson_p),
-        ("yates_p", table.yates_p),
-        ("fisher_p", table.fisher_p),
+        ("pearson_p", table.p_chisq),
+        ("yates_p", table.p_yates),
+        ("fisher_p", table.p_fisher),
+        ("pearson_p", TWO_GROUP_TESTS["chisq"].on_table(counts).p_value),
+        ("yates_p", TWO_GROUP_TESTS["chisq_yates"].on_table(counts).p_value),
+        ("fisher_p", TWO_GROUP_TESTS["fisher"].on_table(counts).p_value),
         ("odds_ratio", table.odds_ratio),
         ("ci_low", table.ci_low),
         ("ci_high", table.ci_high),
@@ -213,16 +218,17 @@ def test_two_by_two_matches_r(variable):
         assert value == pytest.approx(ref[name], rel=1e-5 if name == "wald_p" else 1e-6), name
 
 
-def test_two_by_two_zero_cell_leaves_or_undefined():
-    table = two_by_two(0, 66, 5, 129)
-    assert math.isnan(table.odds_ratio) and not math.isnan(table.fisher_p)
+def test_two_by_two_zero_cell_leaves_woolf_interval_and_wald_p_undefined():
+    table = odds_ratio_2x2(0, 66, 5, 129, correction="none")
+    assert table.odds_ratio == 0.0 and not math.isnan(table.p_fisher)
+    assert math.isnan(table.ci_low) and math.isnan(table.wald_p)
 
 
 @pytest.mark.parametrize("variable", R_TTEST.index)
 def test_t_test_from_summaries_matches_r(variable):
     ref = R_TTEST.loc[variable]
     study = load_study("k2_neonates")
-    case, control = study.row(variable, "case"), study.row(variable, "control")
+    case, control = study.cell(variable, "case"), study.cell(variable, "control")
     args = (case["mean"], case["sd"], N_CASE, control["mean"], control["sd"], N_CONTROL)
     assert t_test_p(*args, equal_var=True) == pytest.approx(ref["student_p"], rel=1e-6)
     assert t_test_p(*args, equal_var=False) == pytest.approx(ref["welch_p"], rel=1e-6)
@@ -752,9 +758,9 @@ def test_rebuilt_tables_match_the_data(rebuilt):
     cases = data[data["deficiency"] == 1]
     # Counts and percentages straight from the data.
     count = int(cases["caesarean"].sum())
-    assert rebuilt.row("caesarean", "case")["n"] == count
-    assert rebuilt.row("caesarean", "case")["percent"] == pytest.approx(round(100 * count / 66, 1))
-    table = two_by_two(
+    assert rebuilt.cell("caesarean", "case")["n"] == count
+    assert rebuilt.cell("caesarean", "case")["percent"] == pytest.approx(round(100 * count / 66, 1))
+    table = odds_ratio_2x2(
         count,
         66 - count,
         int(data.loc[data["deficiency"] == 0, "caesarean"].sum()),
@@ -774,7 +780,7 @@ def test_rebuilt_screen_and_model(rebuilt):
 
 
 def test_rebuild_replaces_a_label_printed_twice(rebuilt):
-    assert rebuilt.row("apgar_10min", "case")["label"] == "Apgar score at 10 minutes"
+    assert rebuilt.cell("apgar_10min", "case")["label"] == "Apgar score at 10 minutes"
 
 
 def test_rebuild_is_deterministic():

@@ -304,7 +304,7 @@ STUDY_CASES = [
          lambda d, s: study.parse_study(_spec_with(
              lambda m: m["outcome"].update(column="nope"))),
          SpecError, r"outcome.column: 'nope' is not in the data dictionary"),
-    Case("Study.row: unknown variable", lambda d, s: s.row("nope", "case"),
+    Case("Study.cell: unknown variable", lambda d, s: s.cell("nope", "case"),
          KeyError, r"no Table 1 entry for variable='nope'"),
     Case("Study.column: unknown column", lambda d, s: s.column("nope"),
          KeyError, r"column 'nope' is not in the data dictionary of study 'k2_neonates'"),

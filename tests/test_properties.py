@@ -441,8 +441,8 @@ class TestSynthesis:
         for group, value in (("case", 1), ("control", 0)):
             rows = data[data["deficiency"] == value]
             for variable in ("exposure_a", "exposure_b"):
-                assert int(rows[variable].sum()) == int(study.row(variable, group)["n"])
-            target = study.row("ga_weeks", group)
+                assert int(rows[variable].sum()) == int(study.cell(variable, group)["n"])
+            target = study.cell("ga_weeks", group)
             assert format_number(float(rows["ga_weeks"].mean()), 1) == format_number(
                 float(target["mean"]), 1
             )

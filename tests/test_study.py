@@ -52,7 +52,7 @@ class TestPublishedValues:
         ],
     )
     def test_table1_counts(self, study, variable, group, n, percent):
-        row = study.row(variable, group)
+        row = study.cell(variable, group)
         assert row["n"] == n
         assert row["percent"] == pytest.approx(percent)
 
@@ -62,23 +62,24 @@ class TestPublishedValues:
          ("pt_s", "control", 14.98, 0.24), ("phosphorus_mmol_l", "control", 1.95, 0.223)],
     )  # fmt: skip
     def test_table1_means(self, study, variable, group, mean, sd):
-        row = study.row(variable, group)
+        row = study.cell(variable, group)
         assert (row["mean"], row["sd"]) == (pytest.approx(mean), pytest.approx(sd))
 
     def test_table1_medians(self, study):
-        row = study.row("fibrinogen_g_l", "control")
+        row = study.cell("fibrinogen_g_l", "control")
         assert (row["median"], row["q1"], row["q3"]) == (1.6, 1.25, 2.6)
-        assert study.row("maternal_age", "case")[["median", "q1", "q3"]].tolist() == [31, 27, 33]
+        cell = study.cell("maternal_age", "case")
+        assert [cell["median"], cell["q1"], cell["q3"]] == [31, 27, 33]
 
     def test_bins(self, study):
-        assert study.row("ga_weeks", "control", "<28 week")["n"] == 5
-        assert study.row("birthweight_kg", "control", "≥2.5kg")["percent"] == 43.4
+        assert study.cell("ga_weeks", "control", "<28 week")["n"] == 5
+        assert study.cell("birthweight_kg", "control", "≥2.5kg")["percent"] == 43.4
 
     def test_p_printed_kept_as_string(self, study):
-        row = study.row("antenatal_steroid", "case")
+        row = study.cell("antenatal_steroid", "case")
         assert row["p_printed"] == "0.000"
         assert row["p_value"] == 0.0
-        assert study.row("preeclampsia", "case")["p_printed"] == "0.9"
+        assert study.cell("preeclampsia", "case")["p_printed"] == "0.9"
 
     def test_every_table1_row_present(self, study):
         # Table 1 prints 23 rows besides the bins (the Apgar "5 min" label twice).
@@ -146,7 +147,7 @@ class TestLoad:
         path.write_text(yaml.safe_dump(raw_spec, allow_unicode=True), encoding="utf-8")
         loaded = load_study(path)
         assert loaded.path == path
-        assert loaded.row("sga", "case")["n"] == 12
+        assert loaded.cell("sga", "case")["n"] == 12
 
     def test_missing_file(self):
         with pytest.raises(FileNotFoundError, match="neither a shipped study"):
@@ -254,6 +255,22 @@ class TestSpecErrors:
     def test_numeric_cells_accepted(self, raw_spec):
         raw_spec["table1"][3]["case"] = {"n": 50, "percent": 75.7}
         study = parse_study(raw_spec)
-        assert study.row("caesarean", "case")["n"] == 50
-        assert math.isclose(study.row("caesarean", "case")["percent"], 75.7)
-        assert study.row("caesarean", "case")["printed"] == ""
+        assert study.cell("caesarean", "case")["n"] == 50
+        assert math.isclose(study.cell("caesarean", "case")["percent"], 75.7)
+        assert study.cell("caesarean", "case")["printed"] == ""
+
+
+class TestCell:
+    def test_cell_is_cached_and_read_only(self, study):
+        first = study.cell("caesarean", "case")
+        assert study.cell("caesarean", "case") is first
+        with pytest.raises(TypeError):
+            first["n"] = 0  # type: ignore[index]
+
+    def test_replaced_table_gets_its_own_index(self, study):
+        from dataclasses import replace
+
+        table1 = study.table1.copy()
+        table1.loc[(table1["variable"] == "caesarean") & (table1["group"] == "case"), "n"] = 7
+        assert replace(study, table1=table1).cell("caesarean", "case")["n"] == 7
+        assert study.cell("caesarean", "case")["n"] == 50

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
 
 from neok2.formatting import format_number, format_p, parse_cell
-from neok2.study.claims import UnresolvableClaimError, claim_decimals, parse_claim, value_from_data
+from neok2.stats.two_group import TwoGroupTest, binary_table, printed_test, two_group_test
+from neok2.study.claims import UnresolvableClaimError, claim_decimals, claim_on_data, parse_claim
 from neok2.study.spec import Study, parse_study
 
 __all__ = ["study_from_data"]
@@ -56,22 +56,16 @@ def _cell(values: pd.Series, summary: str, total: int, decimals: tuple[int, ...]
     )
 
 
-def _table1_p(case: pd.Series, control: pd.Series, summary: str, test: str) -> float:
-    test = test.lower()
-    if summary == "n_percent":
-        exposed = [int((case == 1).sum()), int((control == 1).sum())]
-        table = np.array(
-            [[exposed[0], len(case) - exposed[0]], [exposed[1], len(control) - exposed[1]]]
-        )
-        if "fisher" in test or (table.sum(axis=0) == 0).any():
-            return float(stats.fisher_exact(table).pvalue)
-        return float(stats.chi2_contingency(table, correction="yates" in test).pvalue)
-    if summary == "mean_sd":
-        if case.std(ddof=1) == 0 and control.std(ddof=1) == 0:
-            return 1.0 if case.mean() == control.mean() else 0.0
-        welch = "welch" in test
-        return float(stats.ttest_ind(case, control, equal_var=not welch).pvalue)
-    return float(stats.mannwhitneyu(case, control, alternative="two-sided").pvalue)
+def _table1_p(case: pd.Series, control: pd.Series, test: TwoGroupTest) -> float:
+    if test.kind == "categorical":
+        table = binary_table(case.to_numpy(), control.to_numpy())
+        if (table.sum(axis=0) == 0).any():
+            # Chi-square is undefined without both levels; Fisher's exact p is then 1.
+            test = two_group_test("fisher")
+        return test.on_table(table).p_value
+    if test.equal_var is not None and case.std(ddof=1) == 0 and control.std(ddof=1) == 0:
+        return 1.0 if case.mean() == control.mean() else 0.0
+    return test.on_samples(case.to_numpy(dtype=float), control.to_numpy(dtype=float)).p_value
 
 
 def _logistic(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.DataFrame:
@@ -158,8 +152,9 @@ def study_from_data(data: pd.DataFrame, template: Study, *, study_id: str | None
     Returns
     -------
     Study
-        With ``table1`` (cells printed at the template's decimals, p from Pearson chi-square,
-        Student t or Mann-Whitney, as the template's ``test`` says), ``univariable`` (one
+        With ``table1`` (cells printed at the template's decimals, p from the two-group test
+        the template's ``test`` names, read through its ``design.tests``; see
+        :func:`neok2.stats.two_group.printed_test`), ``univariable`` (one
         logistic fit per Table 2 variable and per candidate, OR and Wald CI at 3 decimals),
         ``multivariable`` (the candidates with univariable p below the template's threshold,
         fitted together) and ``text_claims`` recomputed from the data.
@@ -183,7 +178,7 @@ def study_from_data(data: pd.DataFrame, template: Study, *, study_id: str | None
     >>> data = pd.DataFrame({"y": [1, 1, 1, 1, 0, 0, 0, 0, 0, 0],
     ...                      "x": [1, 1, 0, 0, 1, 0, 0, 0, 0, 1]})
     >>> rebuilt = study_from_data(data, template)
-    >>> rebuilt.row("x", "case")["printed"], rebuilt.row("x", "case")["p_printed"]
+    >>> rebuilt.cell("x", "case")["printed"], rebuilt.cell("x", "case")["p_printed"]
     ('2 (50.0)', '0.598')
     """
     if not isinstance(template, Study):
@@ -217,7 +212,8 @@ def study_from_data(data: pd.DataFrame, template: Study, *, study_id: str | None
         for group in ("case", "control"):
             decimals = _decimals(str(rows.loc[group, "printed"]), summary, 1)
             entry[group] = _cell(parts[group][variable], summary, sizes[group], decimals)
-        table1_p[variable] = _table1_p(cases[variable], controls[variable], summary, test)
+        computed = printed_test(test, summary, declared=template.design.get("tests"))[0]
+        table1_p[variable] = _table1_p(cases[variable], controls[variable], computed)
         entry["p"] = format_p(table1_p[variable], 3)
         bins = template.table1[
             (template.table1["variable"] == variable) & (template.table1["level"] != "")
@@ -284,8 +280,7 @@ def study_from_data(data: pd.DataFrame, template: Study, *, study_id: str | None
             value = float((data["male"] == (1 if singular == "male" else 0)).sum())
         else:
             try:
-                query = parse_claim(name, str(claim["refers_to"] or name))
-                value = value_from_data(data, query, outcome)
+                value = claim_on_data(parse_claim(name, claim, template), data, outcome)
             except UnresolvableClaimError as reason:
                 raise ValueError(f"`template` text claim {name!r}: {reason}") from None
         if math.isnan(value):

@@ -31,6 +31,7 @@ from neok2.formatting import (
     format_number,
     format_p,
 )
+from neok2.stats.two_group import two_group_test
 
 __all__ = [
     "QUANTILE_TYPES",
@@ -546,13 +547,10 @@ def _continuous_test(
     pooled = np.concatenate([first, second])
     if np.ptp(pooled) == 0:
         return test, math.nan, math.nan, "all values are equal: no test"
-    if test == "mann_whitney":
-        result = stats.mannwhitneyu(first, second, use_continuity=True, method="asymptotic")
-    else:
-        if first.var(ddof=1) == 0 and second.var(ddof=1) == 0:
-            return test, math.nan, math.nan, "no spread within either group: no t-test"
-        result = stats.ttest_ind(first, second, equal_var=test == "student_t")
-    return test, float(result.statistic), float(result.pvalue), ""
+    if test != "mann_whitney" and first.var(ddof=1) == 0 and second.var(ddof=1) == 0:
+        return test, math.nan, math.nan, "no spread within either group: no t-test"
+    result = two_group_test(test).on_samples(first, second)
+    return test, result.statistic, result.p_value, ""
 
 
 def _categorical_test(
@@ -578,20 +576,15 @@ def _categorical_test(
             test = "chisq_yates" if yates and two_by_two else "chisq"
     if test == "fisher" and not two_by_two:
         test = "fisher_simulated"
-    if test in ("chisq", "chisq_yates"):
-        result = stats.chi2_contingency(table, correction=test == "chisq_yates" and two_by_two)
-        return test, float(result.statistic), float(result.pvalue), reason
-    if test == "fisher":
-        return test, math.nan, float(stats.fisher_exact(table).pvalue), reason
-    method = stats.MonteCarloMethod(n_resamples=n_resamples, rng=np.random.default_rng(seed))
-    result = stats.fisher_exact(table, method=method)
+    if test != "fisher_simulated":
+        result = two_group_test(test).on_table(table)
+        return test, result.statistic, result.p_value, reason
+    result = two_group_test(test).on_table(table, n_resamples=n_resamples, seed=seed)
     reason = f"{reason}; " if reason else ""
-    # scipy 1.17 returns a one-element array instead of a scalar for some r x 2 tables.
-    p_value = float(np.asarray(result.pvalue).item())
     return (
         test,
         math.nan,
-        p_value,
+        result.p_value,
         f"{reason}Monte Carlo p from {n_resamples} tables (seed {seed})",
     )
 

@@ -155,6 +155,29 @@ risk_difference_high : float
         """Conditional maximum-likelihood odds ratio (as R's ``fisher.test`` estimate)."""
         return self._row("exact").odds_ratio
 
+    @property
+    def wald_p(self) -> float:
+        """Two-sided Wald p of the Woolf log odds ratio; NaN when the Woolf interval is undefined.
+
+        ``p = 2 (1 - Phi(|log OR| / SE))`` with ``SE = sqrt(1/a + 1/b + 1/c + 1/d)`` (of the
+        corrected cells when the Woolf row is Haldane-corrected), the p of a univariable
+        logistic fit on a 0/1 exposure. The SE is read back from the Woolf limits so that p
+        and interval agree to the last bit.
+
+        Examples
+        --------
+        >>> f"{odds_ratio_2x2(25, 41, 13, 121).wald_p:.2e}"
+        '7.15e-06'
+        """
+        woolf = self._row("woolf")
+        if not (math.isfinite(woolf.ci_low) and math.isfinite(woolf.ci_high)):
+            return math.nan
+        quantile = float(stats.norm.ppf(0.5 + self.conf_level / 2))
+        standard_error = (math.log(woolf.ci_high) - math.log(woolf.ci_low)) / (2 * quantile)
+        if standard_error <= 0:
+            return 1.0 if woolf.odds_ratio == 1 else 0.0
+        return float(2 * stats.norm.sf(abs(math.log(woolf.odds_ratio)) / standard_error))
+
     def tidy(self) -> pd.DataFrame:
         """One row for the headline method.
 

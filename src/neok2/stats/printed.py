@@ -1,25 +1,23 @@
 """Numerical helpers of the audit: rounding intervals and tests recomputed from summaries.
 
 Everything here returns unrounded floats; the check families in ``neok2.audit.checks``
-compare them with printed values and the formatting layer displays them.
+compare them with printed values and the formatting layer displays them. Tests of a 2x2
+table recomputed from printed counts are those of :class:`neok2.stats.contingency.TwoByTwo`.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from scipy import stats
 
 from neok2.formatting import decimal_places, parse_number
-from neok2.stats.contingency import odds_ratio_2x2
 
 __all__ = [
     "TOLERANCE",
     "Interval",
-    "TwoByTwo",
     "discriminant_odds_ratio",
     "overlaps",
     "p_interval",
@@ -28,7 +26,6 @@ __all__ = [
     "t_test_p",
     "t_test_p_range",
     "truncation_interval",
-    "two_by_two",
     "wald_p_from_ci",
     "wald_p_range_from_ci",
 ]
@@ -85,59 +82,6 @@ def p_interval(printed: str) -> Interval:
     value = parse_number(text)
     interval = rounding_interval(value, decimal_places(text))
     return Interval(max(0.0, interval.low), min(1.0, interval.high))
-
-
-@dataclass(frozen=True)
-class TwoByTwo:
-    """A 2x2 table recomputed from counts: chi-square and Fisher p, Woolf odds ratio."""
-
-    pearson_p: float
-    yates_p: float
-    fisher_p: float
-    odds_ratio: float
-    ci_low: float
-    ci_high: float
-    wald_p: float
-
-
-# The same table is met by several check families (and by every audit of a study), and the
-# full 2x2 analysis solves exact intervals, so results are cached on the four counts.
-@lru_cache(maxsize=4096)
-def two_by_two(
-    exposed_cases: int,
-    unexposed_cases: int,
-    exposed_controls: int,
-    unexposed_controls: int,
-    *,
-    level: float = 0.95,
-) -> TwoByTwo:
-    """Tests and the Woolf odds ratio of a case-control 2x2 table.
-
-    Mirrors R's ``chisq.test(correct = FALSE)``, ``chisq.test(correct = TRUE)``,
-    ``fisher.test`` and the Wald interval of a univariable logistic fit (Woolf's interval);
-    the Wald p follows from the interval. A table with an empty margin gives NaN throughout
-    and a zero cell an undefined (NaN) odds ratio, since a printed table cannot show either.
-    """
-    try:
-        table = odds_ratio_2x2(
-            exposed_cases,
-            unexposed_cases,
-            exposed_controls,
-            unexposed_controls,
-            method="woolf",
-            conf_level=level,
-            correction="none",
-        )
-    except ValueError:
-        return TwoByTwo(*([math.nan] * 7))
-    if 0 in (exposed_cases, unexposed_cases, exposed_controls, unexposed_controls):
-        odds_ratio = ci_low = ci_high = wald_p = math.nan
-    else:
-        odds_ratio, ci_low, ci_high = table.odds_ratio, table.ci_low, table.ci_high
-        wald_p = wald_p_from_ci(odds_ratio, ci_low, ci_high, level=level)
-    return TwoByTwo(
-        table.p_chisq, table.p_yates, table.p_fisher, odds_ratio, ci_low, ci_high, wald_p
-    )
 
 
 def t_test_p(

@@ -25,6 +25,7 @@ from neok2.stats.printed import (
     t_test_p,
     t_test_p_range,
 )
+from neok2.stats.two_group import TWO_GROUP_TESTS
 
 __all__ = [
     "T_TESTS",
@@ -36,8 +37,12 @@ __all__ = [
     "t_p_ranges",
 ]
 
-# Name of each t-test variant and whether it pools the variances.
-T_TESTS = (("Student", True), ("Welch", False))
+# Name of each t-test variant of the two-group registry and whether it pools the variances.
+T_TESTS = tuple(
+    (test.short, bool(test.equal_var))
+    for test in TWO_GROUP_TESTS.values()
+    if test.equal_var is not None
+)
 
 # A Table 1 cell: a record dict or a row of ``Study.table1``.
 Cell = Mapping[str, Any] | pd.Series

@@ -1,16 +1,22 @@
-"""The small language of a text claim's ``refers_to`` and its evaluation.
+"""Text claims of a study spec: one grammar, one claim object, evaluated on tables or data.
 
-A claim refers to one of:
+A claim's ``refers_to`` names the subjects it counts:
 
-* ``variable`` -- subjects with a binary variable (or the outcome) equal to 1;
+* ``variable`` -- subjects with a binary variable (or the outcome) equal to 1; a claim named
+  after the 0 level of a column the data dictionary describes as ``"1 = <word>, 0 = <other>"``
+  (``females`` for ``male``) counts the zeros instead;
 * ``variable OP number`` with ``OP`` one of ``<``, ``<=``, ``>``, ``>=``;
-* ``variable in cases`` / ``variable in controls`` -- restricted to one group;
+* ``<one of the above> in cases`` / ``... in controls`` -- restricted to one group;
 * ``outcome among <one of the above>`` -- the share of cases within a subset.
 
 A claim whose name ends in ``_percent`` is a percentage (of the whole sample, of the group
-or of the subset after ``among``); any other claim is a count. The same query is evaluated
-against a study's tables (giving a range when bins do not align with a threshold) and
-against raw data (giving the exact figure), so the audit and the rebuild agree.
+or of the subset after ``among``); any other claim is a count. An empty ``refers_to`` reads
+the claim's name as the variable.
+
+The same :class:`Claim` is evaluated against a study's tables (:func:`claim_range` gives a
+range when bins do not align with a threshold; :func:`claim_on_table1` the figure Table 1
+fixes, if any) and against one row per subject (:func:`claim_on_data`), so that the audit,
+the rebuild and the synthetic-cohort generator read every claim the same way.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from __future__ import annotations
 import math
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,15 +34,17 @@ import pandas as pd
 from neok2.study.spec import Study
 
 __all__ = [
-    "ClaimQuery",
-    "Subset",
+    "Claim",
+    "Condition",
     "UnresolvableClaimError",
     "claim_decimals",
+    "claim_on_data",
+    "claim_on_table1",
+    "claim_range",
     "count_range",
     "outcome_rule",
     "parse_claim",
     "percent_range",
-    "value_from_data",
 ]
 
 _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
@@ -46,56 +54,119 @@ _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     ">=": operator.ge,
 }
 _COMPARISON = re.compile(r"^(\w+)\s*(<=|>=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+))$")
-_IN_GROUP = re.compile(r"^(\w+)\s+in\s+(cases|controls)$")
+_IN_GROUP = re.compile(r"^(.+?)\s+in\s+(cases|controls)$")
 _AMONG = re.compile(r"^(\w+)\s+among\s+(.+)$")
 _NAME = re.compile(r"^(\w+)$")
 
 
 class UnresolvableClaimError(ValueError):
-    """A claim's ``refers_to`` cannot be evaluated against the study."""
+    """A claim's ``refers_to`` cannot be read, or cannot be evaluated against the study."""
 
 
 @dataclass(frozen=True)
-class Subset:
-    """Subjects selected by a variable: ``== 1`` when ``operator`` is None."""
+class Condition:
+    """Subjects selected by one variable.
+
+    ``variable == 1`` (``== 0`` when ``ones`` is False) when ``operator`` is None, else
+    ``variable <operator> threshold``; within one group when ``group`` is set.
+    """
 
     variable: str
     operator: str | None = None
     threshold: float | None = None
     group: str | None = None
+    ones: bool = True
+
+    @property
+    def below(self) -> float | None:
+        """The threshold of a ``variable < threshold`` condition, else None."""
+        return self.threshold if self.operator == "<" else None
 
 
 @dataclass(frozen=True)
-class ClaimQuery:
-    """A parsed claim: a count or percentage of ``subset`` (optionally among ``among``)."""
+class Claim:
+    """One parsed text claim: a count or percentage of ``condition`` (optionally among
+    ``among``), with the value and wording the paper printed."""
 
     name: str
     kind: str
-    subset: Subset
-    among: Subset | None = None
+    condition: Condition
+    among: Condition | None = None
+    value: float = math.nan
+    printed: str = ""
+    refers_to: str = ""
+
+    @property
+    def percent(self) -> bool:
+        """Whether the claim is a percentage (its name ends in ``_percent``)."""
+        return self.kind == "percent"
 
 
-def _parse_subset(text: str) -> Subset:
+def _counts_zeros(name: str, variable: str, study: Study | None) -> bool:
+    """Whether a claim named ``name`` on ``variable`` counts the 0 level (``females``)."""
+    if study is None or not name:
+        return False
+    try:
+        description = study.column(variable).description
+    except KeyError:
+        return False
+    zero = re.search(r"0\s*=\s*([A-Za-z]+)", description)
+    stem = re.sub(r"_(n|percent)$", "", name)
+    return bool(zero) and stem.rstrip("s") == zero.group(1).lower()  # type: ignore[union-attr]
+
+
+def _parse_condition(text: str, name: str, study: Study | None) -> Condition:
     text = " ".join(text.split())
+    group = None
     if match := _IN_GROUP.match(text):
-        return Subset(match.group(1), group="case" if match.group(2) == "cases" else "control")
+        text, group = match.group(1), "case" if match.group(2) == "cases" else "control"
     if match := _COMPARISON.match(text):
-        return Subset(match.group(1), match.group(2), float(match.group(3)))
+        return Condition(match.group(1), match.group(2), float(match.group(3)), group)
     if match := _NAME.match(text):
-        return Subset(match.group(1))
+        variable = match.group(1)
+        return Condition(variable, group=group, ones=not _counts_zeros(name, variable, study))
     raise UnresolvableClaimError(
         f"cannot read refers_to {text!r}; expected 'variable', 'variable < number', "
         "'variable in cases' or 'outcome among ...'"
     )
 
 
-def parse_claim(name: str, refers_to: str) -> ClaimQuery:
-    """Parse a claim's name and ``refers_to`` into a :class:`ClaimQuery`."""
+def parse_claim(name: str, claim: Mapping[str, Any] | str, study: Study | None = None) -> Claim:
+    """Parse one ``text_claims`` entry (or a bare ``refers_to``) into a :class:`Claim`.
+
+    Parameters
+    ----------
+    name : str
+        The claim's name; ``*_percent`` makes it a percentage.
+    claim : mapping or str
+        ``{"value", "printed", "refers_to"}`` as in :attr:`Study.text_claims`, or the
+        ``refers_to`` text alone.
+    study : Study, optional
+        Lets a claim named after a column's 0 level count the zeros (``females`` of ``male``).
+
+    Raises
+    ------
+    UnresolvableClaimError
+        When ``refers_to`` is outside the grammar.
+
+    Examples
+    --------
+    >>> parse_claim("premature_n", "ga_weeks < 37").condition
+    Condition(variable='ga_weeks', operator='<', threshold=37.0, group=None, ones=True)
+    >>> parse_claim("x_percent", "deficiency among ga_weeks < 37 in cases").among.group
+    'case'
+    """
+    if isinstance(claim, str):
+        refers_to, value, printed = claim, math.nan, ""
+    else:
+        refers_to = str(claim.get("refers_to") or "")
+        value, printed = float(claim.get("value", math.nan)), str(claim.get("printed") or "")
     kind = "percent" if name.endswith("_percent") else "count"
-    text = " ".join(refers_to.split())
+    text = " ".join((refers_to or name).split())
     if match := _AMONG.match(text):
-        return ClaimQuery(name, kind, Subset(match.group(1)), _parse_subset(match.group(2)))
-    return ClaimQuery(name, kind, _parse_subset(text))
+        among = _parse_condition(match.group(2), "", study)
+        return Claim(name, kind, Condition(match.group(1)), among, value, printed, refers_to)
+    return Claim(name, kind, _parse_condition(text, name, study), None, value, printed, refers_to)
 
 
 def claim_decimals(value: float) -> int:
@@ -113,35 +184,44 @@ def outcome_rule(study: Study) -> tuple[str, float] | None:
     return None
 
 
-def _rows(study: Study, variable: str, group: str) -> list[dict[Any, Any]]:
-    # Plain dictionaries: a handful of rows filtered in Python beats DataFrame masks here.
-    table = study.table1
-    mask = (table["variable"] == variable).to_numpy() & (table["group"] == group).to_numpy()
-    return table[mask].to_dict(orient="records")
+# ----------------------------------------------------------------------------- on tables
 
 
 def _binary_count(study: Study, variable: str, group: str) -> int:
-    for row in _rows(study, variable, group):
-        if row["level"] == "" and row["summary"] == "n_percent":
-            return int(row["n"])
-    raise UnresolvableClaimError(f"{variable!r} has no n (%) row in Table 1")
+    try:
+        cell = study.cell(variable, group)
+    except KeyError:
+        cell = {}
+    if cell.get("summary") != "n_percent":
+        raise UnresolvableClaimError(f"{variable!r} has no n (%) row in Table 1")
+    return int(cell["n"])
 
 
-def _bin_range(study: Study, subset: Subset, group: str) -> tuple[int, int] | None:
-    bins = [row for row in _rows(study, subset.variable, group) if row["level"] != ""]
+def _bins(study: Study, variable: str, group: str) -> list[Mapping[str, Any]]:
+    table = study.table1
+    mask = (
+        (table["variable"] == variable).to_numpy()
+        & (table["group"] == group).to_numpy()
+        & (table["level"] != "").to_numpy()
+    )
+    return [study.cell(variable, group, str(level)) for level in table.loc[mask, "level"]]
+
+
+def _bin_range(study: Study, condition: Condition, group: str) -> tuple[int, int] | None:
+    bins = _bins(study, condition.variable, group)
     if not bins:
         return None
-    threshold = float(subset.threshold)  # type: ignore[arg-type]
+    threshold = float(condition.threshold)  # type: ignore[arg-type]
     inside = overlap = 0
     for level in bins:
         low = -math.inf if pd.isna(level["low"]) else float(level["low"])
         high = math.inf if pd.isna(level["high"]) else float(level["high"])
         count = int(level["n"])
         # A bin holds [low, high); it is inside when every value satisfies the comparison.
-        if subset.operator in ("<", "<="):
+        if condition.operator in ("<", "<="):
             fully = high <= threshold
-            partly = low <= threshold if subset.operator == "<=" else low < threshold
-        elif subset.operator == ">=":
+            partly = low <= threshold if condition.operator == "<=" else low < threshold
+        elif condition.operator == ">=":
             fully, partly = low >= threshold, high > threshold
         else:
             fully, partly = low > threshold, high > threshold
@@ -152,24 +232,25 @@ def _bin_range(study: Study, subset: Subset, group: str) -> tuple[int, int] | No
     return inside, inside + overlap
 
 
-def count_range(study: Study, subset: Subset, group: str) -> tuple[int, int]:
-    """Smallest and largest count of ``subset`` in one group that the tables allow."""
-    if subset.group is not None and subset.group != group:
+def count_range(study: Study, condition: Condition, group: str) -> tuple[int, int]:
+    """Smallest and largest count of ``condition`` in one group that the tables allow."""
+    if condition.group is not None and condition.group != group:
         return 0, 0
-    if subset.operator is None:
-        if subset.variable == study.outcome:
-            size = study.groups["case"] if group == "case" else 0
-            return size, size
-        count = _binary_count(study, subset.variable, group)
+    size = study.groups[group]
+    if condition.operator is None:
+        if condition.variable == study.outcome:
+            ones = size if group == "case" else 0
+        else:
+            ones = _binary_count(study, condition.variable, group)
+        count = ones if condition.ones else size - ones
         return count, count
-    bins = _bin_range(study, subset, group)
+    bins = _bin_range(study, condition, group)
     if bins is not None:
         return bins
     rule = outcome_rule(study)
-    if rule is not None and rule[0] == subset.variable:
-        cut_off, threshold = rule[1], float(subset.threshold)  # type: ignore[arg-type]
-        size = study.groups[group]
-        below = subset.operator in ("<", "<=")
+    if rule is not None and rule[0] == condition.variable:
+        cut_off, threshold = rule[1], float(condition.threshold)  # type: ignore[arg-type]
+        below = condition.operator in ("<", "<=")
         # Cases lie below the cut-off and controls at or above it.
         if group == "case":
             if below:
@@ -179,52 +260,90 @@ def count_range(study: Study, subset: Subset, group: str) -> tuple[int, int]:
             return (0, 0) if threshold <= cut_off else (0, size)
         return (size, size) if threshold <= cut_off else (0, size)
     raise UnresolvableClaimError(
-        f"{subset.variable!r} has neither bins in Table 1 nor a cut-off in the outcome definition"
+        f"{condition.variable!r} has neither bins in Table 1 nor a cut-off in the outcome "
+        "definition"
     )
 
 
-def percent_range(study: Study, query: ClaimQuery) -> tuple[float, float]:
+def percent_range(study: Study, claim: Claim) -> tuple[float, float]:
     """Range of the claimed percentage that the tables allow."""
-    if query.among is not None:
-        if query.subset.variable != study.outcome or query.subset.operator is not None:
+    if claim.among is not None:
+        if claim.condition.variable != study.outcome or claim.condition.operator is not None:
             raise UnresolvableClaimError("only 'outcome among ...' shares can be recomputed")
-        case_low, case_high = count_range(study, query.among, "case")
-        control_low, control_high = count_range(study, query.among, "control")
+        case_low, case_high = count_range(study, claim.among, "case")
+        control_low, control_high = count_range(study, claim.among, "control")
         low_total, high_total = case_low + control_high, case_high + control_low
         low = 100.0 * case_low / low_total if low_total else math.nan
         high = 100.0 * case_high / high_total if high_total else math.nan
         return low, high
-    low = sum(count_range(study, query.subset, group)[0] for group in ("case", "control"))
-    high = sum(count_range(study, query.subset, group)[1] for group in ("case", "control"))
-    denominator = study.groups[query.subset.group] if query.subset.group else study.n
+    low = sum(count_range(study, claim.condition, group)[0] for group in ("case", "control"))
+    high = sum(count_range(study, claim.condition, group)[1] for group in ("case", "control"))
+    group = claim.condition.group
+    denominator = study.groups[group] if group else study.n
     return 100.0 * low / denominator, 100.0 * high / denominator
 
 
-def _mask(data: pd.DataFrame, subset: Subset, outcome: str) -> pd.Series:
-    if subset.variable not in data.columns:
-        raise UnresolvableClaimError(f"column {subset.variable!r} is not in the data")
-    column = data[subset.variable]
-    if subset.operator is None:
-        mask = column == 1
+def claim_range(study: Study, claim: Claim) -> tuple[float, float]:
+    """Smallest and largest value of the claim that the tables allow.
+
+    Raises
+    ------
+    UnresolvableClaimError
+        When the tables say nothing about the claim's subset.
+    """
+    if claim.kind == "count" and claim.among is None:
+        low = sum(count_range(study, claim.condition, g)[0] for g in ("case", "control"))
+        high = sum(count_range(study, claim.condition, g)[1] for g in ("case", "control"))
+        return float(low), float(high)
+    return percent_range(study, claim)
+
+
+def claim_on_table1(claim: Claim, study: Study) -> float | None:
+    """The claim's figure as Table 1 (with the outcome definition) fixes it, else None."""
+    try:
+        low, high = claim_range(study, claim)
+    except UnresolvableClaimError:
+        return None
+    if math.isnan(low) or low != high:
+        return None
+    return low
+
+
+# ----------------------------------------------------------------------------- on data
+
+
+def _mask(data: pd.DataFrame, condition: Condition, outcome: str) -> pd.Series:
+    if condition.variable not in data.columns:
+        raise UnresolvableClaimError(f"column {condition.variable!r} is not in the data")
+    column = pd.to_numeric(data[condition.variable], errors="coerce")
+    if condition.operator is None:
+        mask = column == (1 if condition.ones else 0)
     else:
-        mask = _OPERATORS[subset.operator](column, subset.threshold)  # type: ignore[assignment]
-    if subset.group is not None:
-        mask = mask & (data[outcome] == (1 if subset.group == "case" else 0))
+        mask = _OPERATORS[condition.operator](column, condition.threshold)
+    if condition.group is not None:
+        mask = mask & (data[outcome] == (1 if condition.group == "case" else 0))
     return pd.Series(np.asarray(mask, dtype=bool), index=data.index)
 
 
-def value_from_data(data: pd.DataFrame, query: ClaimQuery, outcome: str) -> float:
-    """The claim's exact value computed from one row per subject."""
-    selected = _mask(data, query.subset, outcome)
-    if query.among is not None:
-        base = _mask(data, query.among, outcome)
+def claim_on_data(claim: Claim, data: pd.DataFrame, outcome: str) -> float:
+    """The claim's exact value computed from one row per subject (NaN for an empty base).
+
+    Raises
+    ------
+    UnresolvableClaimError
+        When a column the claim needs is not in ``data``.
+    """
+    selected = _mask(data, claim.condition, outcome)
+    if claim.among is not None:
+        base = _mask(data, claim.among, outcome)
         if not base.any():
             return math.nan
         return 100.0 * float((selected & base).sum()) / float(base.sum())
-    if query.kind == "count":
+    if claim.kind == "count":
         return float(selected.sum())
-    if query.subset.group is not None:
-        denominator = float((data[outcome] == (1 if query.subset.group == "case" else 0)).sum())
+    if claim.condition.group is not None:
+        group_value = 1 if claim.condition.group == "case" else 0
+        denominator = float((data[outcome] == group_value).sum())
     else:
         denominator = float(len(data))
     return 100.0 * float(selected.sum()) / denominator

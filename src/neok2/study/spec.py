@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -83,6 +84,8 @@ class _Design(_Strict):
     window: _Window | None = None
     software: str = ""
     alpha: float = Field(default=0.05, gt=0, lt=1)
+    # Printed Table 1 test name -> the neok2.stats.two_group entry the paper used.
+    tests: dict[str, str] = {}
 
 
 class _Outcome(_Strict):
@@ -261,7 +264,9 @@ class Study:
     ----------
     id, title, source : str
     design : Mapping
-        ``type``, ``retrospective``, ``centres``, ``setting``, ``window``, ``software``, ``alpha``.
+        ``type``, ``retrospective``, ``centres``, ``setting``, ``window``, ``software``, ``alpha``
+        and ``tests`` (each printed Table 1 test name -> the :mod:`neok2.stats.two_group` test
+        the paper used, e.g. ``{"chi-square": "chisq"}`` for Pearson without correction).
     outcome : str
         Name of the 0/1 outcome column (1 = case).
     groups : Mapping[str, int]
@@ -349,23 +354,53 @@ class Study:
         rows = self.table1[self.table1["candidate"] & (self.table1["level"] == "")]
         return tuple(dict.fromkeys(rows["variable"]))
 
-    def row(self, variable: str, group: str, level: str = "") -> pd.Series:
-        """The Table 1 entry for one variable (and bin level) in one group.
+    @cached_property
+    def _cell_index(self) -> dict[tuple[str, str, str], Mapping[str, Any]]:
+        # Readers look cells up hundreds of times per audit or synthesis; filtering the
+        # DataFrame each time dominated their run time. The study is frozen, so the index is
+        # built once per instance (``dataclasses.replace`` makes a new instance and index).
+        return {
+            (str(record["variable"]), str(record["group"]), str(record["level"])): (
+                MappingProxyType({str(name): value for name, value in record.items()})
+            )
+            for record in self.table1.to_dict("records")
+        }
+
+    def cell(self, variable: str, group: str, level: str = "") -> Mapping[str, Any]:
+        """The Table 1 entry of one variable (and bin ``level``) in one group, read-only.
+
+        Parameters
+        ----------
+        variable : str
+            Column of the data dictionary the row describes.
+        group : {"case", "control"}
+        level : str, default ""
+            A bin's printed level; ``""`` for the variable's main row.
+
+        Returns
+        -------
+        Mapping
+            The row's fields (see :attr:`table1`): ``n, percent, mean, sd, median, q1, q3,
+            p_value, p_printed, label, summary, test, printed, low, high, candidate, note``.
+
+        Raises
+        ------
+        KeyError
+            When Table 1 has no such entry.
 
         Examples
         --------
-        >>> int(load_study("k2_neonates").row("caesarean", "case")["n"])
+        >>> int(load_study("k2_neonates").cell("caesarean", "case")["n"])
         50
+        >>> load_study("k2_neonates").cell("ga_weeks", "control", "<28 week")["n"]
+        5
         """
-        frame = self.table1
-        hit = frame[
-            (frame["variable"] == variable) & (frame["group"] == group) & (frame["level"] == level)
-        ]
-        if hit.empty:
+        try:
+            return self._cell_index[(variable, group, level)]
+        except KeyError:
             raise KeyError(
                 f"no Table 1 entry for variable={variable!r}, group={group!r}, level={level!r}"
-            )
-        return hit.iloc[0]
+            ) from None
 
     def display_labels(self) -> dict[str, str]:
         """One readable label per variable, for tables and prose about rebuilt results.

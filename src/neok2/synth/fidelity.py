@@ -26,8 +26,7 @@ from scipy import stats
 from neok2._io import atomic_write_csv
 from neok2.formatting import decimal_places, format_number, matches_printed, parse_cell
 from neok2.stats.growth import GROWTH_REFERENCE_RANGE, birthweight_centile_10
-from neok2.study.cells import table1_row
-from neok2.study.claim_grammar import claim_on_data, claim_on_table1, parse_claim
+from neok2.study.claims import UnresolvableClaimError, claim_on_data, claim_on_table1, parse_claim
 from neok2.study.spec import Study
 from neok2.synth.calibration import fit_logistic_many, wald_p
 from neok2.synth.implied import (
@@ -304,7 +303,7 @@ def _table1_tests(
         values = _numeric(data, variable)
         case = values[groups["case"]].dropna().to_numpy(float)
         control = values[groups["control"]].dropna().to_numpy(float)
-        p_value = table1_test_p(str(row["test"]), case, control)
+        p_value = table1_test_p(study, variable, case, control)
         published = float(row["p_value"])
         note = p_contradiction(study, variable, published, alpha)
         if math.isnan(p_value):
@@ -476,7 +475,7 @@ def _screen(study: Study, data: pd.DataFrame, rows: _Rows) -> None:
         fitted = _fit(data, study.outcome, [variable])
         p_value = math.nan if fitted is None else float(fitted[2][1])
         selected = float(p_value < threshold) if math.isfinite(p_value) else math.nan
-        table1_p = float(table1_row(study, variable, "case")["p_value"])
+        table1_p = float(study.cell(variable, "case")["p_value"])
         note = p_contradiction(study, variable, table1_p, threshold)
         expected = float(variable in published)
         if note:
@@ -497,23 +496,19 @@ def _screen(study: Study, data: pd.DataFrame, rows: _Rows) -> None:
 
 def _claims(study: Study, data: pd.DataFrame, rows: _Rows) -> None:
     for name, content in study.text_claims.items():
-        claim = parse_claim(name, content, study)
-        statistic = "percent" if claim.percent else "count"
-        if claim.problem:
+        statistic = "percent" if name.endswith("_percent") else "count"
+        try:
+            claim = parse_claim(name, content, study)
+        except UnresolvableClaimError as problem:
+            value, why = float(content["value"]), str(problem)
             rows.add(
-                "text_claim",
-                name,
-                statistic,
-                claim.value,
-                math.nan,
-                0.0,
-                "evaluated",
-                None,
-                note=claim.problem,
+                "text_claim", name, statistic, value, math.nan, 0.0, "evaluated", None, note=why
             )
             continue
-        synthetic = claim_on_data(claim, data, study)
-        synthetic = math.nan if synthetic is None else synthetic
+        try:
+            synthetic = claim_on_data(claim, data, study.outcome)
+        except UnresolvableClaimError:
+            synthetic = math.nan
         implied = claim_on_table1(claim, study)
         digits = decimal_places(f"{claim.value:g}")
         note, reference = "", f"{claim.value:g}"

@@ -25,7 +25,7 @@ from scipy import stats
 from neok2.formatting import decimal_places, format_number
 from neok2.stats.printed import Interval
 from neok2.stats.summaries import SpreadReadings, mean_sd_intervals, spread_readings
-from neok2.study.cells import table1_row
+from neok2.stats.two_group import TwoGroupTest, binary_table, printed_test
 from neok2.study.spec import Study
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "printed_decimals",
     "printed_interval",
     "spread_reading",
+    "table1_test",
     "table1_test_p",
 ]
 
@@ -76,8 +77,8 @@ class Implied:
 
 
 def _binary(study: Study, variable: str) -> Implied:
-    cases = float(table1_row(study, variable, "case")["n"])
-    controls = float(table1_row(study, variable, "control")["n"])
+    cases = float(study.cell(variable, "case")["n"])
+    controls = float(study.cell(variable, "control")["n"])
     n_case, n_control = study.groups["case"], study.groups["control"]
     cells = [cases, n_case - cases, controls, n_control - controls]
     if min(cells) == 0:
@@ -89,7 +90,7 @@ def _binary(study: Study, variable: str) -> Implied:
 
 
 def _mean_sd(study: Study, variable: str) -> Implied:
-    rows = {group: table1_row(study, variable, group) for group in ("case", "control")}
+    rows = {group: study.cell(variable, group) for group in ("case", "control")}
     n = {group: float(study.groups[group]) for group in rows}
     scale = spread_reading(study, variable).scale
     bounds, sds = {}, {}
@@ -168,7 +169,7 @@ def spread_reading(study: Study, variable: str) -> SpreadReading:
     screening threshold); else the SD reading is kept. Rows without a printed p and other
     summaries keep the SD reading.
     """
-    rows = {group: table1_row(study, variable, group) for group in ("case", "control")}
+    rows = {group: study.cell(variable, group) for group in ("case", "control")}
     n = {group: study.groups[group] for group in rows}
     spread = {group: float(rows[group]["sd"]) for group in rows}
 
@@ -201,7 +202,7 @@ def spread_reading(study: Study, variable: str) -> SpreadReading:
 def implied_by_table1(study: Study, variable: str) -> Implied:
     """Table 1's implication for ``variable`` (NaN bounds where it implies nothing)."""
     try:
-        summary = table1_row(study, variable, "case")["summary"]
+        summary = study.cell(variable, "case")["summary"]
     except KeyError:
         return Implied(variable, math.nan, math.nan, math.nan, math.nan)
     if summary == "n_percent":
@@ -263,26 +264,23 @@ def implied_frame(study: Study) -> pd.DataFrame:
     ).astype({"log_or_low": np.float64})
 
 
-def table1_test_p(test: str, case: np.ndarray, control: np.ndarray) -> float:
-    """p-value of a Table 1 test named as printed (t-test, chi-square, Mann-Whitney); NaN for
-    other tests. Pooled-variance t-test, Pearson chi-square without continuity correction and
-    the asymptotic Mann-Whitney test without continuity correction, as SPSS prints them."""
-    name = test.lower().replace("-", "").replace(" ", "")
+def table1_test(study: Study, variable: str) -> TwoGroupTest:
+    """The two-group test behind ``variable``'s Table 1 p: the one the row names, read through
+    the spec's ``design.tests`` (see :func:`neok2.stats.two_group.printed_test`)."""
+    row = study.cell(variable, "case")
+    declared = study.design.get("tests")
+    return printed_test(str(row["test"]), str(row["summary"]), declared=declared)[0]
+
+
+def table1_test_p(study: Study, variable: str, case: np.ndarray, control: np.ndarray) -> float:
+    """p of ``variable``'s Table 1 test (:func:`table1_test`) on generated or observed values;
+    NaN when a group has fewer than two values or a 0/1 variable is constant."""
     if case.size < 2 or control.size < 2:
         return math.nan
-    if name in ("ttest", "studentttest", "t"):
-        return float(stats.ttest_ind(case, control, equal_var=True).pvalue)
-    if name in ("chisquare", "chisquared", "chi2", "pearsonchisquare"):
-        table = np.array(
-            [[np.sum(case == 1), np.sum(case == 0)], [np.sum(control == 1), np.sum(control == 0)]]
-        )
+    test = table1_test(study, variable)
+    if test.kind == "categorical":
+        table = binary_table(case, control)
         if (table.sum(axis=0) == 0).any():
             return math.nan
-        return float(stats.chi2_contingency(table, correction=False)[1])
-    if name in ("mannwhitney", "mannwhitneyu", "wilcoxonranksum", "ranksum"):
-        return float(
-            stats.mannwhitneyu(
-                case, control, alternative="two-sided", method="asymptotic", use_continuity=False
-            ).pvalue
-        )
-    return math.nan
+        return test.on_table(table).p_value
+    return test.on_samples(case, control).p_value

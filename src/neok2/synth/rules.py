@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from neok2.formatting import matches_printed, parse_cell
-from neok2.study.claim_grammar import Claim, claim_on_table1, parse_claim
+from neok2.study.claims import Claim, UnresolvableClaimError, claim_on_table1, parse_claim
 from neok2.study.spec import Study
 
 __all__ = [
@@ -139,14 +139,15 @@ def threshold_claims(study: Study) -> list[Claim]:
     """Count claims ``variable < x`` that Table 1 does not fix (generation constraints)."""
     claims = []
     for name, content in study.text_claims.items():
-        claim = parse_claim(name, content, study)
+        try:
+            claim = parse_claim(name, content, study)
+        except UnresolvableClaimError:
+            continue
         condition = claim.condition
         if (
-            claim.problem
-            or condition is None
-            or condition.below is None
+            condition.below is None
             or claim.percent
-            or claim.group is not None
+            or condition.group is not None
             or claim.among is not None
         ):
             continue
