@@ -292,9 +292,11 @@ class TestErrorsProperly:
         with pytest.raises(TypeError, match="`study` must be a neok2 Study"):
             run_analysis(small_data(), "k2_neonates", seed=1)  # type: ignore[arg-type]
 
-    @pytest.mark.parametrize("seed", [-1, 1.5, True])
-    def test_seed(self, seed):
-        with pytest.raises(ValueError, match="`seed` must be a non-negative integer"):
+    @pytest.mark.parametrize(
+        ("seed", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError)]
+    )
+    def test_seed(self, seed, error):
+        with pytest.raises(error, match="`seed` must be a non-negative integer"):
             run_analysis(small_data(), STUDY, seed=seed)
 
     def test_data_source(self):

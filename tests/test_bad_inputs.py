@@ -583,7 +583,7 @@ SELECTION_CASES = [
          ValueError, r"`n_boot` must be a positive integer, got 0"),
     Case("bootstrap_inclusion: text seed", lambda d, s: selection.bootstrap_inclusion(
              _frame(), "case", ["exposed"], seed="a"),
-         TypeError, r"`seed` must be an integer or a numpy Generator"),
+         TypeError, r"`seed` must be a non-negative integer or a numpy Generator, got str 'a'"),
 ]  # fmt: skip
 
 OTHER_CASES = [
@@ -632,7 +632,7 @@ OTHER_CASES = [
          ValueError, r"`p1` must lie in \[0, 1\], got 2.0"),
     Case("events_per_variable: zero parameters", lambda d, s: power.events_per_variable(
              10, 10, 0),
-         ValueError, r"`n_parameters` must be positive, got 0"),
+         ValueError, r"`n_parameters` must be a positive integer, got 0"),
     Case("power_two_proportions: nothing to solve", lambda d, s: power.power_two_proportions(
              h=0.2),
          ValueError, r"exactly one of `h`, `n1`, `n2`, `power` must be None"),
@@ -654,9 +654,9 @@ OTHER_CASES = [
              "k2_neonates", seed=1),
          TypeError, r"`study` must be a Study \(see neok2.load_study\), got str"),
     Case("synthesize_cohort: negative seed", lambda d, s: synthesis.synthesize_cohort(s, seed=-1),
-         TypeError, r"`seed` must be a non-negative integer, got -1"),
+         ValueError, r"`seed` must be a non-negative integer, got -1"),
     Case("synthesize: fractional seed", lambda d, s: synthesis.synthesize(s, seed=1.5),
-         TypeError, r"`seed` must be a non-negative integer, got 1.5"),
+         TypeError, r"`seed` must be a non-negative integer, got float 1.5"),
     Case("write_cohort: not a result", lambda d, s: synthesis.write_cohort(3, d / "x.csv"),
          TypeError, r"`result` must be a SynthesisResult, got int"),
     Case("fidelity_report: no outcome", lambda d, s: fidelity.fidelity_report(s, pd.DataFrame()),

@@ -260,9 +260,9 @@ class TestEventsPerVariable:
         assert events_per_variable(300, 40, 4) == pytest.approx(10.0, rel=1e-15)
 
     def test_errors(self):
-        with pytest.raises(ValueError, match="`n_parameters` must be positive"):
+        with pytest.raises(ValueError, match="`n_parameters` must be a positive integer"):
             events_per_variable(66, 134, 0)
-        with pytest.raises(TypeError, match="`n_cases` must be a whole number"):
+        with pytest.raises(TypeError, match=r"`n_cases` must be a positive integer, got float"):
             events_per_variable(66.5, 134, 5)
 
 

@@ -513,9 +513,12 @@ class TestSeed:
             other.groupby("deficiency")[binary].sum(), data.groupby("deficiency")[binary].sum()
         )
 
-    @pytest.mark.parametrize("seed", [-1, True, 1.5, "1"])
-    def test_errors_properly_on_bad_seed(self, study, seed):
-        with pytest.raises(TypeError, match="seed"):
+    @pytest.mark.parametrize(
+        ("seed", "error"),
+        [(-1, ValueError), (True, TypeError), (1.5, TypeError), ("1", TypeError)],
+    )
+    def test_errors_properly_on_bad_seed(self, study, seed, error):
+        with pytest.raises(error, match="`seed` must be a non-negative integer"):
             synthesize_cohort(study, seed=seed)
 
 

@@ -24,6 +24,8 @@ from great_tables import GT, loc, style
 from scipy import stats
 
 from neok2._io import atomic_write_text
+from neok2._validation import float_like, int_like, seed_like
+from neok2._validation import probability as _check_probability
 from neok2.formatting import (
     format_mean_sd,
     format_median_iqr,
@@ -474,14 +476,6 @@ def _check_option(value: Any, allowed: Sequence[Any], name: str) -> None:
         raise ValueError(f"`{name}` must be one of {tuple(allowed)}, got {value!r}")
 
 
-def _check_probability(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"`{name}` must be a number, got {type(value).__name__}")
-    if not 0.0 < float(value) < 1.0:
-        raise ValueError(f"`{name}` must lie strictly between 0 and 1, got {value!r}")
-    return float(value)
-
-
 # ----------------------------------------------------------------------------- per variable
 
 
@@ -746,14 +740,9 @@ def baseline_table(
     _check_option(quantile_method, tuple(QUANTILE_TYPES), "quantile_method")
     normality_alpha = _check_probability(normality_alpha, "normality_alpha")
     levene_alpha = _check_probability(levene_alpha, "levene_alpha")
-    if isinstance(fisher_expected, bool) or not isinstance(fisher_expected, int | float):
-        raise TypeError("`fisher_expected` must be a number")
-    if fisher_expected < 0:
-        raise ValueError(f"`fisher_expected` must be >= 0, got {fisher_expected!r}")
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 100:
-        raise ValueError(f"`n_resamples` must be an integer >= 100, got {n_resamples!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"`seed` must be a non-negative integer, got {seed!r}")
+    fisher_expected = float_like(fisher_expected, "fisher_expected", minimum=0)
+    n_resamples = int_like(n_resamples, "n_resamples", minimum=100)
+    seed = seed_like(seed)
 
     present_groups = _levels(data[group])
     if group_order is None:

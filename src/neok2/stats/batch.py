@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from neok2._validation import int_like, positive
+
 __all__ = ["LogisticBatchResult", "fit_binomial_batch", "fit_logistic_batch"]
 
 # Fitted probabilities closer than this to 0 or 1 (|linear predictor| > 23.03) only arise
@@ -743,14 +745,12 @@ def fit_binomial_batch(
 
 
 def _check_options(max_iter: Any, tol: Any, firth: Any, max_step: Any) -> None:
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
-        raise ValueError(f"`max_iter` must be a positive integer, got {max_iter!r}")
-    if isinstance(tol, bool) or not (isinstance(tol, float | int) and 0 < tol < 1):
+    int_like(max_iter, "max_iter", minimum=1)
+    if positive(tol, "tol") >= 1:
         raise ValueError(f"`tol` must be a small positive number such as 1e-10, got {tol!r}")
     if not isinstance(firth, bool):
         raise TypeError(f"`firth` must be True or False, got {type(firth).__name__}")
-    if isinstance(max_step, bool) or not (isinstance(max_step, float | int) and max_step > 0):
-        raise ValueError(f"`max_step` must be a positive number, got {max_step!r}")
+    positive(max_step, "max_step")
 
 
 def _fit(problem: _Problem, *, max_iter: int, tol: float, firth: bool,

@@ -23,6 +23,8 @@ import pandas as pd
 from scipy import optimize, stats
 from scipy.stats.contingency import odds_ratio as scipy_odds_ratio
 
+from neok2._validation import probability
+
 __all__ = [
     "INTERVAL_METHODS",
     "Counts2x2",
@@ -480,11 +482,7 @@ def odds_ratio_2x2(
         raise ValueError(f"`correction` must be one of {_CORRECTIONS}, got {correction!r}")
     if design not in _DESIGNS:
         raise ValueError(f"`design` must be one of {_DESIGNS}, got {design!r}")
-    if isinstance(conf_level, bool) or not isinstance(conf_level, int | float):
-        raise TypeError(f"`conf_level` must be a number, got {type(conf_level).__name__}")
-    if not 0.0 < float(conf_level) < 1.0:
-        raise ValueError(f"`conf_level` must lie strictly between 0 and 1, got {conf_level!r}")
-    conf_level = float(conf_level)
+    conf_level = probability(conf_level, "conf_level")
     _check_margins(a, b, c, d)
 
     z = float(stats.norm.ppf(1 - (1 - conf_level) / 2))

@@ -21,6 +21,7 @@ from formulaic import Formula, model_matrix
 from formulaic.errors import FormulaicError
 from scipy import special, stats
 
+from neok2._validation import probability
 from neok2.formatting import format_ci, format_odds_ratio, format_p
 from neok2.stats import firth as _firth
 
@@ -525,10 +526,7 @@ def _check_options(ci: Any, firth: Any, conf_level: Any) -> None:
         raise ValueError(f"`ci` must be one of {list(CI_METHODS)}, got {ci!r}")
     if not (firth == "auto" or isinstance(firth, bool)):
         raise ValueError(f"`firth` must be 'auto', True or False, got {firth!r}")
-    if isinstance(conf_level, bool) or not isinstance(conf_level, int | float):
-        raise TypeError(f"`conf_level` must be a number in (0, 1), got {conf_level!r}")
-    if not 0.0 < float(conf_level) < 1.0:
-        raise ValueError(f"`conf_level` must lie strictly between 0 and 1, got {conf_level!r}")
+    probability(conf_level, "conf_level")
 
 
 # ----------------------------------------------------------------------------- fitting

@@ -30,6 +30,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from neok2._validation import float_like, int_like
+from neok2._validation import positive as _check_positive
+from neok2._validation import probability as _check_probability
 from neok2.study.spec import Study
 
 __all__ = [
@@ -59,26 +62,6 @@ _CASE_CONTROL_COLUMNS = [
 
 
 # ----------------------------------------------------------------------------- validation
-
-
-def _check_probability(value: Any, name: str, *, open_interval: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise TypeError(f"`{name}` must be a number, got {type(value).__name__}")
-    value = float(value)
-    inside = 0.0 < value < 1.0 if open_interval else 0.0 <= value <= 1.0
-    if not inside:
-        bounds = "strictly between 0 and 1" if open_interval else "in [0, 1]"
-        raise ValueError(f"`{name}` must lie {bounds}, got {value!r}")
-    return value
-
-
-def _check_positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise TypeError(f"`{name}` must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"`{name}` must be a positive finite number, got {value!r}")
-    return value
 
 
 def _check_exactly_one_none(**quantities: Any) -> str:
@@ -490,9 +473,8 @@ def power_two_proportions(
     target = math.nan if power is None else _check_probability(power, "power")
     effect = math.nan
     if h is not None:
-        if isinstance(h, bool) or not isinstance(h, int | float | np.floating | np.integer):
-            raise TypeError(f"`h` must be a number, got {type(h).__name__}")
-        effect = abs(float(h)) if alternative == "two-sided" else float(h)
+        h = float_like(h, "h")
+        effect = abs(h) if alternative == "two-sided" else h
 
     def power_at(effect_: float, size1_: float, size2_: float) -> float:
         return _arcsine_power(effect_, size1_, size2_, alpha, alternative)
@@ -634,11 +616,9 @@ def sample_size_logistic(
         raise ValueError(f"`covariate` must be 'binary' or 'continuous', got {covariate!r}")
     event_rate = _check_probability(event_rate, "event_rate")
     alpha = _check_probability(alpha, "alpha")
-    if isinstance(r_squared, bool) or not isinstance(r_squared, int | float | np.floating):
-        raise TypeError(f"`r_squared` must be a number, got {type(r_squared).__name__}")
-    if not 0.0 <= float(r_squared) < 1.0:
+    r_squared = float_like(r_squared, "r_squared")
+    if not 0.0 <= r_squared < 1.0:
         raise ValueError(f"`r_squared` must lie in [0, 1), got {r_squared!r}")
-    r_squared = float(r_squared)
     if covariate == "binary":
         if exposure_prevalence is None:
             raise ValueError(
@@ -718,10 +698,7 @@ def events_per_variable(n_cases: int, n_controls: int, n_parameters: int) -> flo
     """
     for name, value in (("n_cases", n_cases), ("n_controls", n_controls),
                         ("n_parameters", n_parameters)):  # fmt: skip
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise TypeError(f"`{name}` must be a whole number, got {type(value).__name__}")
-        if value <= 0:
-            raise ValueError(f"`{name}` must be positive, got {value}")
+        int_like(value, name, minimum=1)
     return min(int(n_cases), int(n_controls)) / int(n_parameters)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from neok2._validation import float_like, int_like, seed_or_generator
 from neok2.formatting import format_ci, format_odds_ratio, format_p
 from neok2.stats.bootstrap import screen_resamples
 from neok2.stats.logistic import (
@@ -73,9 +74,8 @@ def _side_by_side_names(model: str) -> dict[str, str]:
 
 
 def _check_threshold(threshold: Any) -> float:
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        raise TypeError(f"`threshold` must be a number in (0, 1], got {threshold!r}")
-    if not 0.0 < float(threshold) <= 1.0:
+    threshold = float_like(threshold, "threshold")
+    if not 0.0 < threshold <= 1.0:
         raise ValueError(f"`threshold` must lie in (0, 1], got {threshold!r}")
     return float(threshold)
 
@@ -607,10 +607,8 @@ def bootstrap_inclusion(
     candidates = _check_candidates(data, outcome, candidates)
     if procedure not in ("screen", "backward"):
         raise ValueError(f"`procedure` must be 'screen' or 'backward', got {procedure!r}")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
-        raise ValueError(f"`n_boot` must be a positive integer, got {n_boot!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer | np.random.Generator):
-        raise TypeError(f"`seed` must be an integer or a numpy Generator, got {seed!r}")
+    n_boot = int_like(n_boot, "n_boot", minimum=1)
+    seed = seed_or_generator(seed)
     if threshold is None:
         threshold = 0.1 if procedure == "screen" else 0.05
     threshold = _check_threshold(threshold)

@@ -31,6 +31,7 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from neok2._validation import int_like, seed_like
 from neok2.formatting import format_odds_ratio
 from neok2.stats.batch import fit_binomial_batch, fit_logistic_batch
 from neok2.study.spec import Study
@@ -678,13 +679,11 @@ def simulate_pipeline(
     """
     if not isinstance(model, ExposureModel):
         raise TypeError(f"`model` must be an ExposureModel, got {type(model).__name__}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"`seed` must be a non-negative integer, got {seed!r}")
-    for name, value in (("n_replicates", n_replicates), ("chunk_size", chunk_size)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"`{name}` must be a positive integer, got {value!r}")
-    if n_workers is not None and (not isinstance(n_workers, int) or n_workers < 1):
-        raise ValueError(f"`n_workers` must be a positive integer or None, got {n_workers!r}")
+    seed = seed_like(seed)
+    n_replicates = int_like(n_replicates, "n_replicates", minimum=1)
+    chunk_size = int_like(chunk_size, "chunk_size", minimum=1)
+    if n_workers is not None:
+        int_like(n_workers, "n_workers", minimum=1)
     for name, level in (("threshold", threshold), ("alpha", alpha)):
         if not 0.0 < float(level) <= 1.0:
             raise ValueError(f"`{name}` must lie in (0, 1], got {level!r}")

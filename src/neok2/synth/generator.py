@@ -41,6 +41,7 @@ from faker import Faker
 from scipy import stats
 
 from neok2._io import atomic_write_csv, refuse_overwrite_input
+from neok2._validation import seed_like
 from neok2.formatting import decimal_places, format_number, format_p, parse_cell
 from neok2.stats.growth import GROWTH_REFERENCE_RANGE, birthweight_centile
 from neok2.stats.printed import Interval
@@ -959,8 +960,7 @@ def synthesize_cohort(study: Study, *, seed: int) -> SynthesisResult:
     >>> int(result.data.query("deficiency == 1")["caesarean"].sum())
     50
     """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise TypeError(f"`seed` must be a non-negative integer, got {seed!r}")
+    seed = seed_like(seed)
     if not isinstance(study, Study):
         raise TypeError(
             f"`study` must be a Study (see neok2.load_study), got {type(study).__name__}"
