@@ -35,9 +35,8 @@ def command(study: str, seed: int, out: Path) -> None:
     cohort_paths(out, protect=protect)
     result = synthesize_cohort(spec, seed=seed)
     report = fidelity_report(spec, result.data)
-    written = write_cohort(result, out, fidelity=report, protect=protect)
-    failed = int(report["ok"].eq(False).fillna(False).sum())
-    checked = int(report["ok"].notna().sum())
+    written = write_cohort(result, out, fidelity=report.tidy(), protect=protect)
+    failed, checked = report.n_failed, report.n_checked
     click.echo(
         f"{written[0]}: {len(result.data)} records; fidelity {checked - failed}/{checked} "
         f"checks met; {len(result.compromises)} compromise(s) recorded"

@@ -35,6 +35,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from neok2._frozen import frozen_fields
 from neok2._validation import int_like, seed_like
 from neok2.formatting import format_ci, format_number, format_odds_ratio, format_p
 from neok2.study.spec import Study
@@ -129,6 +130,16 @@ class _Section:
         self.figures[name] = _png_bytes(figure)
 
 
+@frozen_fields(
+    "data_file",
+    "values",
+    "tables",
+    "table_html",
+    "figures",
+    "texts",
+    "sections",
+    "versions",
+)
 @dataclass(frozen=True)
 class AnalysisResults:
     """Everything :func:`run_analysis` computed.
@@ -923,7 +934,7 @@ def _fidelity(context: _Context, section: _Section) -> None:
     fidelity = _require(
         "neok2.synth.fidelity", "fidelity_report", "fidelity_gt", "NOT_SIGNIFICANT_STATISTIC"
     )
-    report = fidelity.fidelity_report(context.study, context.data)
+    report = fidelity.fidelity_report(context.study, context.data).tidy()
     sources = {
         "table1": "Table 1",
         "table1_bin": "Table 1 band",

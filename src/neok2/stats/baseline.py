@@ -16,13 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from great_tables import GT, loc, style
 from scipy import stats
 
+from neok2._frozen import frozen_fields
 from neok2._io import atomic_write_text
 from neok2._validation import float_like, int_like, seed_like
 from neok2._validation import probability as _check_probability
@@ -33,6 +33,9 @@ from neok2.formatting import (
     format_number,
     format_p,
 )
+
+if TYPE_CHECKING:
+    from great_tables import GT
 
 __all__ = [
     "QUANTILE_TYPES",
@@ -104,6 +107,7 @@ _TIDY_COLUMNS = [
 # ----------------------------------------------------------------------------- result
 
 
+@frozen_fields("rows", "group_n")
 @dataclass(frozen=True)
 class BaselineTable:
     """Result of :func:`baseline_table`.
@@ -270,6 +274,8 @@ class BaselineTable:
         -------
         great_tables.GT
         """
+        from great_tables import GT, loc, style
+
         shown = self.display(**display_options)
         headers = dict(headers or {})
         unknown = sorted(set(headers) - set(self.groups))
@@ -300,6 +306,10 @@ class BaselineTable:
         for note in notes:
             table = table.tab_source_note(note)
         return table
+
+    def _repr_html_(self) -> str:
+        """The great-tables HTML of :meth:`to_gt` (what Jupyter shows)."""
+        return str(self.to_gt().as_raw_html())
 
     def to_csv(self, path: str | Path, *, formatted: bool = False, overwrite: bool = False) -> Path:
         """Write the tidy (default) or the formatted table to a CSV file, atomically.

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from neok2._frozen import frozen_fields
 from neok2._validation import int_like, positive
 
 __all__ = ["LogisticBatchResult", "fit_binomial_batch", "fit_logistic_batch"]
@@ -29,6 +30,7 @@ SATURATION = 1e-10
 _SATURATED_ETA = float(special.logit(1.0 - SATURATION))
 
 
+@frozen_fields("coef", "std_error", "converged", "separated", "rank_deficient", "n_iter")
 @dataclass(frozen=True)
 class LogisticBatchResult:
     """Estimates from :func:`fit_logistic_batch`, one row per replicate.

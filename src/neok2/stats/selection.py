@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from neok2._frozen import frozen_fields
 from neok2._validation import float_like, int_like, seed_or_generator
 from neok2.formatting import format_ci, format_odds_ratio, format_p
 from neok2.stats.bootstrap import screen_resamples
@@ -83,6 +84,7 @@ def _check_threshold(threshold: Any) -> float:
 # ----------------------------------------------------------------------------- screen
 
 
+@frozen_fields("univariable", "selection_log", "univariable_models")
 @dataclass(frozen=True, eq=False)
 class ScreenResult:
     """Univariable screen followed by one multivariable model (finalfit-style table).
@@ -161,6 +163,7 @@ class ScreenResult:
         labels: Mapping[str, str] | None = None,
         title: str | None = None,
         digits: int = 2,
+        table_id: str = "neok2-screen",
     ) -> Any:
         """great_tables ``GT`` with univariable and multivariable columns under spanners.
 
@@ -172,6 +175,8 @@ class ScreenResult:
         title : str, optional
         digits : int, default 2
             Decimal places of odds ratios and bounds.
+        table_id : str, default "neok2-screen"
+            HTML id, fixed so that a result always renders to the same bytes.
         """
         from great_tables import GT
 
@@ -222,7 +227,7 @@ class ScreenResult:
         if self.multivariable is not None:
             notes.extend(self.multivariable.notes)
         gt = (
-            GT(shown)
+            GT(shown, id=table_id)
             .tab_header(title=title or f"Logistic regression of {self.outcome}")
             .tab_spanner(label="Univariable", columns=["uni_or", "uni_p"])
             .tab_spanner(label="Multivariable", columns=["multi_or", "multi_p"])
@@ -237,6 +242,10 @@ class ScreenResult:
         for note in notes:
             gt = gt.tab_source_note(note)
         return gt
+
+    def _repr_html_(self) -> str:
+        """The great-tables HTML of :meth:`to_gt` (what Jupyter shows)."""
+        return str(self.to_gt().as_raw_html())
 
 
 def screen_and_fit(
@@ -344,6 +353,7 @@ def screen_and_fit(
 # ----------------------------------------------------------------------------- stepwise
 
 
+@frozen_fields("steps")
 @dataclass(frozen=True, eq=False)
 class StepwiseResult:
     """Stepwise selection: the step log and the final model.

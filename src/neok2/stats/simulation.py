@@ -31,6 +31,7 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from neok2._frozen import frozen_fields
 from neok2._validation import int_like, seed_like
 from neok2.formatting import format_odds_ratio
 from neok2.stats.batch import fit_binomial_batch, fit_logistic_batch
@@ -50,6 +51,7 @@ __all__ = [
 _MAX_COPULA_EXPOSURES = 12
 
 
+@frozen_fields("support", "control_probabilities", "odds_ratios")
 @dataclass(frozen=True, eq=False)
 class ExposureModel:
     """A data-generating model for case-control exposures.

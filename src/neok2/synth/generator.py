@@ -40,6 +40,7 @@ import pandas as pd
 from faker import Faker
 from scipy import stats
 
+from neok2._frozen import frozen_fields
 from neok2._io import atomic_write_csv, refuse_overwrite_input
 from neok2._validation import seed_like
 from neok2.formatting import decimal_places, format_number, format_p, parse_cell
@@ -105,6 +106,7 @@ _Z10 = float(stats.norm.ppf(0.9))
 FloatArray = npt.NDArray[np.float64]
 
 
+@frozen_fields("data", "compromises")
 @dataclass(frozen=True)
 class SynthesisResult:
     """A generated cohort and the constraints it could not meet.
@@ -1143,7 +1145,7 @@ def write_cohort(
     out : str or pathlib.Path
         The cohort CSV's path; its folder is created when missing.
     fidelity : pandas.DataFrame, optional, keyword-only
-        A :func:`neok2.synth.fidelity.fidelity_report` to write alongside.
+        The ``.tidy()`` of a :func:`neok2.synth.fidelity.fidelity_report`, written alongside.
     protect : tuple of paths, keyword-only
         Input files that must never be overwritten (the study spec).
 

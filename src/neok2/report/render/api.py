@@ -54,6 +54,7 @@ from typing import Any, Literal
 import pandas as pd
 import yaml
 
+from neok2._frozen import frozen_fields
 from neok2._validation import int_like
 
 __all__ = ["RenderResult", "render_manuscript"]
@@ -63,6 +64,7 @@ _FORMATS = ("html", "typst")
 _OUTPUT_SUFFIX = {"html": ".html", "typst": ".pdf"}
 
 
+@frozen_fields("cross_references")
 @dataclass(frozen=True)
 class RenderResult:
     """What a render produced.
