@@ -258,7 +258,10 @@ class TestNotSignificant:
         damaged = data.copy()
         damaged.loc[damaged.index[:2], "prom"] = float("nan")
         row = _row(
-            fidelity_report(study, damaged).tidy(), "multivariable", "prom", NOT_SIGNIFICANT_STATISTIC
+            fidelity_report(study, damaged).tidy(),
+            "multivariable",
+            "prom",
+            NOT_SIGNIFICANT_STATISTIC,
         )
         assert "2 row(s) with missing values excluded" in row["note"]
 
