@@ -231,3 +231,15 @@ class TestRenderResult:
         assert dict(result.cross_references) == {"tbl-baseline": "Table 1"}
         with pytest.raises(TypeError):
             result.cross_references["x"] = "y"  # type: ignore[index]
+
+
+class TestTwoByTwo:
+    def test_repr_html_is_the_gt_html(self):
+        from neok2.stats.contingency import odds_ratio_2x2
+
+        result = odds_ratio_2x2(25, 41, 13, 121)
+        html = result._repr_html_()
+        assert html == result.to_gt().as_raw_html() and 'id="neok2-2x2"' in html
+        # margins written out by hand: 25 + 41 = 66 cases, 13 + 121 = 134 controls, 200 in all
+        for margin in (">66<", ">134<", ">38<", ">162<", ">200<"):
+            assert margin in html

@@ -62,6 +62,7 @@ _LAZY = {
     "synthesize": "synth.generator",
     "synthesize_cohort": "synth.generator",
     "fidelity_report": "synth.fidelity",
+    "FidelityReport": "synth.fidelity",
     "birthweight_centile_10": "stats.growth",
     # audit
     "AuditResult": "audit.run",
@@ -78,6 +79,7 @@ __all__ = [
     "BaselineTable",
     "DataValidationError",
     "ExposureModel",
+    "FidelityReport",
     "Limitations",
     "LogisticBatchResult",
     "LogisticResult",
@@ -184,5 +186,5 @@ if TYPE_CHECKING:
         read_data,
         validate_data,
     )
-    from neok2.synth.fidelity import fidelity_report
+    from neok2.synth.fidelity import FidelityReport, fidelity_report
     from neok2.synth.generator import SynthesisResult, synthesize, synthesize_cohort

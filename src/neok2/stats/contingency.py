@@ -24,6 +24,7 @@ from scipy import optimize, stats
 from scipy.stats.contingency import odds_ratio as scipy_odds_ratio
 
 from neok2._validation import probability
+from neok2.formatting import format_ci, format_odds_ratio, format_p
 
 __all__ = [
     "INTERVAL_METHODS",
@@ -198,6 +199,48 @@ risk_difference_high : float
                 }
             )
         return pd.DataFrame([record])
+
+    def to_gt(
+        self, *, title: str | None = None, digits: int = 2, table_id: str = "neok2-2x2"
+    ) -> Any:
+        """The four cells with their margins as a great-tables table, the OR in a note.
+
+        ``table_id`` is the HTML id, fixed so that a result always renders to the same bytes.
+
+        Examples
+        --------
+        >>> odds_ratio_2x2(39, 27, 27, 107).to_gt().__class__.__name__
+        'GT'
+        """
+        from great_tables import GT
+
+        cells = pd.DataFrame(
+            {
+                "group": ["Cases", "Controls", "Total"],
+                "exposed": [self.a, self.c, self.a + self.c],
+                "unexposed": [self.b, self.d, self.b + self.d],
+                "total": [self.a + self.b, self.c + self.d, self.a + self.b + self.c + self.d],
+            }
+        )
+        level = round(100 * self.conf_level)
+        note = (
+            f"OR {format_odds_ratio(self.odds_ratio, digits)} ({level}% CI "
+            f"{format_ci(self.ci_low, self.ci_high, digits)}, {self.method}); "
+            f"chi-square p {format_p(self.p_chisq)}; Fisher p {format_p(self.p_fisher)}"
+        )
+        table = (
+            GT(cells, rowname_col="group", id=table_id)
+            .tab_header(title=title or "Exposure by case status")
+            .cols_label(exposed="Exposed", unexposed="Unexposed", total="Total")
+            .tab_source_note(note)
+        )
+        for extra in self.notes:
+            table = table.tab_source_note(extra)
+        return table
+
+    def _repr_html_(self) -> str:
+        """The great-tables HTML of :meth:`to_gt` (what Jupyter shows)."""
+        return str(self.to_gt().as_raw_html())
 
     def intervals(self) -> pd.DataFrame:
         """Every interval method at once.
