@@ -207,8 +207,15 @@ class TestModelAgainstPaper:
 class TestSeed:
     def test_same_seed_gives_identical_artifacts(self, tmp_path):
         # the sections with random steps (jitter, bootstrap, simulation) and their inputs
-        sections = ["cohort", "k2_figure", "univariable", "multivariable", "forest",
-                    "simulation", "bootstrap"]  # fmt: skip
+        sections = [
+            "cohort",
+            "k2_figure",
+            "univariable",
+            "multivariable",
+            "forest",
+            "simulation",
+            "bootstrap",
+        ]
         first = write_results(
             run_analysis(small_data(), STUDY, seed=11, sections=sections, **REPLICATES),
             tmp_path / "a",

@@ -73,8 +73,9 @@ class LogisticBatchResult:
         """Two-sided Wald p-values (R x p); NaN where the estimate is NaN."""
         return 2.0 * stats.norm.sf(np.abs(self.statistic))
 
-    def tidy(self, terms: list[str] | tuple[str, ...] | None = None, *,
-             conf_level: float = 0.95) -> pd.DataFrame:  # fmt: skip
+    def tidy(
+        self, terms: list[str] | tuple[str, ...] | None = None, *, conf_level: float = 0.95
+    ) -> pd.DataFrame:
         """Long tidy frame, one row per replicate and term.
 
         Parameters
@@ -100,15 +101,21 @@ class LogisticBatchResult:
         z = stats.norm.ppf(0.5 + conf_level / 2.0)
         estimate = self.coef.ravel()
         error = self.std_error.ravel()
-        return pd.DataFrame({
-            "replicate": np.repeat(np.arange(n_replicates), n_terms),
-            "term": np.tile(np.asarray(terms, dtype=object), n_replicates),
-            "estimate": estimate, "std_error": error, "statistic": self.statistic.ravel(),
-            "p_value": self.p_value.ravel(), "odds_ratio": np.exp(estimate),
-            "ci_low": np.exp(estimate - z * error), "ci_high": np.exp(estimate + z * error),
-            "converged": np.repeat(self.converged, n_terms),
-            "separated": np.repeat(self.separated, n_terms),
-        })  # fmt: skip
+        return pd.DataFrame(
+            {
+                "replicate": np.repeat(np.arange(n_replicates), n_terms),
+                "term": np.tile(np.asarray(terms, dtype=object), n_replicates),
+                "estimate": estimate,
+                "std_error": error,
+                "statistic": self.statistic.ravel(),
+                "p_value": self.p_value.ravel(),
+                "odds_ratio": np.exp(estimate),
+                "ci_low": np.exp(estimate - z * error),
+                "ci_high": np.exp(estimate + z * error),
+                "converged": np.repeat(self.converged, n_terms),
+                "separated": np.repeat(self.separated, n_terms),
+            }
+        )
 
 
 # Binary designs are coded as integers to find their patterns; beyond this many columns the
@@ -398,9 +405,14 @@ def _rank_deficient(problem: _Problem) -> np.ndarray:
 
 
 def _fitted(
-    problem: _Problem, beta: np.ndarray, index: np.ndarray, trials: np.ndarray, *,
-    check_saturation: bool, diverged: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    problem: _Problem,
+    beta: np.ndarray,
+    index: np.ndarray,
+    trials: np.ndarray,
+    *,
+    check_saturation: bool,
+    diverged: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fitted probabilities of the replicates ``index``, after dropping (and flagging in
     ``diverged``) those whose predictor saturates on an occupied pattern."""
     eta = problem.linear_predictor(index, _take(beta, index))
@@ -438,8 +450,9 @@ def _newton(
             # From beta = 0 every fitted probability is 1/2: no predictor, no saturation.
             mu = np.full(trials.shape, 0.5)
         else:
-            mu, index, trials = _fitted(problem, beta, index, trials, check_saturation=True,
-                                        diverged=diverged)  # fmt: skip
+            mu, index, trials = _fitted(
+                problem, beta, index, trials, check_saturation=True, diverged=diverged
+            )
             if index.size == 0:
                 break
         expected = trials * mu
@@ -468,9 +481,14 @@ def _newton(
 
 
 def _penalised_curvature(
-    problem: _Problem, index: np.ndarray, mu: np.ndarray, weight: np.ndarray,
-    leverage: np.ndarray, information: np.ndarray, inverse: np.ndarray,
-) -> np.ndarray:  # fmt: skip
+    problem: _Problem,
+    index: np.ndarray,
+    mu: np.ndarray,
+    weight: np.ndarray,
+    leverage: np.ndarray,
+    information: np.ndarray,
+    inverse: np.ndarray,
+) -> np.ndarray:
     """Minus the Hessian of Firth's penalised log-likelihood, as a (p, p, R) stack.
 
     With ``I = X' W X``, ``W = diag(m mu (1 - mu))``, the Hessian of ``0.5 log|I|`` is
@@ -668,8 +686,13 @@ def fit_logistic_batch(
     np.True_
     """
     _check_options(max_iter, tol, firth, max_step)
-    return _fit(_group(*_validate(X, Y)), max_iter=int(max_iter), tol=float(tol), firth=firth,
-                max_step=float(max_step))  # fmt: skip
+    return _fit(
+        _group(*_validate(X, Y)),
+        max_iter=int(max_iter),
+        tol=float(tol),
+        firth=firth,
+        max_step=float(max_step),
+    )
 
 
 def fit_binomial_batch(
@@ -742,8 +765,13 @@ def fit_binomial_batch(
         )
     if (trial_array < 0).any() or (success_array < 0).any() or (success_array > trial_array).any():
         raise ValueError("counts must satisfy 0 <= successes <= trials in every cell")
-    return _fit(_Problem(pattern_array, trial_array, success_array), max_iter=int(max_iter),
-                tol=float(tol), firth=firth, max_step=float(max_step))  # fmt: skip
+    return _fit(
+        _Problem(pattern_array, trial_array, success_array),
+        max_iter=int(max_iter),
+        tol=float(tol),
+        firth=firth,
+        max_step=float(max_step),
+    )
 
 
 def _check_options(max_iter: Any, tol: Any, firth: Any, max_step: Any) -> None:
@@ -755,8 +783,9 @@ def _check_options(max_iter: Any, tol: Any, firth: Any, max_step: Any) -> None:
     positive(max_step, "max_step")
 
 
-def _fit(problem: _Problem, *, max_iter: int, tol: float, firth: bool,
-         max_step: float) -> LogisticBatchResult:  # fmt: skip
+def _fit(
+    problem: _Problem, *, max_iter: int, tol: float, firth: bool, max_step: float
+) -> LogisticBatchResult:
     rank_deficient = _rank_deficient(problem)
     full_rank = ~rank_deficient
     beta, converged, diverged, n_iter, variances = _newton(
@@ -774,6 +803,11 @@ def _fit(problem: _Problem, *, max_iter: int, tol: float, firth: bool,
     variances[~usable] = np.nan
     errors = np.sqrt(variances)
     return LogisticBatchResult(
-        coef=beta, std_error=errors, converged=converged, separated=separated,
-        rank_deficient=rank_deficient, n_iter=n_iter, firth=firth,
-    )  # fmt: skip
+        coef=beta,
+        std_error=errors,
+        converged=converged,
+        separated=separated,
+        rank_deficient=rank_deficient,
+        n_iter=n_iter,
+        firth=firth,
+    )
