@@ -346,7 +346,7 @@ class TestCrosstabErrorsProperly:
             crosstab_2x2([[1, 0]], "x", "y")  # type: ignore[arg-type]
 
     def test_unknown_column(self):
-        with pytest.raises(KeyError, match="`outcome`"):
+        with pytest.raises(ValueError, match="`outcome`: column"):
             crosstab_2x2(_steroid_frame(), "steroid", "case")
 
     def test_not_zero_one(self):

@@ -101,7 +101,7 @@ class TestModelFromData:
 
     def test_errors(self):
         frame = pd.DataFrame({"y": [1, 0, 2], "x": [1, 0, 1]})
-        with pytest.raises(KeyError, match="columns not in `data`"):
+        with pytest.raises(ValueError, match=r"`exposures`: \['z'\] not in the data"):
             model_from_data(frame, "y", ["z"])
         with pytest.raises(ValueError, match="must be coded 0/1"):
             model_from_data(frame, "y", ["x"])

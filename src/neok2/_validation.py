@@ -37,6 +37,7 @@ import pandas as pd
 
 __all__ = [
     "column_in",
+    "columns_in",
     "float_like",
     "int_like",
     "one_of",
@@ -397,9 +398,55 @@ def column_in(frame: pd.DataFrame, column: Any, name: str) -> str:
     if not isinstance(column, str):
         raise TypeError(f"`{name}` must be a column name (str), got {_kind(column)} {column!r}")
     if column not in frame.columns:
-        shown = [repr(str(label)) for label in list(frame.columns)[:8]]
-        more = ", ..." if frame.shape[1] > 8 else ""
-        raise ValueError(
-            f"`{name}`: column {column!r} is not in the data (columns: {', '.join(shown)}{more})"
-        )
+        raise ValueError(f"`{name}`: column {column!r} is not in the data ({_some(frame)})")
     return column
+
+
+def columns_in(frame: pd.DataFrame, columns: Sequence[Any], name: str) -> list[str]:
+    """Check that every entry of ``columns`` names a column of ``frame``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The data.
+    columns : sequence of str
+        The column names as given (a single string is refused).
+    name : str
+        The argument's name, used in the message.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    TypeError
+        If ``frame`` is not a DataFrame, ``columns`` is a string or holds a non-string.
+    ValueError
+        If some columns are not in the data (all of them are listed).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"case": [0, 1], "sga": [1, 0]})
+    >>> columns_in(data, ["sga", "male", "twins"], "variables")
+    Traceback (most recent call last):
+    ValueError: `variables`: ['male', 'twins'] not in the data (columns: 'case', 'sga')
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, got {_kind(frame)}")
+    if isinstance(columns, str | bytes) or not isinstance(columns, Sequence):
+        raise TypeError(f"`{name}` must be a list of column names, got {_kind(columns)}")
+    wrong = [column for column in columns if not isinstance(column, str)]
+    if wrong:
+        raise TypeError(f"`{name}` must hold column names (str), got {wrong[:5]}")
+    absent = [column for column in columns if column not in frame.columns]
+    if absent:
+        raise ValueError(f"`{name}`: {absent} not in the data ({_some(frame)})")
+    return list(columns)
+
+
+def _some(frame: pd.DataFrame) -> str:
+    shown = [repr(str(label)) for label in list(frame.columns)[:8]]
+    more = ", ..." if frame.shape[1] > 8 else ""
+    return f"columns: {', '.join(shown)}{more}" if shown else "it has no columns"

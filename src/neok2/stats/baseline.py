@@ -24,7 +24,7 @@ from scipy import stats
 
 from neok2._frozen import frozen_fields
 from neok2._io import atomic_write_text
-from neok2._validation import float_like, int_like, seed_like
+from neok2._validation import column_in, columns_in, float_like, int_like, seed_like
 from neok2._validation import probability as _check_probability
 from neok2.formatting import (
     format_mean_sd,
@@ -713,16 +713,13 @@ def baseline_table(
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
-    if not isinstance(group, str) or group not in data.columns:
-        raise KeyError(f"`group`: column {group!r} is not in `data`")
+    column_in(data, group, "group")
     if variables is None:
         variables = [column for column in data.columns if column != group]
     elif isinstance(variables, str):
         raise TypeError("`variables` must be a sequence of column names, not a single string")
     variables = list(variables)
-    unknown = [variable for variable in variables if variable not in data.columns]
-    if unknown:
-        raise KeyError(f"`variables`: {unknown} not in `data`")
+    columns_in(data, variables, "variables")
     if group in variables:
         raise ValueError(f"`variables` must not include the grouping column {group!r}")
     if len(set(variables)) != len(variables):

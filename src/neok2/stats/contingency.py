@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import optimize, stats
 from scipy.stats.contingency import odds_ratio as scipy_odds_ratio
 
-from neok2._validation import probability
+from neok2._validation import column_in, probability
 from neok2.formatting import format_ci, format_odds_ratio, format_p
 
 __all__ = [
@@ -658,10 +658,7 @@ class Counts2x2:
 
 
 def _binary_column(data: pd.DataFrame, column: str, argument: str) -> pd.Series:
-    if not isinstance(column, str):
-        raise TypeError(f"`{argument}` must be a column name, got {type(column).__name__}")
-    if column not in data.columns:
-        raise KeyError(f"`{argument}`: column {column!r} is not in `data`")
+    column_in(data, column, argument)
     if int((data.columns == column).sum()) > 1:
         raise ValueError(
             f"`{argument}`: `data` has more than one column named {column!r}; rename or drop "

@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from neok2._frozen import frozen_fields
-from neok2._validation import int_like, seed_like
+from neok2._validation import column_in, columns_in, int_like, seed_like
 from neok2.formatting import format_odds_ratio
 from neok2.stats.batch import fit_binomial_batch, fit_logistic_batch
 from neok2.study.spec import Study
@@ -389,10 +389,9 @@ def model_from_data(
         raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
     if isinstance(exposures, str) or not exposures:
         raise TypeError("`exposures` must be a non-empty list of column names")
+    column_in(data, outcome, "outcome")
+    columns_in(data, exposures, "exposures")
     columns = [outcome, *exposures]
-    missing_columns = [name for name in columns if name not in data.columns]
-    if missing_columns:
-        raise KeyError(f"columns not in `data`: {missing_columns}")
     if len(set(exposures)) != len(exposures) or outcome in exposures:
         raise ValueError("`exposures` must be distinct columns other than `outcome`")
     frame = data[columns]
