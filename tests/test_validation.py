@@ -239,3 +239,24 @@ class TestEveryPublicFunctionFollowsTheSeedRule:
     def test_bad_seed(self, calls, function, seed, error):
         with pytest.raises(error, match="`seed` must be a non-negative integer"):
             calls[function](seed)
+
+
+class TestSimulationLevels:
+    """simulate_pipeline's `threshold` and `alpha` go through float_like before the range."""
+
+    @pytest.mark.parametrize(
+        ("level", "error", "message"),
+        [
+            ("x", TypeError, "`threshold` must be a number, got str 'x'"),
+            (True, TypeError, "`threshold` must be a number, got bool True"),
+            (0, ValueError, r"`threshold` must lie in \(0, 1\], got 0"),
+        ],
+    )
+    def test_errors_properly(self, level, error, message):
+        from neok2.stats.simulation import exposure_model, simulate_pipeline
+
+        model = exposure_model({"x": 0.3})
+        with pytest.raises(error, match=message):
+            simulate_pipeline(
+                model, n_cases=10, n_controls=10, seed=1, threshold=level, progress=False
+            )

@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from neok2._frozen import frozen_fields
-from neok2._validation import column_in, columns_in, int_like, seed_like
+from neok2._validation import column_in, columns_in, float_like, int_like, seed_like
 from neok2.formatting import format_odds_ratio
 from neok2.stats.batch import fit_binomial_batch, fit_logistic_batch
 from neok2.study.spec import Study
@@ -729,7 +729,7 @@ def simulate_pipeline(
     if n_workers is not None:
         int_like(n_workers, "n_workers", minimum=1)
     for name, level in (("threshold", threshold), ("alpha", alpha)):
-        if not 0.0 < float(level) <= 1.0:
+        if not 0.0 < float_like(level, name) <= 1.0:
             raise ValueError(f"`{name}` must lie in (0, 1], got {level!r}")
     sizes = _sizes(n_cases, n_controls, n_total, controls_per_case)
     n_chunks = math.ceil(n_replicates / chunk_size)
