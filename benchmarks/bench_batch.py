@@ -92,9 +92,15 @@ def _agreement(fit: LogisticBatchResult, reference: np.ndarray) -> tuple[float, 
 def _grid(n_replicates: int) -> tuple[float, int]:
     model = model_from_study(load_study("k2_neonates"))
     start = time.perf_counter()
-    simulate_pipeline(model, n_total=GRID_SIZES, controls_per_case=134 / 66,
-                      n_replicates=n_replicates, seed=1, chunk_size=1_000,
-                      progress=True)  # fmt: skip
+    simulate_pipeline(
+        model,
+        n_total=GRID_SIZES,
+        controls_per_case=134 / 66,
+        n_replicates=n_replicates,
+        seed=1,
+        chunk_size=1_000,
+        progress=True,
+    )
     elapsed = time.perf_counter() - start
     # Per replicate: one univariable fit per candidate plus at most one multivariable fit.
     return elapsed, n_replicates * len(GRID_SIZES) * (len(model.names) + 1)
@@ -108,30 +114,42 @@ def main() -> None:
     engine_rate, statsmodels_rate = np.median(engine_rates), np.median(statsmodels_rates)
     ratios = engine_rates / statsmodels_rates
     fit = fit_logistic_batch(X, Y)
-    print(f"design: n = {N_OBS}, intercept + {len(PREVALENCE)} binary covariates, "
-          f"replicate-specific; {N_ROUNDS} alternating timed rounds after a warm-up")  # fmt: skip
-    print(f"engine:      {N_REPLICATES} fits, median {np.median(engine_seconds):.4f} s = "
-          f"{engine_rate:,.0f} fits/s (rounds {engine_rates.min():,.0f} to "
-          f"{engine_rates.max():,.0f}; {int(fit.separated.sum())} separated)")  # fmt: skip
-    print(f"statsmodels: {N_STATSMODELS} fits, median {np.median(statsmodels_seconds):.3f} s = "
-          f"{statsmodels_rate:,.0f} fits/s (rounds {statsmodels_rates.min():,.0f} to "
-          f"{statsmodels_rates.max():,.0f})")  # fmt: skip
+    print(
+        f"design: n = {N_OBS}, intercept + {len(PREVALENCE)} binary covariates, "
+        f"replicate-specific; {N_ROUNDS} alternating timed rounds after a warm-up"
+    )
+    print(
+        f"engine:      {N_REPLICATES} fits, median {np.median(engine_seconds):.4f} s = "
+        f"{engine_rate:,.0f} fits/s (rounds {engine_rates.min():,.0f} to "
+        f"{engine_rates.max():,.0f}; {int(fit.separated.sum())} separated)"
+    )
+    print(
+        f"statsmodels: {N_STATSMODELS} fits, median {np.median(statsmodels_seconds):.3f} s = "
+        f"{statsmodels_rate:,.0f} fits/s (rounds {statsmodels_rates.min():,.0f} to "
+        f"{statsmodels_rates.max():,.0f})"
+    )
     verdict = "meets" if engine_rate / statsmodels_rate >= TARGET_SPEED_UP else "MISSES"
-    print(f"speed-up: {engine_rate / statsmodels_rate:,.0f}x (ratio of medians; per round "
-          f"{ratios.min():,.0f}x to {ratios.max():,.0f}x); {verdict} the "
-          f"{TARGET_SPEED_UP:,.0f}x target")  # fmt: skip
+    print(
+        f"speed-up: {engine_rate / statsmodels_rate:,.0f}x (ratio of medians; per round "
+        f"{ratios.min():,.0f}x to {ratios.max():,.0f}x); {verdict} the "
+        f"{TARGET_SPEED_UP:,.0f}x target"
+    )
     difference, n_compared, n_failed = _agreement(
         fit, _statsmodels_coefficients(X, Y, N_REPLICATES)
     )
     verdict = "meets" if difference <= TARGET_AGREEMENT and n_failed == 0 else "MISSES"
-    print(f"max |coef difference| on all {n_compared} non-separated replicates: "
-          f"{difference:.2e} ({n_failed} that statsmodels could not fit); {verdict} the "
-          f"{TARGET_AGREEMENT:.0e} target")  # fmt: skip
+    print(
+        f"max |coef difference| on all {n_compared} non-separated replicates: "
+        f"{difference:.2e} ({n_failed} that statsmodels could not fit); {verdict} the "
+        f"{TARGET_AGREEMENT:.0e} target"
+    )
 
     pilot_seconds, pilot_fits = _grid(n_replicates=4_550)
     projected = pilot_seconds * 1_000_000 / pilot_fits
-    print(f"grid pilot: {pilot_fits:,} fits in {pilot_seconds:.1f} s "
-          f"({pilot_fits / pilot_seconds:,.0f} fits/s)")  # fmt: skip
+    print(
+        f"grid pilot: {pilot_fits:,} fits in {pilot_seconds:.1f} s "
+        f"({pilot_fits / pilot_seconds:,.0f} fits/s)"
+    )
     if projected <= TIME_LIMIT_SECONDS:
         seconds, fits = _grid(n_replicates=45_500)
         print(f"grid: {fits:,} fits in {seconds:.1f} s ({fits / seconds:,.0f} fits/s)")

@@ -47,7 +47,7 @@ def main() -> None:
         lambda: fit_logistic_many(batch, outcome, start=np.zeros(6), max_iter=8),
         50,
     )
-    report = fidelity_report(study, result.data)
+    report = fidelity_report(study, result.data).tidy()
     entered = report[report["statistic"] == NOT_SIGNIFICANT_STATISTIC]
     for _, row in entered.iterrows():
         print(

@@ -206,8 +206,15 @@ class TestModelAgainstPaper:
 class TestSeed:
     def test_same_seed_gives_identical_artifacts(self, tmp_path):
         # the sections with random steps (jitter, bootstrap, simulation) and their inputs
-        sections = ["cohort", "k2_figure", "univariable", "multivariable", "forest",
-                    "simulation", "bootstrap"]  # fmt: skip
+        sections = [
+            "cohort",
+            "k2_figure",
+            "univariable",
+            "multivariable",
+            "forest",
+            "simulation",
+            "bootstrap",
+        ]
         first = write_results(
             run_analysis(small_data(), STUDY, seed=11, sections=sections, **REPLICATES),
             tmp_path / "a",
@@ -291,9 +298,11 @@ class TestErrorsProperly:
         with pytest.raises(TypeError, match="`study` must be a neok2 Study"):
             run_analysis(small_data(), "k2_neonates", seed=1)  # type: ignore[arg-type]
 
-    @pytest.mark.parametrize("seed", [-1, 1.5, True])
-    def test_seed(self, seed):
-        with pytest.raises(ValueError, match="`seed` must be a non-negative integer"):
+    @pytest.mark.parametrize(
+        ("seed", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError)]
+    )
+    def test_seed(self, seed, error):
+        with pytest.raises(error, match="`seed` must be a non-negative integer"):
             run_analysis(small_data(), STUDY, seed=seed)
 
     def test_data_source(self):

@@ -32,8 +32,9 @@ FIRTH_ROWS = pd.read_csv(REFERENCE / "batch_firth_rows.csv")
 FIRTH_COEFFICIENTS = pd.read_csv(REFERENCE / "batch_firth_coefficients.csv")
 
 
-def _simulated(n_replicates: int, n_obs: int, seed: int, *, continuous: bool = False
-               ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def _simulated(
+    n_replicates: int, n_obs: int, seed: int, *, continuous: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     exposures = (rng.random((n_replicates, n_obs, 4)) < [0.1, 0.25, 0.4, 0.6]).astype(float)
     columns = [np.ones((n_replicates, n_obs, 1)), exposures]
@@ -62,8 +63,12 @@ def _firth_counts(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Patterns (with the model's columns), trials and successes of a batch_firth.R dataset."""
     rows = FIRTH_COUNTS[FIRTH_COUNTS["dataset"] == name]
     x1, x2 = rows["x1"].to_numpy(float), rows["x2"].to_numpy(float)
-    columns = {"single_case": [x1], "single_control": [x1], "main_effects": [x1, x2],
-               "interaction": [x1, x2, x1 * x2]}[name]  # fmt: skip
+    columns = {
+        "single_case": [x1],
+        "single_control": [x1],
+        "main_effects": [x1, x2],
+        "interaction": [x1, x2, x1 * x2],
+    }[name]
     patterns = np.column_stack([np.ones(len(rows)), *columns])
     return patterns, rows[["trials"]].to_numpy(float).T, rows[["successes"]].to_numpy(float).T
 
@@ -94,8 +99,9 @@ class TestFitLogisticBatchX:
 
     def test_equals_r_glm(self):
         X, y = _r_dataset("ordinary")
-        reference = COEFFICIENTS[(COEFFICIENTS["dataset"] == "ordinary")
-                                 & (COEFFICIENTS["method"] == "ml")]  # fmt: skip
+        reference = COEFFICIENTS[
+            (COEFFICIENTS["dataset"] == "ordinary") & (COEFFICIENTS["method"] == "ml")
+        ]
         fit = fit_logistic_batch(X, y)
         np.testing.assert_allclose(fit.coef[0], reference["estimate"], rtol=0, atol=1e-8)
         # glm's summary uses the weights of its last IRLS iteration, one step behind the
@@ -194,8 +200,9 @@ class TestFitLogisticBatchFirth:
     @pytest.mark.parametrize("dataset", ["ordinary", "separated"])
     def test_equals_brglm2(self, dataset):
         X, y = _r_dataset(dataset)
-        reference = COEFFICIENTS[(COEFFICIENTS["dataset"] == dataset)
-                                 & (COEFFICIENTS["method"] == "firth")]  # fmt: skip
+        reference = COEFFICIENTS[
+            (COEFFICIENTS["dataset"] == dataset) & (COEFFICIENTS["method"] == "firth")
+        ]
         fit = fit_logistic_batch(X, y, firth=True)
         assert fit.converged[0]
         np.testing.assert_allclose(fit.coef[0], reference["estimate"], rtol=0, atol=1e-8)
@@ -204,13 +211,13 @@ class TestFitLogisticBatchFirth:
     def test_replicate_specific_design_equals_brglm2(self):
         # The same dataset as two replicates of a 3-D design with continuous columns.
         X, y = _r_dataset("ordinary")
-        reference = COEFFICIENTS[(COEFFICIENTS["dataset"] == "ordinary")
-                                 & (COEFFICIENTS["method"] == "firth")]  # fmt: skip
+        reference = COEFFICIENTS[
+            (COEFFICIENTS["dataset"] == "ordinary") & (COEFFICIENTS["method"] == "firth")
+        ]
         fit = fit_logistic_batch(np.stack([X, X]), np.stack([y, y]), firth=True)
         for replicate in range(2):
             np.testing.assert_allclose(fit.coef[replicate], reference["estimate"], atol=1e-8)
-            np.testing.assert_allclose(fit.std_error[replicate], reference["std_error"],
-                                       rtol=1e-8)  # fmt: skip
+            np.testing.assert_allclose(fit.std_error[replicate], reference["std_error"], rtol=1e-8)
 
     def test_separation_still_reported(self):
         X, y = _r_dataset("separated")
@@ -232,12 +239,14 @@ class TestFitBinomialBatch:
         codes = (X[:, :, 1:] @ (2 ** np.arange(4))).astype(int)
         patterns = np.column_stack([np.ones(16), (np.arange(16)[:, None] >> np.arange(4)) & 1])
         trials = np.stack([np.bincount(row, minlength=16) for row in codes])
-        successes = np.stack([np.bincount(row, weights=y, minlength=16)
-                              for row, y in zip(codes, Y, strict=True)])  # fmt: skip
+        successes = np.stack(
+            [np.bincount(row, weights=y, minlength=16) for row, y in zip(codes, Y, strict=True)]
+        )
         grouped = fit_binomial_batch(patterns, trials, successes)
         np.testing.assert_allclose(grouped.coef, expanded.coef, atol=1e-10, equal_nan=True)
-        np.testing.assert_allclose(grouped.std_error, expanded.std_error, rtol=1e-10,
-                                   equal_nan=True)  # fmt: skip
+        np.testing.assert_allclose(
+            grouped.std_error, expanded.std_error, rtol=1e-10, equal_nan=True
+        )
 
     def test_hand_example(self):
         # 1/3 and 2/3 cases: log odds -log 2 and the log OR log 4.
@@ -313,8 +322,9 @@ class TestFitBinomialBatchFirth:
     def test_continuous_separated_rows_equal_brglm2(self):
         # Complete separation with continuous covariates: the first Newton steps meet a
         # penalised likelihood that is not concave and steps that must be halved.
-        X = np.column_stack([np.ones(len(FIRTH_ROWS)),
-                             FIRTH_ROWS[["x1", "x2", "x3", "x4"]].to_numpy(float)])  # fmt: skip
+        X = np.column_stack(
+            [np.ones(len(FIRTH_ROWS)), FIRTH_ROWS[["x1", "x2", "x3", "x4"]].to_numpy(float)]
+        )
         reference = _firth_reference("continuous_separated")
         fit = fit_logistic_batch(X, FIRTH_ROWS["y"].to_numpy(float), firth=True)
         assert fit.converged[0] and fit.separated[0]
@@ -326,9 +336,19 @@ class TestResult:
     def test_tidy_and_p_values(self):
         fit = fit_binomial_batch([[1.0, 0.0], [1.0, 1.0]], [[3, 3]], [[1, 2]])
         table = fit.tidy(["(Intercept)", "exposed"])
-        assert list(table.columns) == ["replicate", "term", "estimate", "std_error", "statistic",
-                                       "p_value", "odds_ratio", "ci_low", "ci_high", "converged",
-                                       "separated"]  # fmt: skip
+        assert list(table.columns) == [
+            "replicate",
+            "term",
+            "estimate",
+            "std_error",
+            "statistic",
+            "p_value",
+            "odds_ratio",
+            "ci_low",
+            "ci_high",
+            "converged",
+            "separated",
+        ]
         row = table.iloc[1]
         # z = log 4 / sqrt 3 = 1.3862944 / 1.7320508 = 0.8003774; two-sided normal tail
         # p = 2 (1 - Phi(0.8003774)) = 0.4234922; CI low = 4 exp(-1.959964 sqrt 3) = 0.1341948.
@@ -408,11 +428,18 @@ class TestCholeskyHelpers:
             expected = np.linalg.cholesky(square)
             np.testing.assert_allclose(lower[:, :, replicate], expected, rtol=1e-12, atol=1e-12)
             np.testing.assert_allclose(pivots[:, replicate], np.diag(expected) ** 2, rtol=1e-12)
-            np.testing.assert_allclose(_solve(lower, rhs)[:, replicate],
-                                       np.linalg.solve(square, rhs[:, replicate]),
-                                       rtol=1e-9, atol=1e-12)  # fmt: skip
-            np.testing.assert_allclose(factor[:, :, replicate].T @ factor[:, :, replicate],
-                                       np.linalg.inv(square), rtol=1e-9, atol=1e-12)  # fmt: skip
+            np.testing.assert_allclose(
+                _solve(lower, rhs)[:, replicate],
+                np.linalg.solve(square, rhs[:, replicate]),
+                rtol=1e-9,
+                atol=1e-12,
+            )
+            np.testing.assert_allclose(
+                factor[:, :, replicate].T @ factor[:, :, replicate],
+                np.linalg.inv(square),
+                rtol=1e-9,
+                atol=1e-12,
+            )
 
     def test_singular_and_nan_matrices_flagged(self):
         matrix = self._stack(3, 4, seed=1)

@@ -33,8 +33,10 @@ def test_help_lists_validate():
 def test_installed_entry_point():
     completed = subprocess.run(
         [str(Path(sys.executable).parent / "neok2"), "--version"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == f"neok2, version {__version__}"
 

@@ -129,8 +129,14 @@ class TestMethodAgainstR:
         intervals = odds_ratio_2x2(25, 41, 13, 121).intervals()
         assert tuple(intervals["method"]) == INTERVAL_METHODS
         assert list(intervals.columns) == [
-            "method", "odds_ratio", "ci_low", "ci_high", "conf_level", "estimate", "corrected",
-        ]  # fmt: skip
+            "method",
+            "odds_ratio",
+            "ci_low",
+            "ci_high",
+            "conf_level",
+            "estimate",
+            "corrected",
+        ]
         # midp is narrower than the exact interval: it counts only half the observed table.
         exact, midp = intervals.iloc[2], intervals.iloc[3]
         assert exact["ci_low"] < midp["ci_low"] < midp["ci_high"] < exact["ci_high"]
@@ -245,9 +251,16 @@ class TestTidy:
     def test_columns(self):
         tidy = odds_ratio_2x2(25, 41, 13, 121).tidy()
         assert list(tidy.columns[:9]) == [
-            "method", "odds_ratio", "ci_low", "ci_high", "conf_level",
-            "p_chisq", "p_yates", "p_fisher", "corrected",
-        ]  # fmt: skip
+            "method",
+            "odds_ratio",
+            "ci_low",
+            "ci_high",
+            "conf_level",
+            "p_chisq",
+            "p_yates",
+            "p_fisher",
+            "corrected",
+        ]
         assert len(tidy) == 1
 
     def test_same_input_same_output(self):
@@ -333,7 +346,7 @@ class TestCrosstabErrorsProperly:
             crosstab_2x2([[1, 0]], "x", "y")  # type: ignore[arg-type]
 
     def test_unknown_column(self):
-        with pytest.raises(KeyError, match="`outcome`"):
+        with pytest.raises(ValueError, match="`outcome`: column"):
             crosstab_2x2(_steroid_frame(), "steroid", "case")
 
     def test_not_zero_one(self):

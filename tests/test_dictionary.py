@@ -24,19 +24,30 @@ def valid_frame(n: int = 12, seed: int = 3) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     k2 = rng.uniform(0.02, 0.8, n)
     ga = rng.uniform(27.0, 41.0, n).round(1)
-    frame = pd.DataFrame({
-        "id": [f"N{i:04d}" for i in range(n)],
-        "admission_date": ["2020-09-01"] * n,
-        "deficiency": (k2 < 0.1).astype(int),
-        "k2_ng_ml": k2.round(3),
-        "k2_undetectable": (k2.round(3) < 0.05).astype(int),
-        "ga_weeks": ga,
-        "preterm": (ga < 37).astype(int),
-        "birthweight_kg": rng.uniform(0.9, 4.0, n).round(3),
-    })  # fmt: skip
-    for column in ["sga", "male", "caesarean", "twins", "intrauterine_distress", "prom",
-                   "placental_abnormality", "antenatal_steroid", "gestational_diabetes",
-                   "preeclampsia"]:  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "id": [f"N{i:04d}" for i in range(n)],
+            "admission_date": ["2020-09-01"] * n,
+            "deficiency": (k2 < 0.1).astype(int),
+            "k2_ng_ml": k2.round(3),
+            "k2_undetectable": (k2.round(3) < 0.05).astype(int),
+            "ga_weeks": ga,
+            "preterm": (ga < 37).astype(int),
+            "birthweight_kg": rng.uniform(0.9, 4.0, n).round(3),
+        }
+    )
+    for column in [
+        "sga",
+        "male",
+        "caesarean",
+        "twins",
+        "intrauterine_distress",
+        "prom",
+        "placental_abnormality",
+        "antenatal_steroid",
+        "gestational_diabetes",
+        "preeclampsia",
+    ]:
         frame[column] = rng.integers(0, 2, n)
     for column in ["apgar_1min", "apgar_5min", "apgar_10min"]:
         frame[column] = rng.integers(6, 11, n)
@@ -69,8 +80,10 @@ class TestValidate:
         assert len(problems) == 1
         assert problems["row"].isna().all()
         assert problems.loc[0, ["column", "check", "message"]].tolist() == [
-            "sga", "column_present", "required column 'sga' is missing",
-        ]  # fmt: skip
+            "sga",
+            "column_present",
+            "required column 'sga' is missing",
+        ]
 
     def test_optional_column_may_be_absent(self):
         assert validate_data(valid_frame().drop(columns=["admission_date"])).ok

@@ -37,7 +37,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def report(study, data):
-    return fidelity_report(study, data)
+    return fidelity_report(study, data).tidy()
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def damaged_report(study, data):
     damaged = data.copy()
     case = damaged.index[damaged["deficiency"] == 1][0]
     damaged.loc[case, "twins"] = 1 - damaged.loc[case, "twins"]
-    return fidelity_report(study, damaged)
+    return fidelity_report(study, damaged).tidy()
 
 
 def _row(report, source, variable, statistic, group="all"):
@@ -107,7 +107,7 @@ class TestData:
     def test_missing_values_are_counted_not_dropped_silently(self, study, data):
         damaged = data.copy()
         damaged.loc[damaged.index[:3], "pt_s"] = float("nan")
-        report = fidelity_report(study, damaged)
+        report = fidelity_report(study, damaged).tidy()
         cases_missing = int(damaged.loc[damaged.index[:3], "deficiency"].sum())
         if cases_missing:
             row = _row(report, "table1", "pt_s", "mean", "case")
@@ -181,7 +181,7 @@ class TestStudy:
         damaged.loc[cases, "pt_s"] = values.mean() + (values - values.mean()) * (
             0.29 / values.std(ddof=1)
         )
-        row = _row(fidelity_report(study, damaged), "table1", "pt_s", "sd", "case")
+        row = _row(fidelity_report(study, damaged).tidy(), "table1", "pt_s", "sd", "case")
         assert row["synthetic"] == pytest.approx(0.29) and not bool(row["ok"])
 
     def test_sd_read_rows_keep_the_printed_sd(self, report):
@@ -242,7 +242,7 @@ class TestNotSignificant:
             damaged.loc[members, "gestational_diabetes"] = 0
             damaged.loc[order[:count], "gestational_diabetes"] = 1
         row = _row(
-            fidelity_report(study, damaged),
+            fidelity_report(study, damaged).tidy(),
             "multivariable",
             "gestational_diabetes",
             NOT_SIGNIFICANT_STATISTIC,
@@ -258,19 +258,22 @@ class TestNotSignificant:
         damaged = data.copy()
         damaged.loc[damaged.index[:2], "prom"] = float("nan")
         row = _row(
-            fidelity_report(study, damaged), "multivariable", "prom", NOT_SIGNIFICANT_STATISTIC
+            fidelity_report(study, damaged).tidy(),
+            "multivariable",
+            "prom",
+            NOT_SIGNIFICANT_STATISTIC,
         )
         assert "2 row(s) with missing values excluded" in row["note"]
 
     def test_missing_model_column_fails_the_check(self, study, data):
-        report = fidelity_report(study, data.drop(columns="sga"))
+        report = fidelity_report(study, data.drop(columns="sga")).tidy()
         row = _row(report, "multivariable", "prom", NOT_SIGNIFICANT_STATISTIC)
         assert not bool(row["ok"]) and "columns missing" in row["note"]
 
     def test_spec_without_such_terms_has_no_rows(self, data):
         small = load_study(Path(__file__).parent / "specs" / "small_study.yaml")
         frame = pd.DataFrame({"infected": data["deficiency"]})
-        report = fidelity_report(small, frame)
+        report = fidelity_report(small, frame).tidy()
         rows = report[report["statistic"] == NOT_SIGNIFICANT_STATISTIC]
         # the small spec lists hypertension; its column is absent here, so the row fails
         assert list(rows["variable"]) == ["hypertension"] and not rows["ok"].any()

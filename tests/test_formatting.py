@@ -23,9 +23,16 @@ from neok2.formatting import (
 class TestFormatNumber:
     @pytest.mark.parametrize(
         ("value", "digits", "expected"),
-        [(2.675, 2, "2.68"), (2.665, 2, "2.67"), (0.125, 2, "0.13"), (-0.0001, 2, "0.00"),
-         (1e6, 0, "1000000"), (3.0, 3, "3.000"), (-2.5, 0, "-3")],
-    )  # fmt: skip
+        [
+            (2.675, 2, "2.68"),
+            (2.665, 2, "2.67"),
+            (0.125, 2, "0.13"),
+            (-0.0001, 2, "0.00"),
+            (1e6, 0, "1000000"),
+            (3.0, 3, "3.000"),
+            (-2.5, 0, "-3"),
+        ],
+    )
     def test_half_away_from_zero(self, value, digits, expected):
         assert format_number(value, digits) == expected
 
@@ -42,9 +49,16 @@ class TestFormatNumber:
 class TestFormatP:
     @pytest.mark.parametrize(
         ("p", "expected"),
-        [(0.0, "<0.001"), (0.0004999, "<0.001"), (0.001, "0.001"), (0.0496, "0.050"),
-         (0.5, "0.500"), (0.99951, ">0.999"), (1.0, "1.000")],
-    )  # fmt: skip
+        [
+            (0.0, "<0.001"),
+            (0.0004999, "<0.001"),
+            (0.001, "0.001"),
+            (0.0496, "0.050"),
+            (0.5, "0.500"),
+            (0.99951, ">0.999"),
+            (1.0, "1.000"),
+        ],
+    )
     def test_display(self, p, expected):
         assert format_p(p) == expected
 
@@ -92,10 +106,14 @@ class TestParsing:
 
     @pytest.mark.parametrize(
         ("text", "kind", "values"),
-        [("42 (63.6)", "n_percent", (42, 63.6)), ("5 ( 7.5)", "n_percent", (5, 7.5)),
-         ("35±3.72", "mean_sd", (35, 3.72)), ("1.6(1.25, 2.6)", "median_iqr", (1.6, 1.25, 2.6)),
-         ("10(9, 10)", "median_iqr", (10, 9, 10))],
-    )  # fmt: skip
+        [
+            ("42 (63.6)", "n_percent", (42, 63.6)),
+            ("5 ( 7.5)", "n_percent", (5, 7.5)),
+            ("35±3.72", "mean_sd", (35, 3.72)),
+            ("1.6(1.25, 2.6)", "median_iqr", (1.6, 1.25, 2.6)),
+            ("10(9, 10)", "median_iqr", (10, 9, 10)),
+        ],
+    )
     def test_parse_cell(self, text, kind, values):
         assert parse_cell(text, kind).values == values
 

@@ -10,10 +10,10 @@ import pytest
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "neok2"
 # What each layer may import from neok2 (besides itself).
 ALLOWED = {
-    "audit": {"study", "stats", "formatting", "_io"},
-    "synth": {"study", "stats", "formatting", "_io"},
-    "stats": {"study", "formatting", "_io"},
-    "study": {"formatting", "_io"},
+    "audit": {"study", "stats", "formatting", "_io", "_validation", "_frozen"},
+    "synth": {"study", "stats", "formatting", "_io", "_validation", "_frozen"},
+    "stats": {"study", "formatting", "_io", "_validation", "_frozen"},
+    "study": {"formatting", "_io", "_validation", "_frozen"},
 }
 
 

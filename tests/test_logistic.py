@@ -222,27 +222,41 @@ class TestData:
         # The reported reproducer: infinity used to pass as a "rank deficient" design.
         data = pd.DataFrame({"case": [0, 1] * 5, "z": [value, *range(2, 11)]})
         data.loc[6, "z"] = value
-        arguments = {"formula": "case ~ z"} if path == "formula" else {
-            "outcome": "case", "covariates": ["z"]}  # fmt: skip
-        with pytest.raises(ValueError, match=r"column 'z' holds non-finite values \(inf or "
-                           r"-inf\) in row\(s\) 0, 6; replace them .* or with NaN"):  # fmt: skip
+        arguments = (
+            {"formula": "case ~ z"}
+            if path == "formula"
+            else {"outcome": "case", "covariates": ["z"]}
+        )
+        with pytest.raises(
+            ValueError,
+            match=r"column 'z' holds non-finite values \(inf or "
+            r"-inf\) in row\(s\) 0, 6; replace them .* or with NaN",
+        ):
             logistic_regression(data, **arguments)
 
     def test_infinity_made_by_the_formula_errors_properly(self, birthwt):
         # 159 of the 189 mothers had no premature labour (R: table(MASS::birthwt$ptl) gives
         # 159, 24, 5, 1), so log(ptl) is -inf in 159 rows: the first five are shown.
-        expected = (r"model column `np.log\(ptl\)` is not finite in row\(s\) 0, 1, 2, 3, 4 and "
-                    r"154 more; the transformation is undefined there")  # fmt: skip
+        expected = (
+            r"model column `np.log\(ptl\)` is not finite in row\(s\) 0, 1, 2, 3, 4 and "
+            r"154 more; the transformation is undefined there"
+        )
         with np.errstate(divide="ignore"), pytest.raises(ValueError, match=expected):
             logistic_regression(birthwt, "low ~ np.log(ptl)")
 
     @pytest.mark.parametrize("path", ["formula", "covariates"])
     def test_duplicated_column_name_errors_properly(self, birthwt, path):
         doubled = pd.concat([birthwt, birthwt[["age"]]], axis=1)
-        arguments = {"formula": "low ~ age + lwt"} if path == "formula" else {
-            "outcome": "low", "covariates": ["age", "lwt"]}  # fmt: skip
-        with pytest.raises(ValueError, match=r"column name\(s\) \['age'\] appear more than "
-                           r"once in `data`.*rename or drop the duplicates"):  # fmt: skip
+        arguments = (
+            {"formula": "low ~ age + lwt"}
+            if path == "formula"
+            else {"outcome": "low", "covariates": ["age", "lwt"]}
+        )
+        with pytest.raises(
+            ValueError,
+            match=r"column name\(s\) \['age'\] appear more than "
+            r"once in `data`.*rename or drop the duplicates",
+        ):
             logistic_regression(doubled, **arguments)
 
     def test_duplicated_outcome_name_errors_properly(self, birthwt):
@@ -252,24 +266,32 @@ class TestData:
 
     def test_duplicated_column_the_model_does_not_use_is_harmless(self, birthwt):
         doubled = pd.concat([birthwt, birthwt[["ftv"]]], axis=1)
-        pd.testing.assert_frame_equal(logistic_regression(doubled, "low ~ age").tidy(),
-                                      logistic_regression(birthwt, "low ~ age").tidy())  # fmt: skip
+        pd.testing.assert_frame_equal(
+            logistic_regression(doubled, "low ~ age").tidy(),
+            logistic_regression(birthwt, "low ~ age").tidy(),
+        )
 
     def test_text_cell_in_numeric_column_errors_properly(self, birthwt):
         typed = birthwt.assign(lwt=birthwt["lwt"].astype(object))
         typed.loc[3, "lwt"] = "abc"
         typed.loc[[10, 11], "lwt"] = ["?", "1O5"]
-        with pytest.raises(ValueError, match=r"column 'lwt' mixes numbers and text \(row 3: "
-                           r"'abc', row 10: '\?', row 11: '1O5'\); fix those cells, then make "
-                           r"the column numeric with pd.to_numeric"):  # fmt: skip
+        with pytest.raises(
+            ValueError,
+            match=r"column 'lwt' mixes numbers and text \(row 3: "
+            r"'abc', row 10: '\?', row 11: '1O5'\); fix those cells, then make "
+            r"the column numeric with pd.to_numeric",
+        ):
             logistic_regression(typed, "low ~ age + lwt")
 
     def test_text_cell_in_numeric_string_column_errors_properly(self, birthwt):
         # Read as text, as a CSV column with a stray note would be.
         typed = birthwt.assign(age=birthwt["age"].astype(str))
         typed.loc[0, "age"] = "unknown"
-        with pytest.raises(ValueError, match=r"column 'age' mixes numbers and text \(row 0: "
-                           r"'unknown'\)"):  # fmt: skip
+        with pytest.raises(
+            ValueError,
+            match=r"column 'age' mixes numbers and text \(row 0: "
+            r"'unknown'\)",
+        ):
             logistic_regression(typed, "low ~ age")
 
     def test_text_categories_with_a_number_label_stay_a_factor(self, birthwt):
@@ -278,8 +300,9 @@ class TestData:
         labelled = birthwt.assign(race=birthwt["race"].map({1: "white", 2: "black", 3: "3"}))
         result = logistic_regression(labelled, "low ~ race")
         assert result.tidy(intercept=False)["term"].tolist() == ["race[T.black]", "race[T.white]"]
-        assert result.loglik == pytest.approx(logistic_regression(birthwt, "low ~ C(race)").loglik,
-                                              rel=1e-12)  # fmt: skip
+        assert result.loglik == pytest.approx(
+            logistic_regression(birthwt, "low ~ C(race)").loglik, rel=1e-12
+        )
 
     def test_text_column_half_numbers_stays_a_factor(self):
         # Exactly half the values parse as numbers: not "more than half", so still a factor.

@@ -97,8 +97,16 @@ def _check_outputs(rendered: RenderResult) -> None:
 
 
 def _check_tables_and_figures(rendered: RenderResult, html: str) -> None:
-    for label in ("tbl-baseline", "tbl-univariable", "tbl-multivariable", "tbl-fidelity",
-                  "tbl-audit", "tbl-power", "tbl-sensitivity", "tbl-bootstrap"):  # fmt: skip
+    for label in (
+        "tbl-baseline",
+        "tbl-univariable",
+        "tbl-multivariable",
+        "tbl-fidelity",
+        "tbl-audit",
+        "tbl-power",
+        "tbl-sensitivity",
+        "tbl-bootstrap",
+    ):
         assert f'<div id="{label}" class="neok2-table">' in html, label
     for label in ("fig-k2", "fig-forest", "fig-simulation"):
         assert re.search(rf'<figure id="{label}">\s*<img[^>]*src="data:image/png', html)
@@ -199,9 +207,19 @@ def test_user_data_file_gives_a_manuscript_about_that_file(cohort, tmp_path):
     pyreadstat.write_dta(cohort, str(data_file))
     outcome = CliRunner().invoke(
         cli,
-        ["analyze", str(data_file), "--seed", str(SEED), "--out", str(tmp_path / "results"),
-         "--bootstrap", "3", "--simulations", "10"],
-    )  # fmt: skip
+        [
+            "analyze",
+            str(data_file),
+            "--seed",
+            str(SEED),
+            "--out",
+            str(tmp_path / "results"),
+            "--bootstrap",
+            "3",
+            "--simulations",
+            "10",
+        ],
+    )
     assert outcome.exit_code == 0, outcome.output
     document = json.loads((tmp_path / "results" / "results.json").read_text(encoding="utf-8"))
     assert document["data_source"] == "user"

@@ -27,9 +27,18 @@ def build(folder: Path) -> dict[str, bytes]:
     commands = [
         [NEOK2, "synth", "--study", "k2_neonates", "--seed", SEED, "--out", str(data)],
         [NEOK2, "validate", str(data), "--study", "k2_neonates"],
-        [NEOK2, "analyze", str(data), "--study", "k2_neonates", "--seed", SEED,
-         "--out", str(results)],
-    ]  # fmt: skip
+        [
+            NEOK2,
+            "analyze",
+            str(data),
+            "--study",
+            "k2_neonates",
+            "--seed",
+            SEED,
+            "--out",
+            str(results),
+        ],
+    ]
     for command in commands:
         completed = subprocess.run(command, capture_output=True, text=True, check=False)
         assert completed.returncode == 0, (command[1], completed.stderr)

@@ -103,10 +103,23 @@ class TestOrdering:
     def test_the_shipped_registry_is_already_in_dependency_order(self):
         assert order_sections(REGISTRY) == REGISTRY
         assert SECTIONS == (
-            "published", "cohort", "methods", "baseline", "k2_figure", "univariable",
-            "multivariable", "forest", "fidelity", "audit", "power", "simulation",
-            "limitations", "sensitivity", "bootstrap", "reproducibility",
-        )  # fmt: skip
+            "published",
+            "cohort",
+            "methods",
+            "baseline",
+            "k2_figure",
+            "univariable",
+            "multivariable",
+            "forest",
+            "fidelity",
+            "audit",
+            "power",
+            "simulation",
+            "limitations",
+            "sensitivity",
+            "bootstrap",
+            "reproducibility",
+        )
         needs = {section.name: section.requires for section in REGISTRY}
         assert needs["forest"] == ("multivariable",)
         assert needs["sensitivity"] == ("multivariable",)

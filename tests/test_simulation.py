@@ -85,8 +85,9 @@ class TestModelFromStudy:
 class TestModelFromData:
     def test_odds_ratio_atoms_and_missing_rows(self):
         # Exposed: 2 cases, 1 control; unexposed: 1 case, 4 controls -> OR = (2/1)/(1/4) = 8.
-        frame = pd.DataFrame({"y": [1, 1, 0, 0, 0, 1, 0, 0, 1],
-                              "x": [1, 0, 1, 0, 0, 1, 0, 0, np.nan]})  # fmt: skip
+        frame = pd.DataFrame(
+            {"y": [1, 1, 0, 0, 0, 1, 0, 0, 1], "x": [1, 0, 1, 0, 0, 1, 0, 0, np.nan]}
+        )
         model = model_from_data(frame, "y", ["x"])
         assert model.odds_ratios[0] == pytest.approx(8.0, rel=1e-9)
         assert model.n_dropped == 1
@@ -100,7 +101,7 @@ class TestModelFromData:
 
     def test_errors(self):
         frame = pd.DataFrame({"y": [1, 0, 2], "x": [1, 0, 1]})
-        with pytest.raises(KeyError, match="columns not in `data`"):
+        with pytest.raises(ValueError, match=r"`exposures`: \['z'\] not in the data"):
             model_from_data(frame, "y", ["z"])
         with pytest.raises(ValueError, match="must be coded 0/1"):
             model_from_data(frame, "y", ["x"])
@@ -114,9 +115,15 @@ class TestSimulatePipelinePower:
         n_replicates = 4000
         model = exposure_model({"x": 0.3}, {"x": 2.0})
         row = simulate_pipeline(
-            model, n_cases=100, n_controls=200, n_replicates=n_replicates, threshold=1.0,
-            seed=7, progress=False, n_workers=1,
-        ).iloc[0]  # fmt: skip
+            model,
+            n_cases=100,
+            n_controls=200,
+            n_replicates=n_replicates,
+            threshold=1.0,
+            seed=7,
+            progress=False,
+            n_workers=1,
+        ).iloc[0]
         analytic = power_case_control(2.0, 0.3, 100, None, controls_per_case=2).iloc[0]["power"]
         error = _monte_carlo_error(analytic, n_replicates)
         assert abs(row["power"] - analytic) < 3 * error
@@ -128,17 +135,28 @@ class TestSimulatePipelinePower:
         n_replicates = 4000
         model = exposure_model({"x": 0.4})
         row = simulate_pipeline(
-            model, n_cases=150, n_controls=150, n_replicates=n_replicates, threshold=1.0,
-            seed=3, progress=False, n_workers=1,
-        ).iloc[0]  # fmt: skip
+            model,
+            n_cases=150,
+            n_controls=150,
+            n_replicates=n_replicates,
+            threshold=1.0,
+            seed=3,
+            progress=False,
+            n_workers=1,
+        ).iloc[0]
         assert math.isnan(row["power"])
         assert abs(row["false_inclusion"] - 0.05) < 3 * _monte_carlo_error(0.05, n_replicates)
 
     def test_screen_limits_power_and_biases_selected(self, study_model):
         table = simulate_pipeline(
-            study_model, n_total=[200], controls_per_case=134 / 66, n_replicates=400, seed=1,
-            progress=False, n_workers=1,
-        )  # fmt: skip
+            study_model,
+            n_total=[200],
+            controls_per_case=134 / 66,
+            n_replicates=400,
+            seed=1,
+            progress=False,
+            n_workers=1,
+        )
         assert table[["n_cases", "n_controls"]].iloc[0].tolist() == [66, 134]
         rows = table.set_index("variable")
         truth = rows[rows["true_odds_ratio"] != 1.0]
@@ -151,8 +169,14 @@ class TestSimulatePipelinePower:
 
 @pytest.fixture(scope="module")
 def settings() -> dict:
-    return {"n_cases": [40, 80], "n_controls": [80, 160], "n_replicates": 300,
-            "chunk_size": 100, "seed": 2024, "progress": False}  # fmt: skip
+    return {
+        "n_cases": [40, 80],
+        "n_controls": [80, 160],
+        "n_replicates": 300,
+        "chunk_size": 100,
+        "seed": 2024,
+        "progress": False,
+    }
 
 
 class TestSimulatePipelineDeterminism:
@@ -172,8 +196,9 @@ class TestSimulatePipelineDeterminism:
         )
         with cluster, Client(cluster) as client:
             on_dask = simulate_pipeline(study_model, scheduler=client, **settings)
-            by_address = simulate_pipeline(study_model, scheduler=cluster.scheduler_address,
-                                           **settings)  # fmt: skip
+            by_address = simulate_pipeline(
+                study_model, scheduler=cluster.scheduler_address, **settings
+            )
         pd.testing.assert_frame_equal(local, on_dask, check_exact=True)
         pd.testing.assert_frame_equal(local, by_address, check_exact=True)
 
@@ -203,14 +228,22 @@ class TestSimulatePipelineErrors:
 class TestPowerCurve:
     def test_one_line_per_factor_and_reference(self):
         model = exposure_model({"a": 0.2, "b": 0.3}, {"a": 3.0})
-        table = simulate_pipeline(model, n_total=[100, 200], controls_per_case=1.0,
-                                  n_replicates=50, seed=1, progress=False, n_workers=1)  # fmt: skip
+        table = simulate_pipeline(
+            model,
+            n_total=[100, 200],
+            controls_per_case=1.0,
+            n_replicates=50,
+            seed=1,
+            progress=False,
+            n_workers=1,
+        )
         figure = power_curve(table)
         assert isinstance(figure, Figure)
         lines = figure.axes[0].lines
         assert len(lines) == 3  # factor a, null factor b, the 80% reference
-        np.testing.assert_allclose(lines[0].get_ydata(), table.loc[table["variable"] == "a",
-                                                                   "power"])  # fmt: skip
+        np.testing.assert_allclose(
+            lines[0].get_ydata(), table.loc[table["variable"] == "a", "power"]
+        )
 
     def test_errors(self):
         with pytest.raises(ValueError, match="simulate_pipeline"):

@@ -58,9 +58,13 @@ class TestPublishedValues:
 
     @pytest.mark.parametrize(
         ("variable", "group", "mean", "sd"),
-        [("ga_weeks", "case", 35.1, 3.27), ("k2_ng_ml", "case", 0.05, 0.025),
-         ("pt_s", "control", 14.98, 0.24), ("phosphorus_mmol_l", "control", 1.95, 0.223)],
-    )  # fmt: skip
+        [
+            ("ga_weeks", "case", 35.1, 3.27),
+            ("k2_ng_ml", "case", 0.05, 0.025),
+            ("pt_s", "control", 14.98, 0.24),
+            ("phosphorus_mmol_l", "control", 1.95, 0.223),
+        ],
+    )
     def test_table1_means(self, study, variable, group, mean, sd):
         row = study.cell(variable, group)
         assert (row["mean"], row["sd"]) == (pytest.approx(mean), pytest.approx(sd))
@@ -90,8 +94,10 @@ class TestPublishedValues:
         table2 = study.univariable.set_index("variable")
         assert len(table2) == 8
         assert table2.loc["antenatal_steroid", ["odds_ratio", "ci_low", "ci_high"]].tolist() == [
-            5.675, 2.659, 12.112,
-        ]  # fmt: skip
+            5.675,
+            2.659,
+            12.112,
+        ]
         assert table2.loc["prom", "ci_low"] == 1.278
         assert table2.loc["gestational_diabetes", "p_printed"] == "0.01"
         assert table2.loc["ga_weeks", "odds_ratio"] == 0.99
@@ -102,8 +108,12 @@ class TestPublishedValues:
         assert table.loc["caesarean", ["ci_low", "ci_high"]].tolist() == [1.165, 5.492]
         assert table.loc["sga", "p_value"] == 0.033
         assert set(study.multivariable_terms) == {
-            "caesarean", "sga", "antenatal_steroid", "gestational_diabetes", "prom",
-        }  # fmt: skip
+            "caesarean",
+            "sga",
+            "antenatal_steroid",
+            "gestational_diabetes",
+            "prom",
+        }
 
     def test_not_significant_terms(self, study):
         # the discussion names only steroids, caesarean and SGA as independent risk factors

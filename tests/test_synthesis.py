@@ -167,8 +167,11 @@ class TestStudy:
     def test_adjusted_odds_ratios_within_five_percent(self, study, data):
         odds_ratios, _ = _logit_odds_ratios(data, list(study.multivariable_terms))
         # Published adjusted ORs: steroid 4.728, caesarean 2.529, SGA 3.462.
-        for variable, published in (("antenatal_steroid", 4.728), ("caesarean", 2.529),
-                                    ("sga", 3.462)):  # fmt: skip
+        for variable, published in (
+            ("antenatal_steroid", 4.728),
+            ("caesarean", 2.529),
+            ("sga", 3.462),
+        ):
             assert abs(math.log(odds_ratios[variable] / published)) <= 0.05, variable
 
     def test_screen_selects_exactly_the_published_five(self, study, data):
@@ -180,14 +183,24 @@ class TestStudy:
         # Results text: caesarean, SGA, antenatal steroids, gestational diabetes and PROM pass
         # the p < 0.1 screen. PT and APTT stay out because their spreads are read as SEMs.
         assert selected == {
-            "caesarean", "sga", "antenatal_steroid", "gestational_diabetes", "prom",
-        }  # fmt: skip
+            "caesarean",
+            "sga",
+            "antenatal_steroid",
+            "gestational_diabetes",
+            "prom",
+        }
 
     def test_compromises_record_where_table1_wins(self, result):
         compromises = result.compromises
         assert list(compromises.columns) == [
-            "variable", "group", "constraint", "published", "achieved", "gap", "action",
-        ]  # fmt: skip
+            "variable",
+            "group",
+            "constraint",
+            "published",
+            "achieved",
+            "gap",
+            "action",
+        ]
         screened = compromises[compromises["constraint"].str.startswith("univariable screen")]
         assert screened.empty
         percent = compromises[compromises["constraint"].str.startswith("printed percent")]
@@ -392,9 +405,12 @@ class TestSpreadReadAsSem:
             for variable in ("ga_weeks", "k2_ng_ml", "glucose_mmol_l", "pt_s", "aptt_s")
         }
         assert readings == {
-            "ga_weeks": ("sd", "sd"), "k2_ng_ml": ("sd", "sd"), "glucose_mmol_l": ("sd", "sd"),
-            "pt_s": ("sem", "sem"), "aptt_s": ("sem", "sem_closest"),
-        }  # fmt: skip
+            "ga_weeks": ("sd", "sd"),
+            "k2_ng_ml": ("sd", "sd"),
+            "glucose_mmol_l": ("sd", "sd"),
+            "pt_s": ("sem", "sem"),
+            "aptt_s": ("sem", "sem_closest"),
+        }
         pt = spread_reading(study, "pt_s")
         assert pt.sd["case"] == pytest.approx(2.35597, abs=1e-5)
         assert pt.sd["control"] == pytest.approx(2.77820, abs=1e-5)
@@ -464,9 +480,11 @@ class TestSpreadReadAsSem:
         assert data["aptt_s"].between(10.0, 105.0).all()
 
     def test_rows_the_sd_reading_explains_are_not_touched(self, result):
-        touched = set(result.compromises.loc[
-            result.compromises["constraint"].str.contains("spread"), "variable"
-        ])  # fmt: skip
+        touched = set(
+            result.compromises.loc[
+                result.compromises["constraint"].str.contains("spread"), "variable"
+            ]
+        )
         assert touched == SEM_READ
 
     def test_neither_reading_keeps_the_sd_and_says_so(self):
@@ -477,8 +495,9 @@ class TestSpreadReadAsSem:
         row["p"] = "0.040"
         study = parse_study(spec)
         assert (spread_reading(study, "pt_s").reading, spread_reading(study, "pt_s").fit) == (
-            "sd", "neither",
-        )  # fmt: skip
+            "sd",
+            "neither",
+        )
         generated = synthesize_cohort(study, seed=3)
         compromises = generated.compromises
         rows = compromises[
@@ -513,9 +532,12 @@ class TestSeed:
             other.groupby("deficiency")[binary].sum(), data.groupby("deficiency")[binary].sum()
         )
 
-    @pytest.mark.parametrize("seed", [-1, True, 1.5, "1"])
-    def test_errors_properly_on_bad_seed(self, study, seed):
-        with pytest.raises(TypeError, match="seed"):
+    @pytest.mark.parametrize(
+        ("seed", "error"),
+        [(-1, ValueError), (True, TypeError), (1.5, TypeError), ("1", TypeError)],
+    )
+    def test_errors_properly_on_bad_seed(self, study, seed, error):
+        with pytest.raises(error, match="`seed` must be a non-negative integer"):
             synthesize_cohort(study, seed=seed)
 
 
@@ -561,8 +583,10 @@ class TestCommandLine:
         )
         assert outcome.exit_code == 0, outcome.output
         assert sorted(p.name for p in tmp_path.iterdir()) == [
-            "k2.csv", "k2_compromises.csv", "k2_fidelity.csv",
-        ]  # fmt: skip
+            "k2.csv",
+            "k2_compromises.csv",
+            "k2_fidelity.csv",
+        ]
         fidelity = pd.read_csv(tmp_path / "k2_fidelity.csv")
         assert not (fidelity["ok"] == False).any()  # noqa: E712 - CSV holds True/False/NaN
 

@@ -43,9 +43,17 @@ def birthwt() -> pd.DataFrame:
     return pd.read_csv(REFERENCE / "birthwt.csv").drop(columns="bwt")
 
 
-BIRTHWT_TYPES = {"low": "binary", "age": "integer", "lwt": "integer", "race": "categorical",
-                 "smoke": "binary", "ptl": "integer", "ht": "binary", "ui": "binary",
-                 "ftv": "integer"}  # fmt: skip
+BIRTHWT_TYPES = {
+    "low": "binary",
+    "age": "integer",
+    "lwt": "integer",
+    "race": "categorical",
+    "smoke": "binary",
+    "ptl": "integer",
+    "ht": "binary",
+    "ui": "binary",
+    "ftv": "integer",
+}
 
 
 # ----------------------------------------------------------------------------- synthesis
@@ -118,8 +126,12 @@ def test_rules_hold_for_any_seed_method_and_leaf(
     k2: pd.DataFrame, seed: int, method: str, min_leaf: int
 ) -> None:
     result = synthesize_from_data(
-        k2, "k2_neonates", seed=seed, method=method, min_leaf=min_leaf,  # type: ignore[arg-type]
-    )  # fmt: skip
+        k2,
+        "k2_neonates",
+        seed=seed,
+        method=method,
+        min_leaf=min_leaf,  # type: ignore[arg-type]
+    )
     twin = result.data
     assert validate_data(twin, "k2_neonates").ok
     assert int(twin["deficiency"].sum()) == 66
@@ -137,14 +149,22 @@ def test_bad_arguments_name_the_argument(birthwt: pd.DataFrame) -> None:
         synthesize_from_data(birthwt, None, seed=1, outcome="low")
     with pytest.raises(ValueError, match="`method`"):
         synthesize_from_data(
-            birthwt, None, seed=1, outcome="low", variables=BIRTHWT_TYPES,
+            birthwt,
+            None,
+            seed=1,
+            outcome="low",
+            variables=BIRTHWT_TYPES,
             method="gan",  # type: ignore[arg-type]
-        )  # fmt: skip
+        )
     with pytest.raises(ValueError, match="`visit_order` must start"):
         synthesize_from_data(
-            birthwt, None, seed=1, outcome="low", variables=BIRTHWT_TYPES,
+            birthwt,
+            None,
+            seed=1,
+            outcome="low",
+            variables=BIRTHWT_TYPES,
             visit_order=["age", "low", "lwt", "race", "smoke", "ptl", "ht", "ui", "ftv"],
-        )  # fmt: skip
+        )
     partial = {k: v for k, v in BIRTHWT_TYPES.items() if k != "ftv"}
     with pytest.raises(ValueError, match="ftv"):
         synthesize_from_data(birthwt, None, seed=1, outcome="low", variables=partial)
@@ -265,9 +285,14 @@ def test_closest_record_distance_by_hand() -> None:
 def test_threshold_refusal_in_synthesis(birthwt: pd.DataFrame) -> None:
     def twin(threshold: float | None) -> TwinResult:
         return synthesize_from_data(
-            birthwt, None, seed=1, outcome="low", variables=BIRTHWT_TYPES, min_leaf=1,
+            birthwt,
+            None,
+            seed=1,
+            outcome="low",
+            variables=BIRTHWT_TYPES,
+            min_leaf=1,
             max_replicated_uniques=threshold,
-        )  # fmt: skip
+        )
 
     rate = twin(None).disclosure.replicated_uniques_rate
     assert rate > 0  # one-record leaves copy real records

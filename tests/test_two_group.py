@@ -34,8 +34,9 @@ def study():
 
 
 @pytest.mark.parametrize("variable", R_2X2.index)
-@pytest.mark.parametrize(("test", "column"), [("chisq", "pearson_p"), ("chisq_yates", "yates_p"),
-                                              ("fisher", "fisher_p")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("test", "column"), [("chisq", "pearson_p"), ("chisq_yates", "yates_p"), ("fisher", "fisher_p")]
+)
 def test_count_tests_match_r(variable, test, column):
     # R: chisq.test(correct = FALSE / TRUE), fisher.test (tests/reference/audit.R).
     ref = R_2X2.loc[variable]
@@ -92,15 +93,17 @@ def test_errors_name_the_fix():
 
 @pytest.mark.parametrize(
     ("label", "summary", "expected"),
-    [("chi-square", "n_percent", ["chisq", "chisq_yates"]),
-     ("Pearson chi-square", "n_percent", ["chisq"]),
-     ("Chi-square with Yates's correction", "n_percent", ["chisq_yates"]),
-     ("Fisher exact", "n_percent", ["fisher"]),
-     ("", "n_percent", ["chisq", "chisq_yates"]),
-     ("t-test", "mean_sd", ["student_t", "welch_t"]),
-     ("Welch t-test", "mean_sd", ["welch_t"]),
-     ("Mann-Whitney", "median_iqr", ["mann_whitney_uncorrected", "mann_whitney"])],
-)  # fmt: skip
+    [
+        ("chi-square", "n_percent", ["chisq", "chisq_yates"]),
+        ("Pearson chi-square", "n_percent", ["chisq"]),
+        ("Chi-square with Yates's correction", "n_percent", ["chisq_yates"]),
+        ("Fisher exact", "n_percent", ["fisher"]),
+        ("", "n_percent", ["chisq", "chisq_yates"]),
+        ("t-test", "mean_sd", ["student_t", "welch_t"]),
+        ("Welch t-test", "mean_sd", ["welch_t"]),
+        ("Mann-Whitney", "median_iqr", ["mann_whitney_uncorrected", "mann_whitney"]),
+    ],
+)
 def test_printed_names(label, summary, expected):
     assert [test.name for test in printed_test(label, summary)] == expected
 
@@ -149,8 +152,13 @@ def test_claim_range_and_exact_figure(study):
 
 
 def test_claim_on_data_by_hand(study):
-    data = pd.DataFrame({"deficiency": [1, 1, 0, 0, 0], "male": [1, 0, 0, 0, 1],
-                         "ga_weeks": [30.0, 38.0, 36.0, 40.0, 41.0]})  # fmt: skip
+    data = pd.DataFrame(
+        {
+            "deficiency": [1, 1, 0, 0, 0],
+            "male": [1, 0, 0, 0, 1],
+            "ga_weeks": [30.0, 38.0, 36.0, 40.0, 41.0],
+        }
+    )
     females = parse_claim("females", study.text_claims["females"], study)
     share = parse_claim("x_percent", "deficiency among ga_weeks < 37")
     assert claim_on_data(females, data, "deficiency") == 3.0

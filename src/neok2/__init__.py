@@ -64,6 +64,7 @@ _LAZY = {
     "fidelity_report": "synth.fidelity",
     "TwinResult": "synth.twin",
     "synthesize_from_data": "synth.twin",
+    "FidelityReport": "synth.fidelity",
     "birthweight_centile_10": "stats.growth",
     # audit
     "AuditResult": "audit.run",
@@ -80,6 +81,7 @@ __all__ = [
     "BaselineTable",
     "DataValidationError",
     "ExposureModel",
+    "FidelityReport",
     "Limitations",
     "LogisticBatchResult",
     "LogisticResult",
@@ -188,6 +190,6 @@ if TYPE_CHECKING:
         read_data,
         validate_data,
     )
-    from neok2.synth.fidelity import fidelity_report
+    from neok2.synth.fidelity import FidelityReport, fidelity_report
     from neok2.synth.generator import SynthesisResult, synthesize, synthesize_cohort
     from neok2.synth.twin import TwinResult, synthesize_from_data

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from neok2._frozen import frozen_fields
 from neok2.formatting import format_number
 from neok2.study.spec import Study
 
@@ -126,6 +127,7 @@ def e_value(ratio: float, *, common_outcome: bool = False, kind: str = "odds_rat
     return risk_ratio + math.sqrt(risk_ratio * (risk_ratio - 1))
 
 
+@frozen_fields("items")
 @dataclass(frozen=True)
 class Limitations:
     """Numbered limitations of one study.

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from neok2._frozen import frozen_fields
 from neok2.audit.checks import CHECK_FAMILIES, FINDING_COLUMNS, run_checks
 from neok2.audit.rebuild import study_from_data
 from neok2.formatting import format_number
@@ -29,6 +30,7 @@ SEVERITIES = ("error", "warning", "note", "ok")
 _DISPLAY_COLUMNS = ["check", "location", "reported", "recomputed", "severity", "message"]
 
 
+@frozen_fields("checks")
 @dataclass(frozen=True)
 class AuditResult:
     """Every check run on one study, passed ones included.
@@ -94,14 +96,17 @@ class AuditResult:
         total = frame.drop(columns="check").sum().to_dict()
         return pd.concat([frame, pd.DataFrame([{"check": "total", **total}])], ignore_index=True)
 
-    def to_gt(self, *, include_passed: bool = False) -> Any:
-        """The findings as a great-tables table, grouped by check family."""
+    def to_gt(self, *, include_passed: bool = False, table_id: str = "neok2-audit") -> Any:
+        """The findings as a great-tables table, grouped by check family.
+
+        ``table_id`` is the HTML id, fixed so that a result always renders to the same bytes.
+        """
         from great_tables import GT
 
         frame = self.tidy(include_passed=include_passed)[_DISPLAY_COLUMNS]
         summary = self.summary().iloc[-1]
         return (
-            GT(frame, groupname_col="check")
+            GT(frame, groupname_col="check", id=table_id)
             .tab_header(
                 title=f"Audit of {self.study_id}",
                 subtitle=(
@@ -117,6 +122,10 @@ class AuditResult:
                 message="Finding",
             )
         )
+
+    def _repr_html_(self) -> str:
+        """The great-tables HTML of :meth:`to_gt` (what Jupyter shows)."""
+        return str(self.to_gt().as_raw_html())
 
     def to_csv(self, path: str | Path | None = None, *, include_passed: bool = False) -> str:
         """Write the findings as CSV to ``path`` (or return the text when ``path`` is None)."""

@@ -35,43 +35,85 @@ def command() -> None:
 @click.option("--controls-per-case", type=float, default=1.0, show_default=True)
 @click.option("--alpha", type=float, default=0.05, show_default=True)
 @click.option("--sided", type=click.IntRange(1, 2), default=2, show_default=True)
-@click.option("--method", type=click.Choice(["fleiss", "kelsey", "fleiss_cc"]),
-              default="fleiss", show_default=True)  # fmt: skip
-def analytic(odds_ratio: float | None, p0: float, n_cases: float | None, power_: float | None,
-             controls_per_case: float, alpha: float, sided: int, method: str) -> None:  # fmt: skip
+@click.option(
+    "--method",
+    type=click.Choice(["fleiss", "kelsey", "fleiss_cc"]),
+    default="fleiss",
+    show_default=True,
+)
+def analytic(
+    odds_ratio: float | None,
+    p0: float,
+    n_cases: float | None,
+    power_: float | None,
+    controls_per_case: float,
+    alpha: float,
+    sided: int,
+    method: str,
+) -> None:
     """Unmatched case-control design: leave out one of --odds-ratio, --n-cases, --power.
 
     The missing quantity is solved for, e.g. ``neok2 power analytic --odds-ratio 2 --p0 0.1
     --n-cases 66 --controls-per-case 2.03`` prints the power.
     """
     row = power_case_control(
-        odds_ratio, p0, n_cases, power_, controls_per_case=controls_per_case, alpha=alpha,
-        sided=sided, method=method,  # type: ignore[arg-type]
-    ).iloc[0]  # fmt: skip
+        odds_ratio,
+        p0,
+        n_cases,
+        power_,
+        controls_per_case=controls_per_case,
+        alpha=alpha,
+        sided=sided,
+        method=method,  # type: ignore[arg-type]
+    ).iloc[0]
     click.echo(f"method: {row['method']} (solved for {row['solved_for']})")
     click.echo(f"odds ratio: {format_odds_ratio(row['odds_ratio'], 3)}")
     if row["solved_for"] == "odds_ratio":
         click.echo(f"protective odds ratio: {format_odds_ratio(row['odds_ratio_protective'], 3)}")
-    click.echo(f"exposure prevalence: controls {format_number(row['p0'], 3)}, "
-               f"cases {format_number(row['p1'], 3)}")  # fmt: skip
-    click.echo(f"cases: {format_number(row['n_cases'], 1)} (recruit {row['n_cases_needed']}), "
-               f"controls: {format_number(row['n_controls'], 1)} "
-               f"(recruit {row['n_controls_needed']})")  # fmt: skip
+    click.echo(
+        f"exposure prevalence: controls {format_number(row['p0'], 3)}, "
+        f"cases {format_number(row['p1'], 3)}"
+    )
+    click.echo(
+        f"cases: {format_number(row['n_cases'], 1)} (recruit {row['n_cases_needed']}), "
+        f"controls: {format_number(row['n_controls'], 1)} "
+        f"(recruit {row['n_controls_needed']})"
+    )
     click.echo(f"power: {format_number(row['power'], 3)}")
 
 
 @command.command(name="study")
 @study_option
 @click.option("--power", "power_", type=float, default=0.8, show_default=True)
-@click.option("--method", type=click.Choice(["fleiss", "kelsey", "fleiss_cc"]),
-              default="fleiss", show_default=True)  # fmt: skip
+@click.option(
+    "--method",
+    type=click.Choice(["fleiss", "kelsey", "fleiss_cc"]),
+    default="fleiss",
+    show_default=True,
+)
 def study_command(study: str, power_: float, method: str) -> None:
     """Power of the published study for each binary risk factor it reports."""
     table = study_power(load_study(study), power=power_, method=method)  # type: ignore[arg-type]
-    columns = ["variable", "model", "published_odds_ratio", "p0", "power_published",
-               "power_or_2", "n_total_80", "detectable_or_80"]  # fmt: skip
-    _echo_table(table[columns], {"published_odds_ratio": 3, "p0": 3, "power_published": 3,
-                                 "power_or_2": 3, "detectable_or_80": 2})  # fmt: skip
+    columns = [
+        "variable",
+        "model",
+        "published_odds_ratio",
+        "p0",
+        "power_published",
+        "power_or_2",
+        "n_total_80",
+        "detectable_or_80",
+    ]
+    _echo_table(
+        table[columns],
+        {
+            "published_odds_ratio": 3,
+            "p0": 3,
+            "power_published": 3,
+            "power_or_2": 3,
+            "detectable_or_80": 2,
+        },
+    )
 
 
 def _sizes(text: str) -> list[int]:
@@ -88,37 +130,88 @@ def _sizes(text: str) -> list[int]:
 
 @command.command(name="simulate")
 @study_option
-@click.option("--n", "sizes", default="200", show_default=True,
-              help="Total sample sizes, comma-separated (split at the study's ratio).")  # fmt: skip
+@click.option(
+    "--n",
+    "sizes",
+    default="200",
+    show_default=True,
+    help="Total sample sizes, comma-separated (split at the study's ratio).",
+)
 @click.option("--replicates", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), required=True)
-@click.option("--threshold", type=float, default=None,
-              help="Screening p-value threshold (default: the study's).")  # fmt: skip
+@click.option(
+    "--threshold",
+    type=float,
+    default=None,
+    help="Screening p-value threshold (default: the study's).",
+)
 @click.option("--firth", is_flag=True, help="Fit every model by Firth's penalised likelihood.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=500, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Local processes (default: CPU count).")  # fmt: skip
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local processes (default: CPU count).",
+)
 @click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
-@click.option("--out", "prefix", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write PREFIX.csv (unrounded table) and PREFIX.png (power curve).")  # fmt: skip
-def simulate(study: str, sizes: str, replicates: int, seed: int, threshold: float | None,
-             firth: bool, chunk_size: int, workers: int | None, scheduler: str | None,
-             progress: bool, prefix: Path | None) -> None:  # fmt: skip
+@click.option(
+    "--out",
+    "prefix",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write PREFIX.csv (unrounded table) and PREFIX.png (power curve).",
+)
+def simulate(
+    study: str,
+    sizes: str,
+    replicates: int,
+    seed: int,
+    threshold: float | None,
+    firth: bool,
+    chunk_size: int,
+    workers: int | None,
+    scheduler: str | None,
+    progress: bool,
+    prefix: Path | None,
+) -> None:
     """Monte Carlo power of the screen-then-adjust analysis over a grid of sample sizes."""
     spec = load_study(study)
     table = simulate_pipeline(
-        model_from_study(spec), n_total=_sizes(sizes),
+        model_from_study(spec),
+        n_total=_sizes(sizes),
         controls_per_case=spec.groups["control"] / spec.groups["case"],
-        n_replicates=replicates, seed=seed,
-        threshold=spec.screening_threshold if threshold is None else threshold, firth=firth,
-        chunk_size=chunk_size, n_workers=workers, scheduler=scheduler, progress=progress,
-    )  # fmt: skip
-    columns = ["n_total", "variable", "true_odds_ratio", "power", "false_inclusion",
-               "selection_rate", "mean_or_selected", "coverage", "n_separated"]  # fmt: skip
-    _echo_table(table[columns], {"true_odds_ratio": 3, "power": 3, "false_inclusion": 3,
-                                 "selection_rate": 3, "mean_or_selected": 2,
-                                 "coverage": 3})  # fmt: skip
+        n_replicates=replicates,
+        seed=seed,
+        threshold=spec.screening_threshold if threshold is None else threshold,
+        firth=firth,
+        chunk_size=chunk_size,
+        n_workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+    )
+    columns = [
+        "n_total",
+        "variable",
+        "true_odds_ratio",
+        "power",
+        "false_inclusion",
+        "selection_rate",
+        "mean_or_selected",
+        "coverage",
+        "n_separated",
+    ]
+    _echo_table(
+        table[columns],
+        {
+            "true_odds_ratio": 3,
+            "power": 3,
+            "false_inclusion": 3,
+            "selection_rate": 3,
+            "mean_or_selected": 2,
+            "coverage": 3,
+        },
+    )
     if prefix is not None:
         csv_path = prefix.with_name(prefix.name + ".csv")
         figure_path = prefix.with_name(prefix.name + ".png")

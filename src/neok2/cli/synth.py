@@ -39,10 +39,9 @@ def command(study: str, seed: int, out: Path, force: bool) -> None:
         check_replaceable(target, force=force)
     result = synthesize_cohort(spec, seed=seed)
     report = fidelity_report(spec, result.data)
-    written = write_cohort(result, out, fidelity=report, protect=protect)
+    written = write_cohort(result, out, fidelity=report.tidy(), protect=protect)
     record_written(*written)
-    failed = int(report["ok"].eq(False).fillna(False).sum())
-    checked = int(report["ok"].notna().sum())
+    failed, checked = report.n_failed, report.n_checked
     click.echo(
         f"{written[0]}: {len(result.data)} records; fidelity {checked - failed}/{checked} "
         f"checks met; {len(result.compromises)} compromise(s) recorded"

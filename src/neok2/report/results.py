@@ -25,6 +25,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from neok2._frozen import frozen_fields
 from neok2._io import file_sha256
 
 __all__ = [
@@ -66,6 +67,16 @@ class ResultValue:
     section: str
 
 
+@frozen_fields(
+    "data_file",
+    "values",
+    "tables",
+    "table_html",
+    "figures",
+    "texts",
+    "sections",
+    "versions",
+)
 @dataclass(frozen=True)
 class AnalysisResults:
     """Everything :func:`~neok2.report.run.run_analysis` computed.

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from types import MappingProxyType, ModuleType
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from neok2._validation import int_like, seed_like
 from neok2.report.results import AnalysisResults, DataSource, ResultValue, package_versions
 from neok2.report.section import (
     Exports,
@@ -224,13 +224,11 @@ def _check_arguments(
         raise TypeError(
             f"`study` must be a neok2 Study (load_study(...)), got {type(study).__name__}"
         )
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"`seed` must be a non-negative integer, got {seed!r}")
+    seed = seed_like(seed)
     if data_source not in ("synthetic", "user"):
         raise ValueError(f"`data_source` must be 'synthetic' or 'user', got {data_source!r}")
     for name, count in replicates.items():
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ValueError(f"`{name}` must be a positive integer, got {count!r}")
+        int_like(count, name, minimum=1)
     wanted = SECTIONS if sections is None else tuple(sections)
     unknown = sorted(set(wanted) - set(SECTIONS))
     if unknown or isinstance(sections, str):

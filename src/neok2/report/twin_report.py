@@ -81,29 +81,73 @@ def twin_report_frame(
     """Every utility and disclosure figure in one tidy frame: ``section, item, measure, value``."""
     rows: list[dict[str, object]] = []
     for record in propensity.tidy().to_dict("records"):
-        rows.append({"section": "general_utility", "item": "propensity",
-                     "measure": record["measure"], "value": record["value"]})  # fmt: skip
+        rows.append(
+            {
+                "section": "general_utility",
+                "item": "propensity",
+                "measure": record["measure"],
+                "value": record["value"],
+            }
+        )
     for record in tables.to_dict("records"):
         for measure in ("pmse", "pmse_ratio", "total_variation"):
-            rows.append({"section": f"table_{record['way']}way", "item": record["table"],
-                         "measure": measure, "value": record[measure]})  # fmt: skip
+            rows.append(
+                {
+                    "section": f"table_{record['way']}way",
+                    "item": record["table"],
+                    "measure": measure,
+                    "value": record[measure],
+                }
+            )
     if comparison is not None:
         for record in comparison.table1.to_dict("records"):
             for measure in ("p_real", "p_twin"):
-                rows.append({"section": "table1", "item": record["variable"],
-                             "measure": measure, "value": record[measure]})  # fmt: skip
+                rows.append(
+                    {
+                        "section": "table1",
+                        "item": record["variable"],
+                        "measure": measure,
+                        "value": record[measure],
+                    }
+                )
         for record in comparison.screen.to_dict("records"):
             for measure in ("p_real", "p_twin", "selected_real", "selected_twin"):
-                rows.append({"section": "screen", "item": record["variable"],
-                             "measure": measure, "value": float(record[measure])})  # fmt: skip
+                rows.append(
+                    {
+                        "section": "screen",
+                        "item": record["variable"],
+                        "measure": measure,
+                        "value": float(record[measure]),
+                    }
+                )
         for record in comparison.adjusted.to_dict("records"):
-            for measure in ("or_real", "ci_low_real", "ci_high_real", "or_twin", "ci_low_twin",
-                            "ci_high_twin", "ci_overlap", "std_difference"):  # fmt: skip
-                rows.append({"section": "adjusted", "item": record["term"],
-                             "measure": measure, "value": record[measure]})  # fmt: skip
+            for measure in (
+                "or_real",
+                "ci_low_real",
+                "ci_high_real",
+                "or_twin",
+                "ci_low_twin",
+                "ci_high_twin",
+                "ci_overlap",
+                "std_difference",
+            ):
+                rows.append(
+                    {
+                        "section": "adjusted",
+                        "item": record["term"],
+                        "measure": measure,
+                        "value": record[measure],
+                    }
+                )
     for record in result.disclosure.tidy().to_dict("records"):
-        rows.append({"section": "disclosure", "item": "twin",
-                     "measure": record["measure"], "value": record["value"]})  # fmt: skip
+        rows.append(
+            {
+                "section": "disclosure",
+                "item": "twin",
+                "measure": record["measure"],
+                "value": record["value"],
+            }
+        )
     frame = pd.DataFrame(rows, columns=["section", "item", "measure", "value"])
     frame["value"] = frame["value"].astype(float)
     return frame

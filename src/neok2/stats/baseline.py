@@ -16,14 +16,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from great_tables import GT, loc, style
 from scipy import stats
 
+from neok2._frozen import frozen_fields
 from neok2._io import atomic_write_text
+from neok2._validation import column_in, columns_in, float_like, int_like, seed_like
+from neok2._validation import probability as _check_probability
 from neok2.formatting import (
     format_mean_sd,
     format_median_iqr,
@@ -32,6 +34,9 @@ from neok2.formatting import (
     format_p,
 )
 from neok2.stats.two_group import two_group_test
+
+if TYPE_CHECKING:
+    from great_tables import GT
 
 __all__ = [
     "QUANTILE_TYPES",
@@ -103,6 +108,7 @@ _TIDY_COLUMNS = [
 # ----------------------------------------------------------------------------- result
 
 
+@frozen_fields("rows", "group_n")
 @dataclass(frozen=True)
 class BaselineTable:
     """Result of :func:`baseline_table`.
@@ -269,6 +275,8 @@ class BaselineTable:
         -------
         great_tables.GT
         """
+        from great_tables import GT, loc, style
+
         shown = self.display(**display_options)
         headers = dict(headers or {})
         unknown = sorted(set(headers) - set(self.groups))
@@ -299,6 +307,10 @@ class BaselineTable:
         for note in notes:
             table = table.tab_source_note(note)
         return table
+
+    def _repr_html_(self) -> str:
+        """The great-tables HTML of :meth:`to_gt` (what Jupyter shows)."""
+        return str(self.to_gt().as_raw_html())
 
     def to_csv(self, path: str | Path, *, formatted: bool = False, overwrite: bool = False) -> Path:
         """Write the tidy (default) or the formatted table to a CSV file, atomically.
@@ -473,14 +485,6 @@ def _categorical_smd(counts: np.ndarray) -> float:
 def _check_option(value: Any, allowed: Sequence[Any], name: str) -> None:
     if value not in allowed:
         raise ValueError(f"`{name}` must be one of {tuple(allowed)}, got {value!r}")
-
-
-def _check_probability(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"`{name}` must be a number, got {type(value).__name__}")
-    if not 0.0 < float(value) < 1.0:
-        raise ValueError(f"`{name}` must lie strictly between 0 and 1, got {value!r}")
-    return float(value)
 
 
 # ----------------------------------------------------------------------------- per variable
@@ -702,16 +706,13 @@ def baseline_table(
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
-    if not isinstance(group, str) or group not in data.columns:
-        raise KeyError(f"`group`: column {group!r} is not in `data`")
+    column_in(data, group, "group")
     if variables is None:
         variables = [column for column in data.columns if column != group]
     elif isinstance(variables, str):
         raise TypeError("`variables` must be a sequence of column names, not a single string")
     variables = list(variables)
-    unknown = [variable for variable in variables if variable not in data.columns]
-    if unknown:
-        raise KeyError(f"`variables`: {unknown} not in `data`")
+    columns_in(data, variables, "variables")
     if group in variables:
         raise ValueError(f"`variables` must not include the grouping column {group!r}")
     if len(set(variables)) != len(variables):
@@ -739,14 +740,9 @@ def baseline_table(
     _check_option(quantile_method, tuple(QUANTILE_TYPES), "quantile_method")
     normality_alpha = _check_probability(normality_alpha, "normality_alpha")
     levene_alpha = _check_probability(levene_alpha, "levene_alpha")
-    if isinstance(fisher_expected, bool) or not isinstance(fisher_expected, int | float):
-        raise TypeError("`fisher_expected` must be a number")
-    if fisher_expected < 0:
-        raise ValueError(f"`fisher_expected` must be >= 0, got {fisher_expected!r}")
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 100:
-        raise ValueError(f"`n_resamples` must be an integer >= 100, got {n_resamples!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"`seed` must be a non-negative integer, got {seed!r}")
+    fisher_expected = float_like(fisher_expected, "fisher_expected", minimum=0)
+    n_resamples = int_like(n_resamples, "n_resamples", minimum=100)
+    seed = seed_like(seed)
 
     present_groups = _levels(data[group])
     if group_order is None:

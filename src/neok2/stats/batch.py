@@ -19,6 +19,9 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from neok2._frozen import frozen_fields
+from neok2._validation import int_like, positive
+
 __all__ = ["LogisticBatchResult", "fit_binomial_batch", "fit_logistic_batch"]
 
 # Fitted probabilities closer than this to 0 or 1 (|linear predictor| > 23.03) only arise
@@ -27,6 +30,7 @@ SATURATION = 1e-10
 _SATURATED_ETA = float(special.logit(1.0 - SATURATION))
 
 
+@frozen_fields("coef", "std_error", "converged", "separated", "rank_deficient", "n_iter")
 @dataclass(frozen=True)
 class LogisticBatchResult:
     """Estimates from :func:`fit_logistic_batch`, one row per replicate.
@@ -69,8 +73,9 @@ class LogisticBatchResult:
         """Two-sided Wald p-values (R x p); NaN where the estimate is NaN."""
         return 2.0 * stats.norm.sf(np.abs(self.statistic))
 
-    def tidy(self, terms: list[str] | tuple[str, ...] | None = None, *,
-             conf_level: float = 0.95) -> pd.DataFrame:  # fmt: skip
+    def tidy(
+        self, terms: list[str] | tuple[str, ...] | None = None, *, conf_level: float = 0.95
+    ) -> pd.DataFrame:
         """Long tidy frame, one row per replicate and term.
 
         Parameters
@@ -96,15 +101,21 @@ class LogisticBatchResult:
         z = stats.norm.ppf(0.5 + conf_level / 2.0)
         estimate = self.coef.ravel()
         error = self.std_error.ravel()
-        return pd.DataFrame({
-            "replicate": np.repeat(np.arange(n_replicates), n_terms),
-            "term": np.tile(np.asarray(terms, dtype=object), n_replicates),
-            "estimate": estimate, "std_error": error, "statistic": self.statistic.ravel(),
-            "p_value": self.p_value.ravel(), "odds_ratio": np.exp(estimate),
-            "ci_low": np.exp(estimate - z * error), "ci_high": np.exp(estimate + z * error),
-            "converged": np.repeat(self.converged, n_terms),
-            "separated": np.repeat(self.separated, n_terms),
-        })  # fmt: skip
+        return pd.DataFrame(
+            {
+                "replicate": np.repeat(np.arange(n_replicates), n_terms),
+                "term": np.tile(np.asarray(terms, dtype=object), n_replicates),
+                "estimate": estimate,
+                "std_error": error,
+                "statistic": self.statistic.ravel(),
+                "p_value": self.p_value.ravel(),
+                "odds_ratio": np.exp(estimate),
+                "ci_low": np.exp(estimate - z * error),
+                "ci_high": np.exp(estimate + z * error),
+                "converged": np.repeat(self.converged, n_terms),
+                "separated": np.repeat(self.separated, n_terms),
+            }
+        )
 
 
 # Binary designs are coded as integers to find their patterns; beyond this many columns the
@@ -394,9 +405,14 @@ def _rank_deficient(problem: _Problem) -> np.ndarray:
 
 
 def _fitted(
-    problem: _Problem, beta: np.ndarray, index: np.ndarray, trials: np.ndarray, *,
-    check_saturation: bool, diverged: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    problem: _Problem,
+    beta: np.ndarray,
+    index: np.ndarray,
+    trials: np.ndarray,
+    *,
+    check_saturation: bool,
+    diverged: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fitted probabilities of the replicates ``index``, after dropping (and flagging in
     ``diverged``) those whose predictor saturates on an occupied pattern."""
     eta = problem.linear_predictor(index, _take(beta, index))
@@ -434,8 +450,9 @@ def _newton(
             # From beta = 0 every fitted probability is 1/2: no predictor, no saturation.
             mu = np.full(trials.shape, 0.5)
         else:
-            mu, index, trials = _fitted(problem, beta, index, trials, check_saturation=True,
-                                        diverged=diverged)  # fmt: skip
+            mu, index, trials = _fitted(
+                problem, beta, index, trials, check_saturation=True, diverged=diverged
+            )
             if index.size == 0:
                 break
         expected = trials * mu
@@ -464,9 +481,14 @@ def _newton(
 
 
 def _penalised_curvature(
-    problem: _Problem, index: np.ndarray, mu: np.ndarray, weight: np.ndarray,
-    leverage: np.ndarray, information: np.ndarray, inverse: np.ndarray,
-) -> np.ndarray:  # fmt: skip
+    problem: _Problem,
+    index: np.ndarray,
+    mu: np.ndarray,
+    weight: np.ndarray,
+    leverage: np.ndarray,
+    information: np.ndarray,
+    inverse: np.ndarray,
+) -> np.ndarray:
     """Minus the Hessian of Firth's penalised log-likelihood, as a (p, p, R) stack.
 
     With ``I = X' W X``, ``W = diag(m mu (1 - mu))``, the Hessian of ``0.5 log|I|`` is
@@ -664,8 +686,13 @@ def fit_logistic_batch(
     np.True_
     """
     _check_options(max_iter, tol, firth, max_step)
-    return _fit(_group(*_validate(X, Y)), max_iter=int(max_iter), tol=float(tol), firth=firth,
-                max_step=float(max_step))  # fmt: skip
+    return _fit(
+        _group(*_validate(X, Y)),
+        max_iter=int(max_iter),
+        tol=float(tol),
+        firth=firth,
+        max_step=float(max_step),
+    )
 
 
 def fit_binomial_batch(
@@ -738,23 +765,27 @@ def fit_binomial_batch(
         )
     if (trial_array < 0).any() or (success_array < 0).any() or (success_array > trial_array).any():
         raise ValueError("counts must satisfy 0 <= successes <= trials in every cell")
-    return _fit(_Problem(pattern_array, trial_array, success_array), max_iter=int(max_iter),
-                tol=float(tol), firth=firth, max_step=float(max_step))  # fmt: skip
+    return _fit(
+        _Problem(pattern_array, trial_array, success_array),
+        max_iter=int(max_iter),
+        tol=float(tol),
+        firth=firth,
+        max_step=float(max_step),
+    )
 
 
 def _check_options(max_iter: Any, tol: Any, firth: Any, max_step: Any) -> None:
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
-        raise ValueError(f"`max_iter` must be a positive integer, got {max_iter!r}")
-    if isinstance(tol, bool) or not (isinstance(tol, float | int) and 0 < tol < 1):
+    int_like(max_iter, "max_iter", minimum=1)
+    if positive(tol, "tol") >= 1:
         raise ValueError(f"`tol` must be a small positive number such as 1e-10, got {tol!r}")
     if not isinstance(firth, bool):
         raise TypeError(f"`firth` must be True or False, got {type(firth).__name__}")
-    if isinstance(max_step, bool) or not (isinstance(max_step, float | int) and max_step > 0):
-        raise ValueError(f"`max_step` must be a positive number, got {max_step!r}")
+    positive(max_step, "max_step")
 
 
-def _fit(problem: _Problem, *, max_iter: int, tol: float, firth: bool,
-         max_step: float) -> LogisticBatchResult:  # fmt: skip
+def _fit(
+    problem: _Problem, *, max_iter: int, tol: float, firth: bool, max_step: float
+) -> LogisticBatchResult:
     rank_deficient = _rank_deficient(problem)
     full_rank = ~rank_deficient
     beta, converged, diverged, n_iter, variances = _newton(
@@ -772,6 +803,11 @@ def _fit(problem: _Problem, *, max_iter: int, tol: float, firth: bool,
     variances[~usable] = np.nan
     errors = np.sqrt(variances)
     return LogisticBatchResult(
-        coef=beta, std_error=errors, converged=converged, separated=separated,
-        rank_deficient=rank_deficient, n_iter=n_iter, firth=firth,
-    )  # fmt: skip
+        coef=beta,
+        std_error=errors,
+        converged=converged,
+        separated=separated,
+        rank_deficient=rank_deficient,
+        n_iter=n_iter,
+        firth=firth,
+    )

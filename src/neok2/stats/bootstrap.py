@@ -145,9 +145,16 @@ def screen_resamples(
         if batched[j]:
             x = data[candidates[j]].to_numpy(dtype=float, na_value=np.nan)
             passed, broken = _screen_candidate(
-                samples, outcome, candidates[j], x, y, counts, failed,
-                threshold=threshold, firth=firth,
-            )  # fmt: skip
+                samples,
+                outcome,
+                candidates[j],
+                x,
+                y,
+                counts,
+                failed,
+                threshold=threshold,
+                firth=firth,
+            )
         else:
             passed, broken = _screen_each(
                 samples, outcome, candidates[j], failed, threshold=threshold, firth=firth

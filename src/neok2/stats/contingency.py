@@ -23,6 +23,9 @@ import pandas as pd
 from scipy import optimize, stats
 from scipy.stats.contingency import odds_ratio as scipy_odds_ratio
 
+from neok2._validation import column_in, probability
+from neok2.formatting import format_ci, format_odds_ratio, format_p
+
 __all__ = [
     "INTERVAL_METHODS",
     "Counts2x2",
@@ -219,6 +222,48 @@ risk_difference_high : float
                 }
             )
         return pd.DataFrame([record])
+
+    def to_gt(
+        self, *, title: str | None = None, digits: int = 2, table_id: str = "neok2-2x2"
+    ) -> Any:
+        """The four cells with their margins as a great-tables table, the OR in a note.
+
+        ``table_id`` is the HTML id, fixed so that a result always renders to the same bytes.
+
+        Examples
+        --------
+        >>> odds_ratio_2x2(39, 27, 27, 107).to_gt().__class__.__name__
+        'GT'
+        """
+        from great_tables import GT
+
+        cells = pd.DataFrame(
+            {
+                "group": ["Cases", "Controls", "Total"],
+                "exposed": [self.a, self.c, self.a + self.c],
+                "unexposed": [self.b, self.d, self.b + self.d],
+                "total": [self.a + self.b, self.c + self.d, self.a + self.b + self.c + self.d],
+            }
+        )
+        level = round(100 * self.conf_level)
+        note = (
+            f"OR {format_odds_ratio(self.odds_ratio, digits)} ({level}% CI "
+            f"{format_ci(self.ci_low, self.ci_high, digits)}, {self.method}); "
+            f"chi-square p {format_p(self.p_chisq)}; Fisher p {format_p(self.p_fisher)}"
+        )
+        table = (
+            GT(cells, rowname_col="group", id=table_id)
+            .tab_header(title=title or "Exposure by case status")
+            .cols_label(exposed="Exposed", unexposed="Unexposed", total="Total")
+            .tab_source_note(note)
+        )
+        for extra in self.notes:
+            table = table.tab_source_note(extra)
+        return table
+
+    def _repr_html_(self) -> str:
+        """The great-tables HTML of :meth:`to_gt` (what Jupyter shows)."""
+        return str(self.to_gt().as_raw_html())
 
     def intervals(self) -> pd.DataFrame:
         """Every interval method at once.
@@ -503,11 +548,7 @@ def odds_ratio_2x2(
         raise ValueError(f"`correction` must be one of {_CORRECTIONS}, got {correction!r}")
     if design not in _DESIGNS:
         raise ValueError(f"`design` must be one of {_DESIGNS}, got {design!r}")
-    if isinstance(conf_level, bool) or not isinstance(conf_level, int | float):
-        raise TypeError(f"`conf_level` must be a number, got {type(conf_level).__name__}")
-    if not 0.0 < float(conf_level) < 1.0:
-        raise ValueError(f"`conf_level` must lie strictly between 0 and 1, got {conf_level!r}")
-    conf_level = float(conf_level)
+    conf_level = probability(conf_level, "conf_level")
     _check_margins(a, b, c, d)
 
     z = float(stats.norm.ppf(1 - (1 - conf_level) / 2))
@@ -640,10 +681,7 @@ class Counts2x2:
 
 
 def _binary_column(data: pd.DataFrame, column: str, argument: str) -> pd.Series:
-    if not isinstance(column, str):
-        raise TypeError(f"`{argument}` must be a column name, got {type(column).__name__}")
-    if column not in data.columns:
-        raise KeyError(f"`{argument}`: column {column!r} is not in `data`")
+    column_in(data, column, argument)
     if int((data.columns == column).sum()) > 1:
         raise ValueError(
             f"`{argument}`: `data` has more than one column named {column!r}; rename or drop "

@@ -21,6 +21,8 @@ from formulaic import Formula, model_matrix
 from formulaic.errors import FormulaicError
 from scipy import special, stats
 
+from neok2._frozen import frozen_fields
+from neok2._validation import probability
 from neok2.formatting import format_ci, format_odds_ratio, format_p
 from neok2.stats import firth as _firth
 
@@ -77,6 +79,7 @@ class _Design:
     missing: pd.DataFrame
 
 
+@frozen_fields("missing")
 @dataclass(frozen=True, eq=False)
 class LogisticResult:
     """A fitted binary logistic regression.
@@ -207,8 +210,12 @@ class LogisticResult:
         table["p_method"] = "penalised_lrt" if self.firth else "lrt"
         return table
 
-    def to_gt(self, *, title: str | None = None, digits: int = 2) -> Any:
+    def to_gt(
+        self, *, title: str | None = None, digits: int = 2, table_id: str = "neok2-logistic"
+    ) -> Any:
         """A great_tables ``GT`` of the odds ratios (intercept left out).
+
+        ``table_id`` is the HTML id, fixed so that a result always renders to the same bytes.
 
         Examples
         --------
@@ -233,7 +240,15 @@ class LogisticResult:
             }
         )
         caption = title or f"Logistic regression: {self.formula} (n = {self.n})"
-        return GT(shown).tab_header(title=caption).tab_source_note("; ".join(self.notes) or " ")
+        return (
+            GT(shown, id=table_id)
+            .tab_header(title=caption)
+            .tab_source_note("; ".join(self.notes) or " ")
+        )
+
+    def _repr_html_(self) -> str:
+        """The great-tables HTML of :meth:`to_gt` (what Jupyter shows)."""
+        return str(self.to_gt().as_raw_html())
 
 
 # ----------------------------------------------------------------------------- validation
@@ -525,10 +540,7 @@ def _check_options(ci: Any, firth: Any, conf_level: Any) -> None:
         raise ValueError(f"`ci` must be one of {list(CI_METHODS)}, got {ci!r}")
     if not (firth == "auto" or isinstance(firth, bool)):
         raise ValueError(f"`firth` must be 'auto', True or False, got {firth!r}")
-    if isinstance(conf_level, bool) or not isinstance(conf_level, int | float):
-        raise TypeError(f"`conf_level` must be a number in (0, 1), got {conf_level!r}")
-    if not 0.0 < float(conf_level) < 1.0:
-        raise ValueError(f"`conf_level` must lie strictly between 0 and 1, got {conf_level!r}")
+    probability(conf_level, "conf_level")
 
 
 # ----------------------------------------------------------------------------- fitting

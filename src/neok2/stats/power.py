@@ -30,6 +30,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from neok2._validation import float_like, int_like
+from neok2._validation import positive as _check_positive
+from neok2._validation import probability as _check_probability
 from neok2.study.spec import Study
 
 __all__ = [
@@ -52,33 +55,25 @@ _OR_UPPER = 1e6
 _OR_LOWER = 1e-6
 
 _CASE_CONTROL_COLUMNS = [
-    "method", "solved_for", "odds_ratio", "odds_ratio_protective", "p0", "p1",
-    "controls_per_case", "n_cases", "n_controls", "n_total", "n_cases_needed",
-    "n_controls_needed", "power", "alpha", "sided",
-]  # fmt: skip
+    "method",
+    "solved_for",
+    "odds_ratio",
+    "odds_ratio_protective",
+    "p0",
+    "p1",
+    "controls_per_case",
+    "n_cases",
+    "n_controls",
+    "n_total",
+    "n_cases_needed",
+    "n_controls_needed",
+    "power",
+    "alpha",
+    "sided",
+]
 
 
 # ----------------------------------------------------------------------------- validation
-
-
-def _check_probability(value: Any, name: str, *, open_interval: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise TypeError(f"`{name}` must be a number, got {type(value).__name__}")
-    value = float(value)
-    inside = 0.0 < value < 1.0 if open_interval else 0.0 <= value <= 1.0
-    if not inside:
-        bounds = "strictly between 0 and 1" if open_interval else "in [0, 1]"
-        raise ValueError(f"`{name}` must lie {bounds}, got {value!r}")
-    return value
-
-
-def _check_positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise TypeError(f"`{name}` must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"`{name}` must be a positive finite number, got {value!r}")
-    return value
 
 
 def _check_exactly_one_none(**quantities: Any) -> str:
@@ -125,8 +120,9 @@ def _exposure_in_cases(p0: float, odds_ratio: float) -> float:
     return p0 * odds_ratio / (1.0 + p0 * (odds_ratio - 1.0))
 
 
-def _cc_power(odds_ratio: float, p0: float, n_cases: float, r: float, z_alpha: float,
-              method: str) -> float:  # fmt: skip
+def _cc_power(
+    odds_ratio: float, p0: float, n_cases: float, r: float, z_alpha: float, method: str
+) -> float:
     p1 = _exposure_in_cases(p0, odds_ratio)
     difference = abs(p1 - p0)
     pbar = (p1 + r * p0) / (r + 1.0)
@@ -146,8 +142,9 @@ def _cc_power(odds_ratio: float, p0: float, n_cases: float, r: float, z_alpha: f
     return float(stats.norm.cdf(z_beta))
 
 
-def _cc_cases(odds_ratio: float, p0: float, power: float, r: float, z_alpha: float,
-              method: str) -> float:  # fmt: skip
+def _cc_cases(
+    odds_ratio: float, p0: float, power: float, r: float, z_alpha: float, method: str
+) -> float:
     p1 = _exposure_in_cases(p0, odds_ratio)
     difference = abs(p1 - p0)
     if difference == 0:
@@ -274,14 +271,22 @@ def power_case_control(
         protective = _brent(gap, _OR_LOWER, 1.0) if gap(_OR_LOWER) > 0 else 0.0
     n_controls = r * cases
     row = {
-        "method": method_name, "solved_for": solved_for, "odds_ratio": odds,
-        "odds_ratio_protective": protective, "p0": p0,
+        "method": method_name,
+        "solved_for": solved_for,
+        "odds_ratio": odds,
+        "odds_ratio_protective": protective,
+        "p0": p0,
         "p1": _exposure_in_cases(p0, odds) if math.isfinite(odds) else 1.0,
-        "controls_per_case": r, "n_cases": cases, "n_controls": n_controls,
-        "n_total": cases + n_controls, "n_cases_needed": _needed(cases),
-        "n_controls_needed": _needed(n_controls), "power": target, "alpha": alpha,
+        "controls_per_case": r,
+        "n_cases": cases,
+        "n_controls": n_controls,
+        "n_total": cases + n_controls,
+        "n_cases_needed": _needed(cases),
+        "n_controls_needed": _needed(n_controls),
+        "power": target,
+        "alpha": alpha,
         "sided": sided,
-    }  # fmt: skip
+    }
     return pd.DataFrame([row], columns=_CASE_CONTROL_COLUMNS)
 
 
@@ -327,9 +332,15 @@ def sample_size_case_control(
     [105, 209]
     """
     return power_case_control(
-        odds_ratio, p0, None, power, controls_per_case=controls_per_case, alpha=alpha,
-        sided=sided, method=method,
-    )  # fmt: skip
+        odds_ratio,
+        p0,
+        None,
+        power,
+        controls_per_case=controls_per_case,
+        alpha=alpha,
+        sided=sided,
+        method=method,
+    )
 
 
 def detectable_odds_ratio(
@@ -377,9 +388,15 @@ def detectable_odds_ratio(
     2.397
     """
     return power_case_control(
-        None, p0, n_cases, power, controls_per_case=controls_per_case, alpha=alpha,
-        sided=sided, method=method,
-    )  # fmt: skip
+        None,
+        p0,
+        n_cases,
+        power,
+        controls_per_case=controls_per_case,
+        alpha=alpha,
+        sided=sided,
+        method=method,
+    )
 
 
 # ----------------------------------------------------------------------------- two proportions
@@ -490,9 +507,8 @@ def power_two_proportions(
     target = math.nan if power is None else _check_probability(power, "power")
     effect = math.nan
     if h is not None:
-        if isinstance(h, bool) or not isinstance(h, int | float | np.floating | np.integer):
-            raise TypeError(f"`h` must be a number, got {type(h).__name__}")
-        effect = abs(float(h)) if alternative == "two-sided" else float(h)
+        h = float_like(h, "h")
+        effect = abs(h) if alternative == "two-sided" else h
 
     def power_at(effect_: float, size1_: float, size2_: float) -> float:
         return _arcsine_power(effect_, size1_, size2_, alpha, alternative)
@@ -508,8 +524,15 @@ def power_two_proportions(
         size1 = _brent(lambda value: power_at(effect, value, size2) - target, 2 + 1e-10, 1e9)
     else:
         size2 = _brent(lambda value: power_at(effect, size1, value) - target, 2 + 1e-10, 1e9)
-    row = {"solved_for": solved_for, "h": effect, "n1": size1, "n2": size2,
-           "power": target, "alpha": alpha, "alternative": alternative}  # fmt: skip
+    row = {
+        "solved_for": solved_for,
+        "h": effect,
+        "n1": size1,
+        "n2": size2,
+        "power": target,
+        "alpha": alpha,
+        "alternative": alternative,
+    }
     return pd.DataFrame([row])
 
 
@@ -517,13 +540,29 @@ def power_two_proportions(
 
 
 _LOGISTIC_COLUMNS = [
-    "covariate", "solved_for", "odds_ratio", "event_rate", "exposure_prevalence",
-    "r_squared", "n", "n_needed", "n_events", "power", "alpha",
-]  # fmt: skip
+    "covariate",
+    "solved_for",
+    "odds_ratio",
+    "event_rate",
+    "exposure_prevalence",
+    "r_squared",
+    "n",
+    "n_needed",
+    "n_events",
+    "power",
+    "alpha",
+]
 
 
-def _hsieh_power(odds_ratio: float, n: float, covariate: str, event_rate: float,
-                 prevalence: float, r_squared: float, z_alpha: float) -> float:  # fmt: skip
+def _hsieh_power(
+    odds_ratio: float,
+    n: float,
+    covariate: str,
+    event_rate: float,
+    prevalence: float,
+    r_squared: float,
+    z_alpha: float,
+) -> float:
     effective_n = n * (1.0 - r_squared)
     if covariate == "continuous":
         z_beta = (
@@ -544,8 +583,15 @@ def _hsieh_power(odds_ratio: float, n: float, covariate: str, event_rate: float,
     return float(stats.norm.cdf(z_beta))
 
 
-def _hsieh_n(odds_ratio: float, power: float, covariate: str, event_rate: float,
-             prevalence: float, r_squared: float, z_alpha: float) -> float:  # fmt: skip
+def _hsieh_n(
+    odds_ratio: float,
+    power: float,
+    covariate: str,
+    event_rate: float,
+    prevalence: float,
+    r_squared: float,
+    z_alpha: float,
+) -> float:
     if odds_ratio == 1.0:
         return math.inf
     z_beta = float(stats.norm.ppf(power))
@@ -634,11 +680,9 @@ def sample_size_logistic(
         raise ValueError(f"`covariate` must be 'binary' or 'continuous', got {covariate!r}")
     event_rate = _check_probability(event_rate, "event_rate")
     alpha = _check_probability(alpha, "alpha")
-    if isinstance(r_squared, bool) or not isinstance(r_squared, int | float | np.floating):
-        raise TypeError(f"`r_squared` must be a number, got {type(r_squared).__name__}")
-    if not 0.0 <= float(r_squared) < 1.0:
+    r_squared = float_like(r_squared, "r_squared")
+    if not 0.0 <= r_squared < 1.0:
         raise ValueError(f"`r_squared` must lie in [0, 1), got {r_squared!r}")
-    r_squared = float(r_squared)
     if covariate == "binary":
         if exposure_prevalence is None:
             raise ValueError(
@@ -678,11 +722,18 @@ def sample_size_logistic(
     else:
         overall = event_rate
     row = {
-        "covariate": covariate, "solved_for": solved_for, "odds_ratio": odds,
-        "event_rate": event_rate, "exposure_prevalence": prevalence, "r_squared": r_squared,
-        "n": size, "n_needed": _needed(size) if math.isfinite(size) else size,
-        "n_events": size * overall, "power": target, "alpha": alpha,
-    }  # fmt: skip
+        "covariate": covariate,
+        "solved_for": solved_for,
+        "odds_ratio": odds,
+        "event_rate": event_rate,
+        "exposure_prevalence": prevalence,
+        "r_squared": r_squared,
+        "n": size,
+        "n_needed": _needed(size) if math.isfinite(size) else size,
+        "n_events": size * overall,
+        "power": target,
+        "alpha": alpha,
+    }
     return pd.DataFrame([row], columns=_LOGISTIC_COLUMNS)
 
 
@@ -716,12 +767,12 @@ def events_per_variable(n_cases: int, n_controls: int, n_parameters: int) -> flo
     >>> events_per_variable(66, 134, 5)
     13.2
     """
-    for name, value in (("n_cases", n_cases), ("n_controls", n_controls),
-                        ("n_parameters", n_parameters)):  # fmt: skip
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise TypeError(f"`{name}` must be a whole number, got {type(value).__name__}")
-        if value <= 0:
-            raise ValueError(f"`{name}` must be positive, got {value}")
+    for name, value in (
+        ("n_cases", n_cases),
+        ("n_controls", n_controls),
+        ("n_parameters", n_parameters),
+    ):
+        int_like(value, name, minimum=1)
     return min(int(n_cases), int(n_controls)) / int(n_parameters)
 
 
@@ -729,10 +780,21 @@ def events_per_variable(n_cases: int, n_controls: int, n_parameters: int) -> flo
 
 
 _STUDY_COLUMNS = [
-    "variable", "label", "model", "published_odds_ratio", "p0", "n_cases", "n_controls",
-    "power_published", "power_or_2", "n_cases_80", "n_controls_80", "n_total_80",
-    "detectable_or_80", "method",
-]  # fmt: skip
+    "variable",
+    "label",
+    "model",
+    "published_odds_ratio",
+    "p0",
+    "n_cases",
+    "n_controls",
+    "power_published",
+    "power_or_2",
+    "n_cases_80",
+    "n_controls_80",
+    "n_total_80",
+    "detectable_or_80",
+    "method",
+]
 
 
 def study_power(
@@ -814,22 +876,33 @@ def study_power(
                 odds: float | None, cases: float | None, target: float | None, p0: float = p0
             ) -> pd.Series:
                 row = power_case_control(
-                    odds, p0, cases, target, controls_per_case=ratio, alpha=alpha,
+                    odds,
+                    p0,
+                    cases,
+                    target,
+                    controls_per_case=ratio,
+                    alpha=alpha,
                     method=method,
-                )  # fmt: skip
+                )
                 return row.iloc[0]
 
             needed = solve(published_or, None, power)
-            records.append({
-                "variable": variable, "label": labels[variable], "model": model,
-                "published_odds_ratio": published_or, "p0": p0, "n_cases": n_cases,
-                "n_controls": n_controls,
-                "power_published": solve(published_or, n_cases, None)["power"],
-                "power_or_2": solve(reference_odds_ratio, n_cases, None)["power"],
-                "n_cases_80": needed["n_cases_needed"],
-                "n_controls_80": needed["n_controls_needed"],
-                "n_total_80": needed["n_cases_needed"] + needed["n_controls_needed"],
-                "detectable_or_80": solve(None, n_cases, power)["odds_ratio"],
-                "method": method_name,
-            })  # fmt: skip
+            records.append(
+                {
+                    "variable": variable,
+                    "label": labels[variable],
+                    "model": model,
+                    "published_odds_ratio": published_or,
+                    "p0": p0,
+                    "n_cases": n_cases,
+                    "n_controls": n_controls,
+                    "power_published": solve(published_or, n_cases, None)["power"],
+                    "power_or_2": solve(reference_odds_ratio, n_cases, None)["power"],
+                    "n_cases_80": needed["n_cases_needed"],
+                    "n_controls_80": needed["n_controls_needed"],
+                    "n_total_80": needed["n_cases_needed"] + needed["n_controls_needed"],
+                    "detectable_or_80": solve(None, n_cases, power)["odds_ratio"],
+                    "method": method_name,
+                }
+            )
     return pd.DataFrame.from_records(records, columns=_STUDY_COLUMNS)

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from neok2._frozen import frozen_fields
+from neok2._validation import float_like, int_like, seed_or_generator
 from neok2.formatting import format_ci, format_odds_ratio, format_p
 from neok2.stats.bootstrap import screen_resamples
 from neok2.stats.logistic import (
@@ -73,9 +75,8 @@ def _side_by_side_names(model: str) -> dict[str, str]:
 
 
 def _check_threshold(threshold: Any) -> float:
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        raise TypeError(f"`threshold` must be a number in (0, 1], got {threshold!r}")
-    if not 0.0 < float(threshold) <= 1.0:
+    threshold = float_like(threshold, "threshold")
+    if not 0.0 < threshold <= 1.0:
         raise ValueError(f"`threshold` must lie in (0, 1], got {threshold!r}")
     return float(threshold)
 
@@ -83,6 +84,7 @@ def _check_threshold(threshold: Any) -> float:
 # ----------------------------------------------------------------------------- screen
 
 
+@frozen_fields("univariable", "selection_log", "univariable_models")
 @dataclass(frozen=True, eq=False)
 class ScreenResult:
     """Univariable screen followed by one multivariable model (finalfit-style table).
@@ -161,6 +163,7 @@ class ScreenResult:
         labels: Mapping[str, str] | None = None,
         title: str | None = None,
         digits: int = 2,
+        table_id: str = "neok2-screen",
     ) -> Any:
         """great_tables ``GT`` with univariable and multivariable columns under spanners.
 
@@ -172,6 +175,8 @@ class ScreenResult:
         title : str, optional
         digits : int, default 2
             Decimal places of odds ratios and bounds.
+        table_id : str, default "neok2-screen"
+            HTML id, fixed so that a result always renders to the same bytes.
         """
         from great_tables import GT
 
@@ -222,7 +227,7 @@ class ScreenResult:
         if self.multivariable is not None:
             notes.extend(self.multivariable.notes)
         gt = (
-            GT(shown)
+            GT(shown, id=table_id)
             .tab_header(title=title or f"Logistic regression of {self.outcome}")
             .tab_spanner(label="Univariable", columns=["uni_or", "uni_p"])
             .tab_spanner(label="Multivariable", columns=["multi_or", "multi_p"])
@@ -237,6 +242,10 @@ class ScreenResult:
         for note in notes:
             gt = gt.tab_source_note(note)
         return gt
+
+    def _repr_html_(self) -> str:
+        """The great-tables HTML of :meth:`to_gt` (what Jupyter shows)."""
+        return str(self.to_gt().as_raw_html())
 
 
 def screen_and_fit(
@@ -344,6 +353,7 @@ def screen_and_fit(
 # ----------------------------------------------------------------------------- stepwise
 
 
+@frozen_fields("steps")
 @dataclass(frozen=True, eq=False)
 class StepwiseResult:
     """Stepwise selection: the step log and the final model.
@@ -607,10 +617,8 @@ def bootstrap_inclusion(
     candidates = _check_candidates(data, outcome, candidates)
     if procedure not in ("screen", "backward"):
         raise ValueError(f"`procedure` must be 'screen' or 'backward', got {procedure!r}")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
-        raise ValueError(f"`n_boot` must be a positive integer, got {n_boot!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer | np.random.Generator):
-        raise TypeError(f"`seed` must be an integer or a numpy Generator, got {seed!r}")
+    n_boot = int_like(n_boot, "n_boot", minimum=1)
+    seed = seed_or_generator(seed)
     if threshold is None:
         threshold = 0.1 if procedure == "screen" else 0.05
     threshold = _check_threshold(threshold)

@@ -31,6 +31,8 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from neok2._frozen import frozen_fields
+from neok2._validation import column_in, columns_in, float_like, int_like, seed_like
 from neok2.formatting import format_odds_ratio
 from neok2.stats.batch import fit_binomial_batch, fit_logistic_batch
 from neok2.study.spec import Study
@@ -49,6 +51,7 @@ __all__ = [
 _MAX_COPULA_EXPOSURES = 12
 
 
+@frozen_fields("support", "control_probabilities", "odds_ratios")
 @dataclass(frozen=True, eq=False)
 class ExposureModel:
     """A data-generating model for case-control exposures.
@@ -100,9 +103,12 @@ class ExposureModel:
         )
         tilt = tilt + support @ np.log(odds_ratios)
         tilted = np.exp(tilt - tilt.max())
-        for name, value in (("support", support), ("control_probabilities", probabilities),
-                            ("odds_ratios", odds_ratios),
-                            ("_case_probabilities", tilted / tilted.sum())):  # fmt: skip
+        for name, value in (
+            ("support", support),
+            ("control_probabilities", probabilities),
+            ("odds_ratios", odds_ratios),
+            ("_case_probabilities", tilted / tilted.sum()),
+        ):
             value.setflags(write=False)
             object.__setattr__(self, name, value)
         object.__setattr__(self, "names", tuple(str(name) for name in self.names))
@@ -121,11 +127,14 @@ class ExposureModel:
             ``variable, true_odds_ratio, control_mean, case_mean`` (for a binary exposure the
             means are the prevalences among controls and cases).
         """
-        return pd.DataFrame({
-            "variable": list(self.names), "true_odds_ratio": self.odds_ratios,
-            "control_mean": self.control_probabilities @ self.support,
-            "case_mean": self.case_probabilities @ self.support,
-        })  # fmt: skip
+        return pd.DataFrame(
+            {
+                "variable": list(self.names),
+                "true_odds_ratio": self.odds_ratios,
+                "control_mean": self.control_probabilities @ self.support,
+                "case_mean": self.case_probabilities @ self.support,
+            }
+        )
 
 
 # ----------------------------------------------------------------------------- constructors
@@ -257,16 +266,21 @@ def exposure_model(
         raise ValueError(f"`odds_ratios` names exposures without a prevalence: {unknown}")
     if odds_ratios:
         ratios = _numbers(odds_ratios, tuple(odds_ratios), "odds_ratios")
-        bad = [name for name, ratio in zip(odds_ratios, ratios, strict=True)
-               if not (np.isfinite(ratio) and ratio > 0)]  # fmt: skip
+        bad = [
+            name
+            for name, ratio in zip(odds_ratios, ratios, strict=True)
+            if not (np.isfinite(ratio) and ratio > 0)
+        ]
         if bad:
             raise ValueError(f"`odds_ratios` must be positive finite numbers; check {bad}")
     cells, probabilities = _copula_cells(values, _correlation_matrix(correlation, len(names)))
     return ExposureModel(
-        names=names, support=cells, control_probabilities=probabilities,
+        names=names,
+        support=cells,
+        control_probabilities=probabilities,
         odds_ratios=np.array([float(odds_ratios.get(name, 1.0)) for name in names]),
         source="binary exposures, Gaussian copula",
-    )  # fmt: skip
+    )
 
 
 def model_from_study(study: Study, *, correlation: float | np.ndarray = 0.0) -> ExposureModel:
@@ -303,24 +317,30 @@ def model_from_study(study: Study, *, correlation: float | np.ndarray = 0.0) -> 
         raise TypeError(f"`study` must be a neok2 Study, got {type(study).__name__}")
     table1 = study.table1
     binary = table1[
-        (table1["summary"] == "n_percent") & (table1["level"] == "") & table1["candidate"]
+        (table1["summary"] == "n_percent")
+        & (table1["level"] == "")
+        & table1["candidate"]
         & (table1["group"] == "control")
-    ]  # fmt: skip
+    ]
     prevalence = {
         str(variable): float(count) / study.groups["control"]
         for variable, count in zip(binary["variable"], binary["n"], strict=True)
     }
-    reported = dict(zip(study.multivariable["variable"], study.multivariable["odds_ratio"],
-                        strict=True))  # fmt: skip
+    reported = dict(
+        zip(study.multivariable["variable"], study.multivariable["odds_ratio"], strict=True)
+    )
     model = exposure_model(
-        prevalence, {name: float(value) for name, value in reported.items() if name in prevalence},
+        prevalence,
+        {name: float(value) for name, value in reported.items() if name in prevalence},
         correlation=correlation,
-    )  # fmt: skip
+    )
     return ExposureModel(
-        names=model.names, support=model.support,
-        control_probabilities=model.control_probabilities, odds_ratios=model.odds_ratios,
+        names=model.names,
+        support=model.support,
+        control_probabilities=model.control_probabilities,
+        odds_ratios=model.odds_ratios,
         source=f"study {study.id}: Table 1 control prevalences, reported multivariable ORs",
-    )  # fmt: skip
+    )
 
 
 def model_from_data(
@@ -369,10 +389,9 @@ def model_from_data(
         raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
     if isinstance(exposures, str) or not exposures:
         raise TypeError("`exposures` must be a non-empty list of column names")
+    column_in(data, outcome, "outcome")
+    columns_in(data, exposures, "exposures")
     columns = [outcome, *exposures]
-    missing_columns = [name for name in columns if name not in data.columns]
-    if missing_columns:
-        raise KeyError(f"columns not in `data`: {missing_columns}")
     if len(set(exposures)) != len(exposures) or outcome in exposures:
         raise ValueError("`exposures` must be distinct columns other than `outcome`")
     frame = data[columns]
@@ -397,11 +416,13 @@ def model_from_data(
         )
     support, counts = np.unique(x[y == 0], axis=0, return_counts=True)
     return ExposureModel(
-        names=tuple(exposures), support=support, control_probabilities=counts / counts.sum(),
+        names=tuple(exposures),
+        support=support,
+        control_probabilities=counts / counts.sum(),
         odds_ratios=np.exp(fit.coef[0, 1:]),
         source=f"fitted to data ({len(y)} complete rows, {int((y == 0).sum())} controls)",
         n_dropped=int((~complete).sum()),
-    )  # fmt: skip
+    )
 
 
 # ----------------------------------------------------------------------------- one chunk
@@ -427,8 +448,13 @@ class _Chunk:
 _SUMS = ("n_selected", "n_significant", "n_estimated", "sum_log_or", "n_covered", "n_separated")
 
 
-def _collapse(levels: np.ndarray, columns: np.ndarray, support: np.ndarray, trials: np.ndarray,
-              cases: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def _collapse(
+    levels: np.ndarray,
+    columns: np.ndarray,
+    support: np.ndarray,
+    trials: np.ndarray,
+    cases: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Merge atoms that agree on the given exposure columns (the others are not in the model).
 
     ``levels`` holds each atom's level index per column; codes are re-compacted after each
@@ -436,8 +462,9 @@ def _collapse(levels: np.ndarray, columns: np.ndarray, support: np.ndarray, tria
     """
     code = np.zeros(len(support), dtype=np.int64)
     for column in columns:
-        code = np.unique(code * (levels[:, column].max() + 1) + levels[:, column],
-                         return_inverse=True)[1].ravel()  # fmt: skip
+        code = np.unique(
+            code * (levels[:, column].max() + 1) + levels[:, column], return_inverse=True
+        )[1].ravel()
     n_patterns = int(code.max()) + 1
     first = np.full(n_patterns, len(code))
     np.minimum.at(first, code, np.arange(len(code)))
@@ -458,15 +485,18 @@ def _simulate_chunk(chunk: _Chunk) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(chunk.seed)
     n_exposures = chunk.support.shape[1]
     cases = rng.multinomial(chunk.n_cases, chunk.case_probabilities, size=chunk.n_replicates)
-    controls = rng.multinomial(chunk.n_controls, chunk.control_probabilities,
-                               size=chunk.n_replicates)  # fmt: skip
+    controls = rng.multinomial(
+        chunk.n_controls, chunk.control_probabilities, size=chunk.n_replicates
+    )
     cases, trials = cases.astype(float), (cases + controls).astype(float)
     sums = {name: np.zeros(n_exposures) for name in _SUMS}
     selected = np.zeros((chunk.n_replicates, n_exposures), dtype=bool)
-    levels = np.column_stack([
-        np.unique(chunk.support[:, column], return_inverse=True)[1].ravel()
-        for column in range(n_exposures)
-    ])  # fmt: skip
+    levels = np.column_stack(
+        [
+            np.unique(chunk.support[:, column], return_inverse=True)[1].ravel()
+            for column in range(n_exposures)
+        ]
+    )
     for column in range(n_exposures):
         design, group_trials, group_cases = _collapse(
             levels, np.array([column]), chunk.support, trials, cases
@@ -504,8 +534,9 @@ def _simulate_chunk(chunk: _Chunk) -> dict[str, np.ndarray]:
 # ----------------------------------------------------------------------------- driver
 
 
-def _sizes(n_cases: Any, n_controls: Any, n_total: Any, controls_per_case: Any
-           ) -> list[tuple[int, int]]:  # fmt: skip
+def _sizes(
+    n_cases: Any, n_controls: Any, n_total: Any, controls_per_case: Any
+) -> list[tuple[int, int]]:
     def as_list(value: Any, name: str) -> list[int]:
         items = list(value) if isinstance(value, Iterable) else [value]
         if not items:
@@ -517,8 +548,10 @@ def _sizes(n_cases: Any, n_controls: Any, n_total: Any, controls_per_case: Any
 
     if n_total is not None:
         if n_cases is not None or n_controls is not None:
-            raise ValueError("give either `n_total` (with `controls_per_case`) or "
-                             "`n_cases` and `n_controls`, not both")  # fmt: skip
+            raise ValueError(
+                "give either `n_total` (with `controls_per_case`) or "
+                "`n_cases` and `n_controls`, not both"
+            )
         if controls_per_case is None or not float(controls_per_case) > 0:
             raise ValueError("`n_total` needs a positive `controls_per_case`, e.g. 134/66")
         sizes = []
@@ -547,8 +580,9 @@ def _sizes(n_cases: Any, n_controls: Any, n_total: Any, controls_per_case: Any
     return sizes
 
 
-def _execute(chunks: list[_Chunk], scheduler: Any, n_workers: int | None,
-             progress: bool) -> list[dict[str, np.ndarray]]:  # fmt: skip
+def _execute(
+    chunks: list[_Chunk], scheduler: Any, n_workers: int | None, progress: bool
+) -> list[dict[str, np.ndarray]]:
     results: list[dict[str, np.ndarray] | None] = [None] * len(chunks)
     bar = tqdm(total=len(chunks), disable=not progress, desc="simulate", unit="chunk")
     try:
@@ -585,10 +619,21 @@ def _execute(chunks: list[_Chunk], scheduler: Any, n_workers: int | None,
 
 
 _RESULT_COLUMNS = [
-    "n_total", "n_cases", "n_controls", "variable", "true_odds_ratio", "power",
-    "selection_rate", "false_inclusion", "mean_or_selected", "bias_log_or", "coverage",
-    "n_selected", "n_replicates", "n_separated",
-]  # fmt: skip
+    "n_total",
+    "n_cases",
+    "n_controls",
+    "variable",
+    "true_odds_ratio",
+    "power",
+    "selection_rate",
+    "false_inclusion",
+    "mean_or_selected",
+    "bias_log_or",
+    "coverage",
+    "n_selected",
+    "n_replicates",
+    "n_separated",
+]
 
 
 def simulate_pipeline(
@@ -678,15 +723,13 @@ def simulate_pipeline(
     """
     if not isinstance(model, ExposureModel):
         raise TypeError(f"`model` must be an ExposureModel, got {type(model).__name__}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"`seed` must be a non-negative integer, got {seed!r}")
-    for name, value in (("n_replicates", n_replicates), ("chunk_size", chunk_size)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"`{name}` must be a positive integer, got {value!r}")
-    if n_workers is not None and (not isinstance(n_workers, int) or n_workers < 1):
-        raise ValueError(f"`n_workers` must be a positive integer or None, got {n_workers!r}")
+    seed = seed_like(seed)
+    n_replicates = int_like(n_replicates, "n_replicates", minimum=1)
+    chunk_size = int_like(chunk_size, "chunk_size", minimum=1)
+    if n_workers is not None:
+        int_like(n_workers, "n_workers", minimum=1)
     for name, level in (("threshold", threshold), ("alpha", alpha)):
-        if not 0.0 < float(level) <= 1.0:
+        if not 0.0 < float_like(level, name) <= 1.0:
             raise ValueError(f"`{name}` must lie in (0, 1], got {level!r}")
     sizes = _sizes(n_cases, n_controls, n_total, controls_per_case)
     n_chunks = math.ceil(n_replicates / chunk_size)
@@ -698,13 +741,23 @@ def simulate_pipeline(
     ):
         for chunk_index, chunk_seed in enumerate(grid_seed.spawn(n_chunks)):
             count = min(chunk_size, n_replicates - chunk_index * chunk_size)
-            chunks.append(_Chunk(
-                grid_index=grid_index, chunk_index=chunk_index, n_cases=case_count,
-                n_controls=control_count, n_replicates=count, seed=chunk_seed,
-                support=model.support, control_probabilities=model.control_probabilities,
-                case_probabilities=model.case_probabilities, log_odds_ratios=log_odds_ratios,
-                threshold=float(threshold), alpha=float(alpha), firth=bool(firth),
-            ))  # fmt: skip
+            chunks.append(
+                _Chunk(
+                    grid_index=grid_index,
+                    chunk_index=chunk_index,
+                    n_cases=case_count,
+                    n_controls=control_count,
+                    n_replicates=count,
+                    seed=chunk_seed,
+                    support=model.support,
+                    control_probabilities=model.control_probabilities,
+                    case_probabilities=model.case_probabilities,
+                    log_odds_ratios=log_odds_ratios,
+                    threshold=float(threshold),
+                    alpha=float(alpha),
+                    firth=bool(firth),
+                )
+            )
     results = _execute(chunks, scheduler, n_workers, progress)
     records = []
     for grid_index, (case_count, control_count) in enumerate(sizes):
@@ -718,19 +771,24 @@ def simulate_pipeline(
             hit_rate = totals["n_significant"][column] / n_replicates
             estimated = totals["n_estimated"][column]
             mean_log_or = totals["sum_log_or"][column] / estimated if estimated else math.nan
-            records.append({
-                "n_total": case_count + control_count, "n_cases": case_count,
-                "n_controls": control_count, "variable": name,
-                "true_odds_ratio": float(model.odds_ratios[column]),
-                "power": math.nan if null else hit_rate,
-                "selection_rate": totals["n_selected"][column] / n_replicates,
-                "false_inclusion": hit_rate if null else math.nan,
-                "mean_or_selected": math.exp(mean_log_or) if estimated else math.nan,
-                "bias_log_or": mean_log_or - log_odds_ratios[column],
-                "coverage": totals["n_covered"][column] / estimated if estimated else math.nan,
-                "n_selected": int(totals["n_selected"][column]), "n_replicates": n_replicates,
-                "n_separated": int(totals["n_separated"][column]),
-            })  # fmt: skip
+            records.append(
+                {
+                    "n_total": case_count + control_count,
+                    "n_cases": case_count,
+                    "n_controls": control_count,
+                    "variable": name,
+                    "true_odds_ratio": float(model.odds_ratios[column]),
+                    "power": math.nan if null else hit_rate,
+                    "selection_rate": totals["n_selected"][column] / n_replicates,
+                    "false_inclusion": hit_rate if null else math.nan,
+                    "mean_or_selected": math.exp(mean_log_or) if estimated else math.nan,
+                    "bias_log_or": mean_log_or - log_odds_ratios[column],
+                    "coverage": totals["n_covered"][column] / estimated if estimated else math.nan,
+                    "n_selected": int(totals["n_selected"][column]),
+                    "n_replicates": n_replicates,
+                    "n_separated": int(totals["n_separated"][column]),
+                }
+            )
     return pd.DataFrame.from_records(records, columns=_RESULT_COLUMNS)
 
 
@@ -771,11 +829,21 @@ def power_curve(result: pd.DataFrame, *, target: float = 0.8) -> Figure:
             # One legend entry stands for all null factors, which share a style.
             label = "_nolegend_" if null_labelled else "null factors (false inclusion)"
             null_labelled = True
-            axes.plot(rows["n_total"], rows["false_inclusion"], linestyle="--", color="0.6",
-                      marker=".", label=label)  # fmt: skip
+            axes.plot(
+                rows["n_total"],
+                rows["false_inclusion"],
+                linestyle="--",
+                color="0.6",
+                marker=".",
+                label=label,
+            )
         else:
-            axes.plot(rows["n_total"], rows["power"], marker="o",
-                      label=f"{variable} (OR {format_odds_ratio(odds_ratio)})")  # fmt: skip
+            axes.plot(
+                rows["n_total"],
+                rows["power"],
+                marker="o",
+                label=f"{variable} (OR {format_odds_ratio(odds_ratio)})",
+            )
     axes.axhline(target, color="black", linewidth=0.8)
     axes.set_xlabel("Total sample size (cases + controls)")
     axes.set_ylabel("Probability of p < alpha after the screen")

@@ -19,6 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from neok2._frozen import frozen_fields
 from neok2.study.spec import ColumnSpec, Study, code_key, load_study
 
 __all__ = [
@@ -122,6 +123,7 @@ def dictionary_frame(study: Study | str) -> pd.DataFrame:
     )
 
 
+@frozen_fields("problems", "missing")
 @dataclass(frozen=True)
 class ValidationReport:
     """Every problem found in a dataset.

@@ -449,14 +449,38 @@ class Study:
 # ----------------------------------------------------------------------------- building
 
 _TABLE1_COLUMNS = [
-    "variable", "level", "group", "n", "percent", "mean", "sd", "median", "q1", "q3",
-    "p_value", "p_printed", "label", "summary", "test", "printed", "low", "high",
-    "candidate", "note",
-]  # fmt: skip
+    "variable",
+    "level",
+    "group",
+    "n",
+    "percent",
+    "mean",
+    "sd",
+    "median",
+    "q1",
+    "q3",
+    "p_value",
+    "p_printed",
+    "label",
+    "summary",
+    "test",
+    "printed",
+    "low",
+    "high",
+    "candidate",
+    "note",
+]
 _OR_COLUMNS = [
-    "variable", "odds_ratio", "ci_low", "ci_high", "p_value", "p_printed",
-    "label", "or_printed", "ci_printed",
-]  # fmt: skip
+    "variable",
+    "odds_ratio",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_printed",
+    "label",
+    "or_printed",
+    "ci_printed",
+]
 
 
 def _p_fields(p: str | float | None, where: str) -> tuple[float, str]:
@@ -483,8 +507,11 @@ def _cell_record(cell: _Cell, summary: str, group_n: int, where: str) -> dict[st
         except ValueError as error:
             raise SpecError(f"{where}: {error}") from None
         printed = cell
-        names = {"n_percent": ("n", "percent"), "mean_sd": ("mean", "sd"),
-                 "median_iqr": ("median", "q1", "q3")}[summary]  # fmt: skip
+        names = {
+            "n_percent": ("n", "percent"),
+            "mean_sd": ("mean", "sd"),
+            "median_iqr": ("median", "q1", "q3"),
+        }[summary]
         record.update(zip(names, parsed.values, strict=True))
     else:
         printed = ""
@@ -539,11 +566,19 @@ def _or_frame(rows: tuple[_OddsRatioRow, ...], where: str) -> pd.DataFrame:
         if low > high:
             raise SpecError(f"{place}.ci: lower limit {low} is above the upper limit {high}")
         p_value, p_printed = _p_fields(row.p, place)
-        records.append({
-            "variable": row.variable, "odds_ratio": odds_ratio, "ci_low": low, "ci_high": high,
-            "p_value": p_value, "p_printed": p_printed, "label": row.label or row.variable,
-            "or_printed": row.or_ if isinstance(row.or_, str) else "", "ci_printed": ci_printed,
-        })  # fmt: skip
+        records.append(
+            {
+                "variable": row.variable,
+                "odds_ratio": odds_ratio,
+                "ci_low": low,
+                "ci_high": high,
+                "p_value": p_value,
+                "p_printed": p_printed,
+                "label": row.label or row.variable,
+                "or_printed": row.or_ if isinstance(row.or_, str) else "",
+                "ci_printed": ci_printed,
+            }
+        )
     return pd.DataFrame.from_records(records, columns=_OR_COLUMNS)
 
 
@@ -581,34 +616,60 @@ def _build(spec: _Spec, path: Path | None) -> Study:
                 f"{where}.variable: {row.variable!r} is not a column of the data dictionary"
             )
         p_value, p_printed = _p_fields(row.p, where)
-        common = {"variable": row.variable, "label": row.label or row.variable,
-                  "summary": row.summary, "test": row.test, "candidate": row.candidate,
-                  "note": row.note, "low": math.nan, "high": math.nan}  # fmt: skip
+        common = {
+            "variable": row.variable,
+            "label": row.label or row.variable,
+            "summary": row.summary,
+            "test": row.test,
+            "candidate": row.candidate,
+            "note": row.note,
+            "low": math.nan,
+            "high": math.nan,
+        }
         for group in GROUPS:
             cell = _cell_record(
                 getattr(row, group), row.summary, group_n[group], f"{where}.{group}"
             )
-            records.append({**common, **cell, "level": "", "group": group,
-                            "p_value": p_value, "p_printed": p_printed})  # fmt: skip
+            records.append(
+                {
+                    **common,
+                    **cell,
+                    "level": "",
+                    "group": group,
+                    "p_value": p_value,
+                    "p_printed": p_printed,
+                }
+            )
         for bin_index, level in enumerate(row.bins):
             bin_where = f"{where}.bins[{bin_index}] ({level.level})"
             if level.low is not None and level.high is not None and level.low >= level.high:
                 raise SpecError(f"{bin_where}: low {level.low} must be below high {level.high}")
             for group in GROUPS:
-                cell = _cell_record(getattr(level, group), "n_percent", group_n[group],
-                                    f"{bin_where}.{group}")  # fmt: skip
-                records.append({**common, **cell, "level": level.level, "group": group,
-                                "summary": "n_percent", "test": "", "p_value": math.nan,
-                                "p_printed": "", "note": level.note,
-                                "low": math.nan if level.low is None else level.low,
-                                "high": math.nan if level.high is None else level.high,
-                                })  # fmt: skip
+                cell = _cell_record(
+                    getattr(level, group), "n_percent", group_n[group], f"{bin_where}.{group}"
+                )
+                records.append(
+                    {
+                        **common,
+                        **cell,
+                        "level": level.level,
+                        "group": group,
+                        "summary": "n_percent",
+                        "test": "",
+                        "p_value": math.nan,
+                        "p_printed": "",
+                        "note": level.note,
+                        "low": math.nan if level.low is None else level.low,
+                        "high": math.nan if level.high is None else level.high,
+                    }
+                )
         if row.bins:
             for group in GROUPS:
                 total = sum(
-                    r["n"] for r in records
+                    r["n"]
+                    for r in records
                     if r["variable"] == row.variable and r["group"] == group and r["level"]
-                )  # fmt: skip
+                )
                 if total != group_n[group]:
                     raise SpecError(
                         f"{where}.bins: {group} counts add up to {total}, not the group size "

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from great_tables import GT, loc, style
 from scipy import stats
 
 from neok2._io import atomic_write_csv
@@ -29,6 +28,7 @@ from neok2.stats.growth import GROWTH_REFERENCE_RANGE, birthweight_centile_10
 from neok2.study.claims import UnresolvableClaimError, claim_on_data, claim_on_table1, parse_claim
 from neok2.study.spec import Study
 from neok2.synth.calibration import fit_logistic_many, wald_p
+from neok2.synth.fidelity_result import REPORT_COLUMNS, FidelityReport, fidelity_gt
 from neok2.synth.implied import (
     SEM_READING,
     implied_by_table1,
@@ -42,25 +42,12 @@ from neok2.synth.rules import growth_rule, outcome_bounds, threshold_columns
 __all__ = [
     "NOT_SIGNIFICANT_STATISTIC",
     "REPORT_COLUMNS",
+    "FidelityReport",
     "fidelity_gt",
     "fidelity_report",
     "write_fidelity",
 ]
 
-REPORT_COLUMNS = [
-    "source",
-    "variable",
-    "group",
-    "level",
-    "statistic",
-    "published",
-    "synthetic",
-    "difference",
-    "tolerance",
-    "criterion",
-    "ok",
-    "note",
-]
 GROUPS = ("case", "control")
 _OR_TOLERANCE = 0.05
 _CI_TOLERANCE = 0.10
@@ -609,7 +596,7 @@ def _definitions(
         )
 
 
-def fidelity_report(study: Study, data: pd.DataFrame) -> pd.DataFrame:
+def fidelity_report(study: Study, data: pd.DataFrame) -> FidelityReport:
     """Set every published number beside the same statistic computed on ``data``.
 
     Parameters
@@ -622,8 +609,9 @@ def fidelity_report(study: Study, data: pd.DataFrame) -> pd.DataFrame:
 
     Returns
     -------
-    pandas.DataFrame
-        One row per published number: ``source`` (``table1``, ``table1_bin``,
+    FidelityReport
+        Frozen; ``.tidy()`` gives one row per published number: ``source``
+        (``table1``, ``table1_bin``,
         ``table1_test``, ``text_claim``, ``univariable``, ``multivariable``, ``screen``,
         ``definition``), ``variable``, ``group``, ``level``, ``statistic``, ``published``,
         ``synthetic`` (the value on ``data``), ``difference``, ``tolerance``, ``criterion``
@@ -656,7 +644,7 @@ def fidelity_report(study: Study, data: pd.DataFrame) -> pd.DataFrame:
     >>> from neok2.study.spec import load_study
     >>> study = load_study("k2_neonates")
     >>> outcome_only = pd.DataFrame({"deficiency": [1] * 66 + [0] * 134})
-    >>> report = fidelity_report(study, outcome_only)
+    >>> report = fidelity_report(study, outcome_only).tidy()
     >>> report.loc[report["variable"] == "deficiency", ["group", "published", "synthetic"]].head(2)
          group  published  synthetic
     0     case       66.0       66.0
@@ -714,16 +702,16 @@ def fidelity_report(study: Study, data: pd.DataFrame) -> pd.DataFrame:
     _not_significant_rows(study, data, rows)
     _screen(study, data, rows)
     _definitions(study, data, groups, rows)
-    return rows.frame()
+    return FidelityReport(study_id=study.id, rows=rows.frame())
 
 
-def write_fidelity(report: pd.DataFrame, path: str | Path) -> Path:
+def write_fidelity(report: FidelityReport | pd.DataFrame, path: str | Path) -> Path:
     """Write a fidelity report to CSV atomically (temporary file, then rename).
 
     Parameters
     ----------
-    report : pandas.DataFrame
-        From :func:`fidelity_report`.
+    report : FidelityReport or pandas.DataFrame
+        From :func:`fidelity_report` (or its ``.tidy()``).
     path : str or pathlib.Path
         Target ``.csv`` file.
 
@@ -739,56 +727,15 @@ def write_fidelity(report: pd.DataFrame, path: str | Path) -> Path:
     >>> write_fidelity(frame, pathlib.Path(tempfile.mkdtemp()) / "f.csv").name
     'f.csv'
     """
+    if isinstance(report, FidelityReport):
+        report = report.tidy()
     if not isinstance(report, pd.DataFrame):
-        raise TypeError(f"`report` must be a DataFrame, got {type(report).__name__}")
+        raise TypeError(
+            f"`report` must be a FidelityReport or a DataFrame, got {type(report).__name__}"
+        )
     target = Path(path)
     if target.suffix.lower() != ".csv":
         raise ValueError(f"`path` must name a .csv file, got {str(path)!r}")
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_csv(report, target)
     return target
-
-
-def fidelity_gt(report: pd.DataFrame, *, only_failures: bool = False) -> GT:
-    """A great-tables rendering of a fidelity report, one row group per source.
-
-    Parameters
-    ----------
-    report : pandas.DataFrame
-        From :func:`fidelity_report`.
-    only_failures : bool, default False, keyword-only
-        Show only rows whose ``ok`` is False.
-
-    Returns
-    -------
-    great_tables.GT
-        Numbers shown to 3 significant digits; failed checks shaded.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"source": ["table1"], "variable": ["x"], "group": ["case"],
-    ...     "level": [""], "statistic": ["n"], "published": [5.0], "synthetic": [5.0],
-    ...     "difference": [0.0], "tolerance": [0.0], "criterion": ["exact"],
-    ...     "ok": [True], "note": [""]})
-    >>> type(fidelity_gt(frame)).__name__
-    'GT'
-    """
-    missing = [column for column in REPORT_COLUMNS if column not in report.columns]
-    if missing:
-        raise ValueError(f"`report` lacks columns {missing}; pass the output of fidelity_report()")
-    shown = report[report["ok"].eq(False).fillna(False)] if only_failures else report
-    shown = shown.reset_index(drop=True).copy()
-    shown["ok"] = shown["ok"].map({True: "yes", False: "NO"}).fillna("n/a")
-    failed = [int(i) for i in np.flatnonzero(shown["ok"].to_numpy() == "NO")]
-    table = (
-        GT(shown, groupname_col="source")
-        .tab_header(
-            title="Fidelity to the published study",
-            subtitle="Published numbers beside the same statistic on the data",
-        )
-        .fmt_number(columns=["published", "synthetic", "difference", "tolerance"], n_sigfig=3)
-        .sub_missing(missing_text="")
-    )
-    if failed:
-        table = table.tab_style(style=style.fill(color="#fde0dd"), locations=loc.body(rows=failed))
-    return table

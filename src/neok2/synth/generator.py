@@ -37,7 +37,9 @@ import pandas as pd
 from faker import Faker
 from scipy import stats
 
+from neok2._frozen import frozen_fields
 from neok2._io import atomic_write_csv, refuse_overwrite_input
+from neok2._validation import seed_like
 from neok2.formatting import format_number
 from neok2.stats.growth import birthweight_centile
 from neok2.study.spec import Study
@@ -71,6 +73,7 @@ __all__ = [
 ]
 
 
+@frozen_fields("data", "compromises")
 @dataclass(frozen=True)
 class SynthesisResult:
     """A generated cohort and the constraints it could not meet.
@@ -267,8 +270,7 @@ def synthesize_cohort(study: Study, *, seed: int) -> SynthesisResult:
     >>> int(result.data.query("deficiency == 1")["caesarean"].sum())
     50
     """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise TypeError(f"`seed` must be a non-negative integer, got {seed!r}")
+    seed = seed_like(seed)
     if not isinstance(study, Study):
         raise TypeError(
             f"`study` must be a Study (see neok2.load_study), got {type(study).__name__}"
@@ -451,7 +453,7 @@ def write_cohort(
     out : str or pathlib.Path
         The cohort CSV's path; its folder is created when missing.
     fidelity : pandas.DataFrame, optional, keyword-only
-        A :func:`neok2.synth.fidelity.fidelity_report` to write alongside.
+        The ``.tidy()`` of a :func:`neok2.synth.fidelity.fidelity_report`, written alongside.
     protect : tuple of paths, keyword-only
         Input files that must never be overwritten (the study spec).
 

@@ -474,10 +474,18 @@ def synthesize_from_data(
             else [(np.ones(n, bool), np.ones(n, bool))]
         )
         values = _draw_column(
-            rng, real, name, kind, X_real, X_twin, strata, method, min_leaf,
+            rng,
+            real,
+            name,
+            kind,
+            X_real,
+            X_twin,
+            strata,
+            method,
+            min_leaf,
             _bounds(real, name, kind, spec) if kind in _NUMERIC else None,
             definition[1] if name == defining and definition else None,
-        )  # fmt: skip
+        )
         model: str = method
         if rule is not None:
             rule_values, applies = _apply_rule(rule, twin.assign(**{name: values}))
@@ -581,9 +589,15 @@ def _draw_column(
                 return np.asarray(good, dtype=bool)
 
             drawn_values: np.ndarray = draw_numeric(
-                rng, y.astype(float), Xr[observed], Xt[targets], method=method,
-                min_leaf=min_leaf, accept=accept, integer=kind in ("integer", "date"),
-            )  # fmt: skip
+                rng,
+                y.astype(float),
+                Xr[observed],
+                Xt[targets],
+                method=method,
+                min_leaf=min_leaf,
+                accept=accept,
+                integer=kind in ("integer", "date"),
+            )
         else:
             drawn_values = draw_classes(
                 rng, y.astype(object), Xr[observed], Xt[targets], method=method, min_leaf=min_leaf

@@ -290,8 +290,9 @@ def disclosure_report(
     rows = []
     for quantity, values in (("twin_to_real", twin_to_real), ("real_to_real", real_to_real)):
         if values.size == 0:
-            rows.append({"quantity": quantity, "median": math.nan, "p05": math.nan,
-                         "minimum": math.nan})  # fmt: skip
+            rows.append(
+                {"quantity": quantity, "median": math.nan, "p05": math.nan, "minimum": math.nan}
+            )
             continue
         rows.append(
             {

@@ -98,12 +98,30 @@ class PropensityUtility:
         """``measure, value`` rows: pmse, expected, sd, ratio, standardised, k, c."""
         return pd.DataFrame(
             {
-                "measure": ["pmse", "pmse_expected", "pmse_sd", "pmse_ratio", "s_pmse_z",
-                            "k", "c", "n_real", "n_twin"],
-                "value": [self.pmse, self.expected, self.sd, self.ratio, self.standardised,
-                          float(self.k), self.c, float(self.n_real), float(self.n_twin)],
+                "measure": [
+                    "pmse",
+                    "pmse_expected",
+                    "pmse_sd",
+                    "pmse_ratio",
+                    "s_pmse_z",
+                    "k",
+                    "c",
+                    "n_real",
+                    "n_twin",
+                ],
+                "value": [
+                    self.pmse,
+                    self.expected,
+                    self.sd,
+                    self.ratio,
+                    self.standardised,
+                    float(self.k),
+                    self.c,
+                    float(self.n_real),
+                    float(self.n_twin),
+                ],
             }
-        )  # fmt: skip
+        )
 
 
 def _propensity_design(
@@ -316,9 +334,11 @@ def table_utility(
             width = int(max(a2.max(initial=0), b2.max(initial=0))) + 1
             size = (int(max(a1.max(initial=0), b1.max(initial=0))) + 1) * width
             rows.append(
-                {**_table_row(f"{first} x {second}", a1 * width + a2, b1 * width + b2, size),
-                 "way": 2}
-            )  # fmt: skip
+                {
+                    **_table_row(f"{first} x {second}", a1 * width + a2, b1 * width + b2, size),
+                    "way": 2,
+                }
+            )
     columns = ["table", "way", "cells", "pmse", "df", "pmse_ratio", "total_variation"]
     return pd.DataFrame(rows, columns=columns)
 
@@ -460,8 +480,17 @@ def _screen(
 def _adjusted(
     real: pd.DataFrame, twin: pd.DataFrame, outcome: str, terms: Sequence[str]
 ) -> pd.DataFrame:
-    columns = ["term", "or_real", "ci_low_real", "ci_high_real", "or_twin", "ci_low_twin",
-               "ci_high_twin", "ci_overlap", "std_difference"]  # fmt: skip
+    columns = [
+        "term",
+        "or_real",
+        "ci_low_real",
+        "ci_high_real",
+        "or_twin",
+        "ci_low_twin",
+        "ci_high_twin",
+        "ci_overlap",
+        "std_difference",
+    ]
     if not terms:
         return pd.DataFrame(columns=columns)
     fits = {
@@ -485,9 +514,13 @@ def _adjusted(
         }
         logs = [
             math.log(v) if v > 0 and math.isfinite(v) else math.nan
-            for v in (row["ci_low_real"], row["ci_high_real"], row["ci_low_twin"],
-                      row["ci_high_twin"])
-        ]  # fmt: skip
+            for v in (
+                row["ci_low_real"],
+                row["ci_high_real"],
+                row["ci_low_twin"],
+                row["ci_high_twin"],
+            )
+        ]
         row["ci_overlap"] = ci_overlap(*logs)
         se = float(r["std_error"])
         estimate_twin = math.nan if t is None else float(t["estimate"])

@@ -54,6 +54,9 @@ from typing import Any, Literal
 import pandas as pd
 import yaml
 
+from neok2._frozen import frozen_fields
+from neok2._validation import int_like
+
 __all__ = ["RenderResult", "render_manuscript"]
 
 Engine = Literal["auto", "quarto", "fallback"]
@@ -61,6 +64,7 @@ _FORMATS = ("html", "typst")
 _OUTPUT_SUFFIX = {"html": ".html", "typst": ".pdf"}
 
 
+@frozen_fields("cross_references")
 @dataclass(frozen=True)
 class RenderResult:
     """What a render produced.
@@ -363,8 +367,7 @@ def render_manuscript(
     """
     if engine not in ("auto", "quarto", "fallback"):
         raise ValueError(f"`engine` must be 'auto', 'quarto' or 'fallback', got {engine!r}")
-    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0:
-        raise ValueError(f"`timeout` must be a positive number of seconds, got {timeout!r}")
+    int_like(timeout, "timeout", minimum=1)
     project_dir = Path(project_dir).resolve()
     config = _read_project(project_dir)
     manuscript = config.get("manuscript") or {}

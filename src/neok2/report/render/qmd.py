@@ -34,9 +34,19 @@ _CROSS_REFERENCE = re.compile(
 )
 _CELL_LABEL = re.compile(r"^(tbl|fig)-[A-Za-z0-9_-]+$")
 _CELL_OPTIONS = {
-    "label", "tbl-cap", "fig-cap", "fig-alt", "echo", "eval", "include", "output", "warning",
-    "error", "fig-width", "out-width",
-}  # fmt: skip
+    "label",
+    "tbl-cap",
+    "fig-cap",
+    "fig-alt",
+    "echo",
+    "eval",
+    "include",
+    "output",
+    "warning",
+    "error",
+    "fig-width",
+    "out-width",
+}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from neok2.report.tables import compact_number, compact_published, gt_table, pri
 def _compute(inputs: SectionInputs) -> SectionOutput:
     out = SectionOutput("fidelity")
     fidelity = inputs.module("neok2.synth.fidelity")
-    report = fidelity.fidelity_report(inputs.study, inputs.data)
+    report = fidelity.fidelity_report(inputs.study, inputs.data).tidy()
     sources = {
         "table1": "Table 1",
         "table1_bin": "Table 1 band",
