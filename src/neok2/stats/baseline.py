@@ -376,6 +376,17 @@ def _same_file(first: Path, second: Path) -> bool:
     return first.resolve() == second.resolve()
 
 
+def _expand_weights(data: pd.DataFrame, weights: str) -> pd.DataFrame:
+    """One row per subject from grouped rows with whole-number frequencies."""
+    from neok2.stats.grouped import frequency_column
+
+    frequency = frequency_column(data, weights)
+    if np.any(frequency != np.round(frequency)):
+        raise ValueError(f"`weights`: column {weights!r} must hold whole-number counts")
+    repeated = data.index.repeat(frequency.astype(np.int64))
+    return data.drop(columns=weights).loc[repeated].reset_index(drop=True)
+
+
 # ----------------------------------------------------------------------------- public
 
 
@@ -399,6 +410,8 @@ def baseline_table(
     n_resamples: int = 20000,
     seed: int = 20200701,
     source: str | Path | None = None,
+    categorical_levels: int = 10,
+    weights: str | None = None,
 ) -> BaselineTable:
     """Summarise variables by a two-level group, with a test and an SMD for each variable.
 
@@ -413,18 +426,24 @@ def baseline_table(
         Columns to summarise, in display order; default every column except ``group``.
     summary : Mapping[str, str], optional
         Per-variable ``"mean_sd"``, ``"median_iqr"`` or ``"n_percent"``. Others are
-        detected: 0/1, boolean and non-numeric columns give n (%); a numeric column gives
+        detected: 0/1, boolean and non-numeric columns give n (%), and so does a numeric
+        column with fewer than ``categorical_levels`` distinct values; any other numeric
+        column gives
         mean (SD) when the Shapiro-Wilk test does not reject normality at
         ``normality_alpha`` in either group, median (IQR) otherwise (also when a group has
         fewer than 3 values or no spread).
     tests : "auto", "none" or Mapping[str, str], default "auto"
         ``"auto"``: mean (SD) -> Student t, or Welch t when Levene's test (mean-centred, as
         SPSS) rejects equal variances at ``levene_alpha`` (see ``t_test``); median (IQR) ->
-        Mann-Whitney U (normal approximation with continuity and tie corrections); n (%) ->
+        Mann-Whitney U, with R ``wilcox.test``'s default: the exact p-value when both groups
+        have fewer than 50 values and there are no ties, otherwise the normal approximation
+        with continuity and tie corrections (the note says "exact p" when exact); n (%) ->
         chi-square (Yates-corrected for a 2x2 table when ``yates``) or Fisher's exact test
-        when any expected count is below ``fisher_expected`` (a Monte Carlo Fisher p-value
-        for tables larger than 2x2). A mapping overrides the choice per variable with a name
-        from :data:`TESTS`; ``"none"`` runs no test.
+        when any expected count is below ``fisher_expected``. Fisher's test is exact for
+        r x c tables too (network enumeration, as R ``fisher.test``); only a table too
+        large to enumerate gets a Monte Carlo p-value, named ``"fisher_simulated"`` with a
+        note. A mapping overrides the choice per variable with a name from :data:`TESTS`;
+        ``"none"`` runs no test.
     overall : bool, default False
         Add an ``"overall"`` column (both groups together; no test).
     labels : Mapping[str, str], optional
@@ -450,6 +469,14 @@ def baseline_table(
         Seed of the ``numpy.random.Generator`` of the Monte Carlo Fisher test.
     source : str or pathlib.Path, optional
         The file ``data`` was read from; :meth:`BaselineTable.to_csv` will not write over it.
+    categorical_levels : int, default 10
+        A numeric (not 0/1) column with fewer distinct non-missing values than this is
+        summarised as categorical, n (%) per level, as gtsummary does (scores, counts of
+        0-2); 0 turns the rule off, and ``summary`` overrides it per variable.
+    weights : str, optional
+        Column of whole-number frequency weights (grouped records): the table is that of
+        the data with each row repeated ``weights`` times, so counts, summaries and tests
+        refer to subjects.
 
     Returns
     -------
@@ -481,7 +508,8 @@ def baseline_table(
     >>> frame = pd.DataFrame({"case": [1, 1, 1, 0, 0, 0], "steroid": [1, 1, 0, 0, 0, 1],
     ...                       "weight": [2.1, 2.5, 2.3, 3.0, 3.2, 2.9]})
     >>> table = baseline_table(frame, "case", group_order=[1, 0],
-    ...                        group_labels={1: "case", 0: "control"})
+    ...                        group_labels={1: "case", 0: "control"},
+    ...                        summary={"weight": "mean_sd"})  # 6 values: else a factor
     >>> table.display()[["characteristic", "case", "control", "test"]]
       characteristic          case       control            test
     0        steroid     2 (66.7)      1 (33.3)    Fisher exact
@@ -491,6 +519,12 @@ def baseline_table(
         raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
     if not isinstance(group, str) or group not in data.columns:
         raise KeyError(f"`group`: column {group!r} is not in `data`")
+    if isinstance(categorical_levels, bool) or not isinstance(categorical_levels, int):
+        raise TypeError(f"`categorical_levels` must be an integer, got {categorical_levels!r}")
+    if categorical_levels < 0:
+        raise ValueError(f"`categorical_levels` must be >= 0, got {categorical_levels}")
+    if weights is not None:
+        data = _expand_weights(data, weights)
     if variables is None:
         variables = [column for column in data.columns if column != group]
     elif isinstance(variables, str):
@@ -594,7 +628,12 @@ def baseline_table(
         group_values = [values[mask] for mask in masks]
         start = len(records)
         choice = _choose_summary(
-            variable, values, group_values, summary.get(variable), normality_alpha
+            variable,
+            values,
+            group_values,
+            summary.get(variable),
+            normality_alpha,
+            categorical_levels,
         )
         parts = list(zip(names, group_values, strict=True))
         if overall:

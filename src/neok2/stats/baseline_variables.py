@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from neok2.stats.fisher_exact import fisher_exact_rxc
+
 __all__ = ["QUANTILE_TYPES", "SUMMARIES", "TESTS"]
 
 SUMMARIES: tuple[str, ...] = ("mean_sd", "median_iqr", "n_percent")
@@ -157,6 +159,7 @@ def _choose_summary(
     samples: list[pd.Series],
     requested: str | None,
     normality_alpha: float,
+    categorical_levels: int = 10,
 ) -> _Choice:
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     if requested is not None:
@@ -171,6 +174,13 @@ def _choose_summary(
         return _Choice("n_percent", "0/1 variable: n (%) of 1")
     if not numeric:
         return _Choice("n_percent", "categorical: n (%) per level")
+    distinct = int(values.dropna().nunique())
+    if distinct < categorical_levels:
+        # gtsummary's rule: a numeric column with few values (a score, a count) is a factor
+        return _Choice(
+            "n_percent",
+            f"numeric with {distinct} distinct values (< {categorical_levels}): n (%) per level",
+        )
     normal, rule = _normality(
         [sample.dropna().to_numpy(dtype=float) for sample in samples], normality_alpha
     )
@@ -207,6 +217,10 @@ def _continuous_test(
     if np.ptp(pooled) == 0:
         return test, math.nan, math.nan, "all values are equal: no test"
     if test == "mann_whitney":
+        if np.unique(pooled).size == pooled.size and max(first.size, second.size) < 50:
+            # R's wilcox.test: the exact distribution for small samples without ties
+            result = stats.mannwhitneyu(first, second, method="exact")
+            return test, float(result.statistic), float(result.pvalue), "exact p"
         result = stats.mannwhitneyu(first, second, use_continuity=True, method="asymptotic")
     else:
         if first.var(ddof=1) == 0 and second.var(ddof=1) == 0:
@@ -232,12 +246,18 @@ def _categorical_test(
     reason = ""
     if test is None:
         if smallest < fisher_expected:
-            test = "fisher" if two_by_two else "fisher_simulated"
+            test = "fisher"
             reason = f"smallest expected count {smallest:.2f} < {fisher_expected:g}"
         else:
             test = "chisq_yates" if yates and two_by_two else "chisq"
     if test == "fisher" and not two_by_two:
+        exact = fisher_exact_rxc(table)
+        if exact is not None:
+            return test, math.nan, exact, reason
+        # the network is too large to enumerate: Monte Carlo, named as such
         test = "fisher_simulated"
+        reason = f"{reason}; " if reason else ""
+        reason += "table too large for exact enumeration"
     if test in ("chisq", "chisq_yates"):
         result = stats.chi2_contingency(table, correction=test == "chisq_yates" and two_by_two)
         return test, float(result.statistic), float(result.pvalue), reason

@@ -89,9 +89,9 @@ def fisher_exact_rxc(table: np.ndarray, *, max_nodes: int = 200_000) -> float | 
 
     Examples
     --------
-    >>> job = [[1, 3, 10, 6], [2, 3, 10, 7], [1, 6, 14, 12], [0, 1, 9, 11]]
-    >>> round(fisher_exact_rxc(job), 4)  # R: fisher.test(Job)$p.value
-    0.7827
+    >>> table = [[3, 1, 0], [1, 4, 2], [0, 1, 5]]
+    >>> round(fisher_exact_rxc(table), 6)  # R: fisher.test(table)$p.value
+    0.024678
     """
     counts = np.asarray(table)
     if counts.ndim != 2 or np.any(counts < 0) or np.any(counts != np.round(counts)):
