@@ -537,7 +537,7 @@ LOGISTIC_CASES = [
          ValueError, r"`conf_level` must lie strictly between 0 and 1, got 2"),
     Case("logistic_regression: ci", lambda d, s: logistic.logistic_regression(
              _frame(), "case ~ exposed", ci="exact"),
-         ValueError, r"`ci` must be one of \['wald', 'profile'\], got 'exact'"),
+         ValueError, r"`ci` must be one of \['auto', 'wald', 'profile'\], got 'exact'"),
     Case("logistic_regression: firth", lambda d, s: logistic.logistic_regression(
              _frame(), "case ~ exposed", firth="yes"),
          ValueError, r"`firth` must be 'auto', True or False, got 'yes'"),

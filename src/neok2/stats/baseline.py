@@ -174,6 +174,11 @@ class BaselineTable:
             ``variable, level, characteristic``, one column per group, then ``test, p_value,
             smd``, all text.
         """
+        # checked here, not only where used: a table of counts alone would never reach them
+        for name, value in (("digits", digits), ("percent_digits", percent_digits),
+                            ("p_digits", p_digits), ("smd_digits", smd_digits)):  # fmt: skip
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"`{name}` must be a non-negative integer, got {value!r}")
         frame = self.rows
         records: list[dict[str, str]] = []
         for variable, block in frame.groupby("variable", sort=False):
