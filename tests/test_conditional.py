@@ -111,3 +111,20 @@ def test_bad_input() -> None:
         matched_pairs(frame.assign(set=[1, 1, 1, 2]), "x", "case", "set")
     with pytest.raises(ValueError, match="discordant"):
         matched_pairs(table=[[3, 0], [0, 4]])
+
+
+def test_factor_terms_use_treatment_coding(infert: pd.DataFrame) -> None:
+    frame = infert.assign(
+        abortions=infert["spontaneous"].map({0: "none", 1: "one", 2: "two+"}),
+        one=(infert["spontaneous"] == 1).astype(float),
+        two=(infert["spontaneous"] == 2).astype(float),
+    )
+    factor = conditional_logistic(frame, "case ~ C(abortions)", matched_set="stratum").tidy()
+    dummies = conditional_logistic(
+        frame, outcome="case", covariates=["one", "two"], matched_set="stratum"
+    ).tidy()
+    assert factor["term"].tolist() == ["C(abortions)[T.one]", "C(abortions)[T.two+]"]
+    assert factor["variable"].tolist() == ["abortions", "abortions"]
+    pd.testing.assert_series_equal(factor["estimate"], dummies["estimate"])
+    with pytest.raises(ValueError, match="do not vary within any matched set"):
+        conditional_logistic(infert, "case ~ C(education)", matched_set="stratum")

@@ -275,7 +275,10 @@ def _design_matrix(
     from formulaic import model_matrix
 
     rhs = formula.split("~", 1)[1]
-    matrix = model_matrix(f"{rhs} - 1", complete)
+    # built with an intercept so that factors get treatment coding; the intercept itself
+    # cancels within matched sets and is dropped
+    matrix = model_matrix(rhs, complete)
+    matrix = matrix.drop(columns=[c for c in matrix.columns if c == "Intercept"])
     names = [str(name) for name in matrix.columns]
     variables = []
     for name in names:
