@@ -29,7 +29,7 @@ from neok2.formatting import format_ci, format_odds_ratio, format_p
 __all__ = ["StratifiedResult", "stratified_2x2"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds an array: compare results field by field
 class StratifiedResult:
     """Result of :func:`stratified_2x2`.
 
