@@ -581,8 +581,9 @@ def logistic_regression(
         Column of frequency weights for grouped records (one row per covariate pattern and
         outcome): the fit, SEs, intervals and tests equal those of the data with each row
         repeated ``weights`` times; ``n`` and ``events`` count subjects (``n_missing`` counts
-        grouped rows). Rows of weight 0 are left out with a note. Grouped case/control counts are written as R writes them,
-        ``"cbind(ncases, ncontrols) ~ agegp + alcgp"``; the outcome is then named ``"case"``.
+        grouped rows). Rows of weight 0 are left out with a note. Grouped case/control counts
+        are written as R writes them, ``"cbind(ncases, ncontrols) ~ agegp + alcgp"``; the
+        outcome is then named ``"case"``.
 
     Returns
     -------
