@@ -1064,7 +1064,7 @@ LOGISTIC_CASES = [
         "logistic_regression: ci",
         lambda d, s: logistic.logistic_regression(_frame(), "case ~ exposed", ci="exact"),
         ValueError,
-        r"`ci` must be one of \['wald', 'profile'\], got 'exact'",
+        r"`ci` must be one of \['auto', 'wald', 'profile'\], got 'exact'",
     ),
     Case(
         "logistic_regression: firth",
@@ -1682,12 +1682,12 @@ CLI_CASES = [
     CliCase(
         "table1: text in numeric",
         ("table1", "{in}/text_in_numeric.csv", "--study", "k2_neonates", "--out", "{out}/t"),
-        r"neok2: error: `summary`: 'ga_weeks' is not numeric",
+        r"neok2: error: .*row 4, column ga_weeks: value 'abc' is not a finite number",
     ),
     CliCase(
         "table1: infinity",
         ("table1", "{in}/infinite.csv", "--study", "k2_neonates", "--out", "{out}/t"),
-        r"neok2: error: `data`: column 'birthweight_kg' holds infinite values \(row labels",
+        r"neok2: error: .*row 3, column birthweight_kg: value inf is not a finite number",
     ),
     CliCase(
         "table1: output over the input",
@@ -1726,7 +1726,7 @@ CLI_CASES = [
     ),
     CliCase(
         "screen: one group",
-        ("screen", "{in}/one_group.csv"),
+        ("screen", "{in}/one_group.csv", "--no-validate"),
         r"neok2: error: outcome `deficiency` has one value only",
     ),
     CliCase(

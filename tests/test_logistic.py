@@ -387,7 +387,7 @@ class TestCi:
         assert profile_fit.ci_method == "profile"
 
     def test_unknown_ci_errors_properly(self, birthwt):
-        with pytest.raises(ValueError, match=r"`ci` must be one of \['wald', 'profile'\]"):
+        with pytest.raises(ValueError, match=r"`ci` must be one of \['auto', 'wald', 'profile'\]"):
             logistic_regression(birthwt, "low ~ age", ci="score")  # type: ignore[arg-type]
 
 
@@ -445,10 +445,28 @@ class TestFirth:
         assert set(tidy["p_method"]) == {"penalised_lrt"}
 
     def test_wald_intervals_use_the_penalised_estimates(self, endometrial, firth_reference):
-        tidy = logistic_regression(endometrial, "HG ~ NV + PI + EH").tidy().set_index("term")
+        tidy = (
+            logistic_regression(endometrial, "HG ~ NV + PI + EH", ci="wald")
+            .tidy()
+            .set_index("term")
+        )
         reference = firth_reference[firth_reference["dataset"] == "endometrial"].set_index("term")
         np.testing.assert_allclose(np.log(tidy["ci_low"]), reference["wald_low"], rtol=STRICT)
         np.testing.assert_allclose(np.log(tidy["ci_high"]), reference["wald_high"], rtol=STRICT)
+
+    def test_default_interval_under_automatic_firth_is_the_penalised_profile(
+        self, endometrial, firth_reference
+    ):
+        # logistf's default: separation switches Firth on, and with it the profile interval
+        result = logistic_regression(endometrial, "HG ~ NV + PI + EH")
+        tidy = result.tidy().set_index("term")
+        reference = firth_reference[firth_reference["dataset"] == "endometrial"].set_index("term")
+        assert result.separation is not None and result.firth
+        assert set(tidy["ci_method"]) == {"penalised_profile"}
+        assert set(tidy["p_method"]) == {"penalised_lrt"}
+        np.testing.assert_allclose(np.log(tidy["ci_low"]), reference["profile_low"], rtol=1e-5)
+        np.testing.assert_allclose(np.log(tidy["ci_high"]), reference["profile_high"], rtol=1e-5)
+        np.testing.assert_allclose(tidy["p_value"], reference["p_value"], rtol=1e-5)
 
     def test_endometrial_matches_heinze_schemper_2002(self, endometrial):
         # Heinze & Schemper (2002), table: NV 2.929 (profile 95% CI 0.609 to 7.855), p = 0.009

@@ -46,17 +46,31 @@ def test_count_tests_match_r(variable, test, column):
 
 
 def test_mann_whitney_with_and_without_continuity_correction_by_hand():
-    # Groups 1..4 and 5..9 do not overlap: U = 0, mean n1 n2 / 2 = 10,
-    # variance n1 n2 (n1 + n2 + 1) / 12 = 200 / 12, no ties.
-    first, second = np.arange(1.0, 5.0), np.arange(5.0, 10.0)
-    sd = math.sqrt(200 / 12)
-    normal_sf = 0.5 * math.erfc((10 / sd) / math.sqrt(2))
-    corrected_sf = 0.5 * math.erfc(((10 - 0.5) / sd) / math.sqrt(2))
+    # Groups 1..50 and 51..100 do not overlap: U = 0, mean n1 n2 / 2 = 1250,
+    # variance n1 n2 (n1 + n2 + 1) / 12 = 2500 * 101 / 12, no ties; 50 per group is past
+    # R's exact limit, so both entries use the normal approximation.
+    first, second = np.arange(1.0, 51.0), np.arange(51.0, 101.0)
+    sd = math.sqrt(2500 * 101 / 12)
+    normal_sf = 0.5 * math.erfc((1250 / sd) / math.sqrt(2))
+    corrected_sf = 0.5 * math.erfc(((1250 - 0.5) / sd) / math.sqrt(2))
     uncorrected = TWO_GROUP_TESTS["mann_whitney_uncorrected"].on_samples(first, second)
     corrected = TWO_GROUP_TESTS["mann_whitney"].on_samples(first, second)
     assert uncorrected.statistic == 0.0
-    assert uncorrected.p_value == pytest.approx(2 * normal_sf, rel=1e-12)
-    assert corrected.p_value == pytest.approx(2 * corrected_sf, rel=1e-12)
+    assert uncorrected.p_value == pytest.approx(2 * normal_sf, rel=1e-9)
+    assert corrected.p_value == pytest.approx(2 * corrected_sf, rel=1e-9)
+    assert corrected.note == ""
+
+
+def test_mann_whitney_is_exact_for_small_samples_without_ties_as_r():
+    # Groups 1..4 and 5..9: U = 0 is the most extreme of C(9, 4) = 126 equally likely
+    # rank splits, so the exact two-sided p is 2 / 126 (R: wilcox.test(1:4, 5:9)$p.value).
+    first, second = np.arange(1.0, 5.0), np.arange(5.0, 10.0)
+    result = TWO_GROUP_TESTS["mann_whitney"].on_samples(first, second)
+    assert result.p_value == pytest.approx(2 / 126, rel=1e-12)
+    assert result.note == "exact p"
+    # with a tie the normal approximation is used, as R does
+    tied = TWO_GROUP_TESTS["mann_whitney"].on_samples(np.array([1.0, 2, 3, 5]), second)
+    assert tied.note == ""
 
 
 def test_t_test_from_summaries_equals_t_test_on_values():

@@ -32,6 +32,16 @@ _LAZY = {
     "odds_ratio_2x2": "stats.contingency",
     "BaselineTable": "stats.baseline",
     "baseline_table": "stats.baseline",
+    "fisher_exact_rxc": "stats.fisher_exact",
+    # stratified, matched and trend designs
+    "StratifiedResult": "stats.stratified",
+    "stratified_2x2": "stats.stratified",
+    "ConditionalResult": "stats.conditional",
+    "MatchedPairs": "stats.conditional",
+    "conditional_logistic": "stats.conditional",
+    "matched_pairs": "stats.conditional",
+    "TrendResult": "stats.trend",
+    "exposure_trend": "stats.trend",
     # regression and selection
     "LogisticResult": "stats.logistic",
     "logistic_regression": "stats.logistic",
@@ -50,6 +60,8 @@ _LAZY = {
     "sample_size_case_control": "stats.power",
     "sample_size_logistic": "stats.power",
     "study_power": "stats.power",
+    "power_matched": "stats.power_designs",
+    "power_stratified": "stats.power_designs",
     "LogisticBatchResult": "stats.batch",
     "fit_logistic_batch": "stats.batch",
     "ExposureModel": "stats.simulation",
@@ -79,17 +91,21 @@ _LAZY = {
 __all__ = [
     "AuditResult",
     "BaselineTable",
+    "ConditionalResult",
     "DataValidationError",
     "ExposureModel",
     "FidelityReport",
     "Limitations",
     "LogisticBatchResult",
     "LogisticResult",
+    "MatchedPairs",
     "ScreenResult",
     "SpecError",
     "StepwiseResult",
+    "StratifiedResult",
     "Study",
     "SynthesisResult",
+    "TrendResult",
     "TwinResult",
     "TwoByTwo",
     "ValidationReport",
@@ -99,21 +115,27 @@ __all__ = [
     "baseline_table",
     "birthweight_centile_10",
     "bootstrap_inclusion",
+    "conditional_logistic",
     "crosstab_2x2",
     "detectable_odds_ratio",
     "dictionary_frame",
     "e_value",
     "events_per_variable",
+    "exposure_trend",
     "fidelity_report",
+    "fisher_exact_rxc",
     "fit_logistic_batch",
     "forest_plot",
     "load_study",
     "logistic_regression",
+    "matched_pairs",
     "model_from_data",
     "model_from_study",
     "odds_ratio_2x2",
     "power_case_control",
     "power_curve",
+    "power_matched",
+    "power_stratified",
     "power_two_proportions",
     "read_data",
     "risk_ratio_from_odds_ratio",
@@ -122,6 +144,7 @@ __all__ = [
     "screen_and_fit",
     "simulate_pipeline",
     "stepwise",
+    "stratified_2x2",
     "study_from_data",
     "study_limitations",
     "study_power",
@@ -157,7 +180,14 @@ if TYPE_CHECKING:
     from neok2.report.figures.forest import forest_plot
     from neok2.stats.baseline import BaselineTable, baseline_table
     from neok2.stats.batch import LogisticBatchResult, fit_logistic_batch
+    from neok2.stats.conditional import (
+        ConditionalResult,
+        MatchedPairs,
+        conditional_logistic,
+        matched_pairs,
+    )
     from neok2.stats.contingency import TwoByTwo, crosstab_2x2, odds_ratio_2x2
+    from neok2.stats.fisher_exact import fisher_exact_rxc
     from neok2.stats.growth import birthweight_centile_10
     from neok2.stats.logistic import LogisticResult, logistic_regression, univariable
     from neok2.stats.power import (
@@ -169,6 +199,7 @@ if TYPE_CHECKING:
         sample_size_logistic,
         study_power,
     )
+    from neok2.stats.power_designs import power_matched, power_stratified
     from neok2.stats.selection import (
         ScreenResult,
         StepwiseResult,
@@ -183,6 +214,8 @@ if TYPE_CHECKING:
         power_curve,
         simulate_pipeline,
     )
+    from neok2.stats.stratified import StratifiedResult, stratified_2x2
+    from neok2.stats.trend import TrendResult, exposure_trend
     from neok2.study.dictionary import (
         DataValidationError,
         ValidationReport,

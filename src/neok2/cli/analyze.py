@@ -90,7 +90,7 @@ def command(
     frame = apply_codes(read_data(data_path), spec)
     report = validate_data(frame, spec)
     if not report.ok:
-        raise ValueError(f"{data}: {report.summary()} (run `neok2 validate {data}` for details)")
+        raise ValueError(f"{data}: {report.summary()}")
     results = run_analysis(
         frame,
         spec,

@@ -55,6 +55,6 @@ def read_validated(data: str, study: Study, *, no_validate: bool) -> pd.DataFram
     if not report.ok:
         raise ValueError(
             f"{data}: {report.summary()}\n"
-            "Fix the file (or the data dictionary), or pass --no-validate to analyse it as it is."
+            "  (fix the file or the data dictionary, or pass --no-validate to analyse it as it is)"
         )
     return frame

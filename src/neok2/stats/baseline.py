@@ -20,12 +20,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from neok2._frozen import frozen_fields
 from neok2._io import atomic_write_text
 from neok2._validation import column_in, columns_in, float_like, int_like, seed_like
-from neok2._validation import probability as _check_probability
 from neok2.formatting import (
     format_mean_sd,
     format_median_iqr,
@@ -33,7 +31,22 @@ from neok2.formatting import (
     format_number,
     format_p,
 )
-from neok2.stats.two_group import two_group_test
+from neok2.stats.baseline_variables import (
+    QUANTILE_TYPES,
+    SUMMARIES,
+    TESTS,
+    _categorical_smd,
+    _categorical_test,
+    _check_option,
+    _check_probability,
+    _choose_summary,
+    _continuous_smd,
+    _continuous_test,
+    _is_binary,
+    _level_text,
+    _levels,
+    _quantiles,
+)
 
 if TYPE_CHECKING:
     from great_tables import GT
@@ -46,30 +59,6 @@ __all__ = [
     "baseline_table",
 ]
 
-SUMMARIES: tuple[str, ...] = ("mean_sd", "median_iqr", "n_percent")
-TESTS: tuple[str, ...] = (
-    "student_t",
-    "welch_t",
-    "mann_whitney",
-    "chisq",
-    "chisq_yates",
-    "fisher",
-    "fisher_simulated",
-)
-# R's quantile(type = k) -> numpy's method name (Hyndman and Fan 1996 numbering).
-QUANTILE_TYPES: Mapping[int, str] = MappingProxyType(
-    {
-        1: "inverted_cdf",
-        2: "averaged_inverted_cdf",
-        3: "closest_observation",
-        4: "interpolated_inverted_cdf",
-        5: "hazen",
-        6: "weibull",
-        7: "linear",
-        8: "median_unbiased",
-        9: "normal_unbiased",
-    }
-)
 _TEST_NAMES = {
     "student_t": "Student t-test",
     "welch_t": "Welch t-test",
@@ -190,6 +179,15 @@ class BaselineTable:
             ``variable, level, characteristic``, one column per group, then ``test, p_value,
             smd``, all text.
         """
+        # checked here, not only where used: a table of counts alone would never reach them
+        for name, value in (
+            ("digits", digits),
+            ("percent_digits", percent_digits),
+            ("p_digits", p_digits),
+            ("smd_digits", smd_digits),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"`{name}` must be a non-negative integer, got {value!r}")
         frame = self.rows
         records: list[dict[str, str]] = []
         for variable, block in frame.groupby("variable", sort=False):
@@ -398,199 +396,15 @@ def _same_file(first: Path, second: Path) -> bool:
     return first.resolve() == second.resolve()
 
 
-def _level_text(level: Any) -> str:
-    if isinstance(level, float | np.floating) and float(level).is_integer():
-        return str(int(level))
-    return str(level)
+def _expand_weights(data: pd.DataFrame, weights: str) -> pd.DataFrame:
+    """One row per subject from grouped rows with whole-number frequencies."""
+    from neok2.stats.grouped import frequency_column
 
-
-def _is_binary(values: pd.Series) -> bool:
-    present = values.dropna()
-    if pd.api.types.is_bool_dtype(present):
-        return True
-    if not pd.api.types.is_numeric_dtype(present):
-        return False
-    return bool(present.isin([0, 1]).all())
-
-
-def _levels(values: pd.Series) -> list[Any]:
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return list(values.cat.categories)
-    present = values.dropna().unique().tolist()
-    try:
-        return sorted(present)
-    except TypeError:
-        # Text and numbers mixed in one column (a messy export): the order is undefined and
-        # 1 and "1" would show as two levels with the same label.
-        kinds = sorted({type(value).__name__ for value in present})
-        raise ValueError(
-            f"column {values.name!r} mixes values of types {kinds} (e.g. "
-            f"{[str(value) for value in present[:4]]}); recode it to one type"
-        ) from None
-
-
-def _quantiles(values: np.ndarray, quantile_type: int) -> tuple[float, float, float]:
-    method: Any = QUANTILE_TYPES[quantile_type]
-    q1, median, q3 = np.quantile(values, [0.25, 0.5, 0.75], method=method)
-    return float(median), float(q1), float(q3)
-
-
-def _normality(samples: list[np.ndarray], alpha: float) -> tuple[bool, str]:
-    """Shapiro-Wilk in each group; normal only if no group rejects at ``alpha``."""
-    p_values = []
-    for sample in samples:
-        if sample.size < 3:
-            return False, "fewer than 3 values in a group: Shapiro-Wilk not possible"
-        if np.ptp(sample) == 0:
-            return False, "a group has no spread: treated as not normal"
-        p_values.append(float(stats.shapiro(sample).pvalue))
-    smallest = min(p_values)
-    rule = f"Shapiro-Wilk smallest group p = {smallest:.3g}"
-    return smallest >= alpha, rule
-
-
-def _continuous_smd(first: np.ndarray, second: np.ndarray) -> float:
-    if first.size < 2 or second.size < 2:
-        return math.nan
-    difference = abs(float(first.mean()) - float(second.mean()))
-    pooled = (float(first.var(ddof=1)) + float(second.var(ddof=1))) / 2
-    if pooled == 0:
-        return 0.0 if difference == 0 else math.inf
-    return difference / math.sqrt(pooled)
-
-
-def _categorical_smd(counts: np.ndarray) -> float:
-    """tableone's SMD for a k-level variable: Mahalanobis distance of the level proportions.
-
-    ``counts`` is levels x 2 groups; the first level is the reference.
-    """
-    totals = counts.sum(axis=0)
-    if np.any(totals == 0):
-        return math.nan
-    proportions = counts[1:, :] / totals
-    first, second = proportions[:, 0], proportions[:, 1]
-
-    def covariance(p: np.ndarray) -> np.ndarray:
-        matrix = -np.outer(p, p)
-        np.fill_diagonal(matrix, p * (1 - p))
-        return matrix
-
-    pooled = (covariance(first) + covariance(second)) / 2
-    difference = second - first
-    if not np.any(pooled):
-        return 0.0 if not np.any(difference) else math.inf
-    return float(np.sqrt(difference @ np.linalg.pinv(pooled) @ difference))
-
-
-def _check_option(value: Any, allowed: Sequence[Any], name: str) -> None:
-    if value not in allowed:
-        raise ValueError(f"`{name}` must be one of {tuple(allowed)}, got {value!r}")
-
-
-# ----------------------------------------------------------------------------- per variable
-
-
-@dataclass
-class _Choice:
-    summary: str
-    note: str
-
-
-def _choose_summary(
-    variable: str,
-    values: pd.Series,
-    samples: list[pd.Series],
-    requested: str | None,
-    normality_alpha: float,
-) -> _Choice:
-    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    if requested is not None:
-        _check_option(requested, SUMMARIES, f"summary[{variable!r}]")
-        if requested != "n_percent" and not numeric:
-            raise TypeError(
-                f"`summary`: {variable!r} is not numeric, so {requested!r} is impossible; "
-                "use 'n_percent'"
-            )
-        return _Choice(requested, "summary as requested")
-    if _is_binary(values):
-        return _Choice("n_percent", "0/1 variable: n (%) of 1")
-    if not numeric:
-        return _Choice("n_percent", "categorical: n (%) per level")
-    normal, rule = _normality(
-        [sample.dropna().to_numpy(dtype=float) for sample in samples], normality_alpha
-    )
-    if normal:
-        return _Choice("mean_sd", f"{rule} >= {normality_alpha}: mean (SD)")
-    return _Choice("median_iqr", f"{rule}: median (IQR)")
-
-
-def _continuous_test(
-    test: str | None,
-    choice: _Choice,
-    samples: list[np.ndarray],
-    t_test: str,
-    levene_alpha: float,
-) -> tuple[str, float, float, str]:
-    first, second = samples
-    if test is None:
-        if choice.summary == "median_iqr":
-            test = "mann_whitney"
-        elif t_test == "auto":
-            if min(first.size, second.size) < 2:
-                test = "student_t"
-            else:
-                # Groups without spread make Levene's statistic 0/0; the NaN is handled below.
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    levene = float(stats.levene(first, second, center="mean").pvalue)
-                # Student unless Levene rejects equal variances (SPSS's two-row choice).
-                test = "student_t" if math.isnan(levene) or levene >= levene_alpha else "welch_t"
-        else:
-            test = f"{t_test}_t"
-    if min(first.size, second.size) < (1 if test == "mann_whitney" else 2):
-        return test, math.nan, math.nan, "too few values in a group for the test"
-    pooled = np.concatenate([first, second])
-    if np.ptp(pooled) == 0:
-        return test, math.nan, math.nan, "all values are equal: no test"
-    if test != "mann_whitney" and first.var(ddof=1) == 0 and second.var(ddof=1) == 0:
-        return test, math.nan, math.nan, "no spread within either group: no t-test"
-    result = two_group_test(test).on_samples(first, second)
-    return test, result.statistic, result.p_value, ""
-
-
-def _categorical_test(
-    test: str | None,
-    counts: np.ndarray,
-    yates: bool,
-    fisher_expected: float,
-    n_resamples: int,
-    seed: int,
-) -> tuple[str, float, float, str]:
-    table = counts[counts.sum(axis=1) > 0]
-    if table.shape[0] < 2 or np.any(table.sum(axis=0) == 0):
-        return test or "chisq", math.nan, math.nan, "a single level or an empty group: no test"
-    expected = stats.contingency.expected_freq(table)
-    smallest = float(expected.min())
-    two_by_two = table.shape == (2, 2)
-    reason = ""
-    if test is None:
-        if smallest < fisher_expected:
-            test = "fisher" if two_by_two else "fisher_simulated"
-            reason = f"smallest expected count {smallest:.2f} < {fisher_expected:g}"
-        else:
-            test = "chisq_yates" if yates and two_by_two else "chisq"
-    if test == "fisher" and not two_by_two:
-        test = "fisher_simulated"
-    if test != "fisher_simulated":
-        result = two_group_test(test).on_table(table)
-        return test, result.statistic, result.p_value, reason
-    result = two_group_test(test).on_table(table, n_resamples=n_resamples, seed=seed)
-    reason = f"{reason}; " if reason else ""
-    return (
-        test,
-        math.nan,
-        result.p_value,
-        f"{reason}Monte Carlo p from {n_resamples} tables (seed {seed})",
-    )
+    frequency = frequency_column(data, weights)
+    if np.any(frequency != np.round(frequency)):
+        raise ValueError(f"`weights`: column {weights!r} must hold whole-number counts")
+    repeated = data.index.repeat(frequency.astype(np.int64))
+    return data.drop(columns=weights).loc[repeated].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- public
@@ -616,6 +430,8 @@ def baseline_table(
     n_resamples: int = 20000,
     seed: int = 20200701,
     source: str | Path | None = None,
+    categorical_levels: int = 10,
+    weights: str | None = None,
 ) -> BaselineTable:
     """Summarise variables by a two-level group, with a test and an SMD for each variable.
 
@@ -630,18 +446,24 @@ def baseline_table(
         Columns to summarise, in display order; default every column except ``group``.
     summary : Mapping[str, str], optional
         Per-variable ``"mean_sd"``, ``"median_iqr"`` or ``"n_percent"``. Others are
-        detected: 0/1, boolean and non-numeric columns give n (%); a numeric column gives
+        detected: 0/1, boolean and non-numeric columns give n (%), and so does a numeric
+        column with fewer than ``categorical_levels`` distinct values; any other numeric
+        column gives
         mean (SD) when the Shapiro-Wilk test does not reject normality at
         ``normality_alpha`` in either group, median (IQR) otherwise (also when a group has
         fewer than 3 values or no spread).
     tests : "auto", "none" or Mapping[str, str], default "auto"
         ``"auto"``: mean (SD) -> Student t, or Welch t when Levene's test (mean-centred, as
         SPSS) rejects equal variances at ``levene_alpha`` (see ``t_test``); median (IQR) ->
-        Mann-Whitney U (normal approximation with continuity and tie corrections); n (%) ->
+        Mann-Whitney U, with R ``wilcox.test``'s default: the exact p-value when both groups
+        have fewer than 50 values and there are no ties, otherwise the normal approximation
+        with continuity and tie corrections (the note says "exact p" when exact); n (%) ->
         chi-square (Yates-corrected for a 2x2 table when ``yates``) or Fisher's exact test
-        when any expected count is below ``fisher_expected`` (a Monte Carlo Fisher p-value
-        for tables larger than 2x2). A mapping overrides the choice per variable with a name
-        from :data:`TESTS`; ``"none"`` runs no test.
+        when any expected count is below ``fisher_expected``. Fisher's test is exact for
+        r x c tables too (network enumeration, as R ``fisher.test``); only a table too
+        large to enumerate gets a Monte Carlo p-value, named ``"fisher_simulated"`` with a
+        note. A mapping overrides the choice per variable with a name from :data:`TESTS`;
+        ``"none"`` runs no test.
     overall : bool, default False
         Add an ``"overall"`` column (both groups together; no test).
     labels : Mapping[str, str], optional
@@ -667,6 +489,14 @@ def baseline_table(
         Seed of the ``numpy.random.Generator`` of the Monte Carlo Fisher test.
     source : str or pathlib.Path, optional
         The file ``data`` was read from; :meth:`BaselineTable.to_csv` will not write over it.
+    categorical_levels : int, default 10
+        A numeric (not 0/1) column with fewer distinct non-missing values than this is
+        summarised as categorical, n (%) per level, as gtsummary does (scores, counts of
+        0-2); 0 turns the rule off, and ``summary`` overrides it per variable.
+    weights : str, optional
+        Column of whole-number frequency weights (grouped records): the table is that of
+        the data with each row repeated ``weights`` times, so counts, summaries and tests
+        refer to subjects.
 
     Returns
     -------
@@ -698,7 +528,8 @@ def baseline_table(
     >>> frame = pd.DataFrame({"case": [1, 1, 1, 0, 0, 0], "steroid": [1, 1, 0, 0, 0, 1],
     ...                       "weight": [2.1, 2.5, 2.3, 3.0, 3.2, 2.9]})
     >>> table = baseline_table(frame, "case", group_order=[1, 0],
-    ...                        group_labels={1: "case", 0: "control"})
+    ...                        group_labels={1: "case", 0: "control"},
+    ...                        summary={"weight": "mean_sd"})  # 6 values: else a factor
     >>> table.display()[["characteristic", "case", "control", "test"]]
       characteristic          case       control            test
     0        steroid     2 (66.7)      1 (33.3)    Fisher exact
@@ -707,6 +538,12 @@ def baseline_table(
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
     column_in(data, group, "group")
+    if isinstance(categorical_levels, bool) or not isinstance(categorical_levels, int):
+        raise TypeError(f"`categorical_levels` must be an integer, got {categorical_levels!r}")
+    if categorical_levels < 0:
+        raise ValueError(f"`categorical_levels` must be >= 0, got {categorical_levels}")
+    if weights is not None:
+        data = _expand_weights(data, weights)
     if variables is None:
         variables = [column for column in data.columns if column != group]
     elif isinstance(variables, str):
@@ -803,7 +640,12 @@ def baseline_table(
         group_values = [values[mask] for mask in masks]
         start = len(records)
         choice = _choose_summary(
-            variable, values, group_values, summary.get(variable), normality_alpha
+            variable,
+            values,
+            group_values,
+            summary.get(variable),
+            normality_alpha,
+            categorical_levels,
         )
         parts = list(zip(names, group_values, strict=True))
         if overall:

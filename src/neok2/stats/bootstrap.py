@@ -284,7 +284,11 @@ def _reference_p_value(
 ) -> float | None:
     """The screening p-value ``screen_and_fit`` computes; None when the fit raises."""
     try:
-        model = logistic_regression(sample, outcome=outcome, covariates=[candidate], firth=firth)
+        # Wald, as screen_and_fit's default (logistic_regression's own default would switch
+        # to the penalised profile on separated resamples)
+        model = logistic_regression(
+            sample, outcome=outcome, covariates=[candidate], firth=firth, ci="wald"
+        )
     except ValueError:
         return None
     return _variable_p_value(model)

@@ -709,7 +709,9 @@ def _binary_column(data: pd.DataFrame, column: str, argument: str) -> pd.Series:
     return values
 
 
-def crosstab_2x2(data: pd.DataFrame, exposure: str, outcome: str) -> Counts2x2:
+def crosstab_2x2(
+    data: pd.DataFrame, exposure: str, outcome: str, *, weights: str | None = None
+) -> Counts2x2:
     """Count the 2x2 table of a 0/1 exposure against a 0/1 outcome (1 = case).
 
     Parameters
@@ -718,6 +720,9 @@ def crosstab_2x2(data: pd.DataFrame, exposure: str, outcome: str) -> Counts2x2:
         One row per subject.
     exposure, outcome : str
         Columns holding 0/1 (or True/False); missing values are allowed and counted.
+    weights : str, optional
+        Column of whole-number frequencies for grouped records: each row counts that many
+        times (``n_used`` and ``n_missing`` then count subjects, not rows).
 
     Returns
     -------
@@ -747,13 +752,22 @@ def crosstab_2x2(data: pd.DataFrame, exposure: str, outcome: str) -> Counts2x2:
     complete = exposed.notna() & case.notna()
     exposed_used = exposed[complete].astype(int).to_numpy()
     case_used = case[complete].astype(int).to_numpy()
+    frequency = np.ones(len(data), dtype=np.int64)
+    if weights is not None:
+        from neok2.stats.grouped import frequency_column
+
+        values = frequency_column(data, weights)
+        if np.any(values != np.round(values)):
+            raise ValueError(f"`weights`: column {weights!r} must hold whole-number counts")
+        frequency = values.astype(np.int64)
+    used = frequency[complete.to_numpy()]
     return Counts2x2(
         exposure=exposure,
         outcome=outcome,
-        a=int(np.sum((exposed_used == 1) & (case_used == 1))),
-        b=int(np.sum((exposed_used == 0) & (case_used == 1))),
-        c=int(np.sum((exposed_used == 1) & (case_used == 0))),
-        d=int(np.sum((exposed_used == 0) & (case_used == 0))),
-        n_used=int(complete.sum()),
-        n_missing=int((~complete).sum()),
+        a=int(used[(exposed_used == 1) & (case_used == 1)].sum()),
+        b=int(used[(exposed_used == 0) & (case_used == 1)].sum()),
+        c=int(used[(exposed_used == 1) & (case_used == 0)].sum()),
+        d=int(used[(exposed_used == 0) & (case_used == 0)].sum()),
+        n_used=int(used.sum()),
+        n_missing=int(frequency[~complete.to_numpy()].sum()),
     )

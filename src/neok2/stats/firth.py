@@ -52,9 +52,10 @@ class Fit:
     iterations: int
 
 
-def _loglik(eta: FloatArray, y: FloatArray) -> float:
+def _loglik(eta: FloatArray, y: FloatArray, frequency: FloatArray | None = None) -> float:
     # log(1 + exp(eta)) via logaddexp never overflows, unlike log1p(exp(eta))
-    return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+    terms = y * eta - np.logaddexp(0.0, eta)
+    return float(np.sum(terms if frequency is None else frequency * terms))
 
 
 def _information(X: FloatArray, weights: FloatArray) -> FloatArray:
@@ -66,13 +67,17 @@ def _log_det(matrix: FloatArray) -> float:
     return float(value) if sign > 0 else -math.inf
 
 
-def _objective(X: FloatArray, y: FloatArray, beta: FloatArray, firth: bool) -> tuple[float, float]:
+def _objective(
+    X: FloatArray, y: FloatArray, beta: FloatArray, firth: bool, frequency: FloatArray | None
+) -> tuple[float, float]:
     eta = X @ beta
-    loglik = _loglik(eta, y)
+    loglik = _loglik(eta, y, frequency)
     if not firth:
         return loglik, loglik
     probability = special.expit(eta)
     weights = probability * (1.0 - probability)
+    if frequency is not None:
+        weights = weights * frequency
     return loglik, loglik + 0.5 * _log_det(_information(X, weights))
 
 
@@ -82,6 +87,7 @@ def _penalty_curvature(
     probability: FloatArray,
     leverage: FloatArray,
     inverse: FloatArray,
+    frequency: FloatArray | None = None,
 ) -> FloatArray:
     """Second derivative of ``0.5 log|X'WX|`` in the coefficients.
 
@@ -93,6 +99,10 @@ def _penalty_curvature(
     n_rows, n_columns = X.shape
     first = (X * (leverage * (1.0 - 6.0 * weights))[:, None]).T @ X
     slope = weights * (1.0 - 2.0 * probability)
+    if frequency is not None:
+        # each grouped row stands for `frequency` identical rows of the expanded data
+        first = (X * (frequency * leverage * (1.0 - 6.0 * weights))[:, None]).T @ X
+        slope = slope * frequency
     outer = np.einsum("ij,ik->ijk", X, X).reshape(n_rows, n_columns * n_columns)
     B = (X * slope[:, None]).T @ outer
     second = B @ np.kron(inverse, inverse) @ B.T
@@ -100,7 +110,7 @@ def _penalty_curvature(
 
 
 def _score_and_information(
-    X: FloatArray, y: FloatArray, beta: FloatArray, firth: bool
+    X: FloatArray, y: FloatArray, beta: FloatArray, firth: bool, frequency: FloatArray | None
 ) -> tuple[FloatArray, FloatArray] | None:
     """Gradient of the objective and the matrix of the Newton step (minus its Hessian).
 
@@ -111,20 +121,23 @@ def _score_and_information(
     """
     probability = special.expit(X @ beta)
     weights = probability * (1.0 - probability)
-    information = _information(X, weights)
+    information = _information(X, weights if frequency is None else weights * frequency)
     residual = y - probability
     if not firth:
-        return X.T @ residual, information
+        return X.T @ (residual if frequency is None else frequency * residual), information
     try:
         cholesky = np.linalg.cholesky(information)
     except np.linalg.LinAlgError:
         return None
-    # hat-matrix diagonal of W^1/2 X (X'WX)^-1 X' W^1/2
+    # hat-matrix diagonal of W^1/2 X (X'WX)^-1 X' W^1/2 (per subject, not per grouped row)
     half = np.linalg.solve(cholesky, (X * np.sqrt(weights)[:, None]).T)
     leverage = np.sum(half * half, axis=0)
-    score = X.T @ (residual + leverage * (0.5 - probability))
+    adjusted = residual + leverage * (0.5 - probability)
+    score = X.T @ (adjusted if frequency is None else frequency * adjusted)
     inverse = np.asarray(np.linalg.inv(information), dtype=np.float64)
-    curvature = information - _penalty_curvature(X, weights, probability, leverage, inverse)
+    curvature = information - _penalty_curvature(
+        X, weights, probability, leverage, inverse, frequency
+    )
     return score, curvature
 
 
@@ -135,6 +148,7 @@ def fit_logistic(
     firth: bool,
     fixed: dict[int, float] | None = None,
     start: FloatArray | None = None,
+    frequency: FloatArray | None = None,
 ) -> Fit:
     """Maximise the log-likelihood (Firth: plus half log|X'WX|) with some coefficients fixed.
 
@@ -142,7 +156,9 @@ def fit_logistic(
     penalised objective is not concave), steps capped at 5 and halved until the objective
     does not decrease. As in logistf, a constrained Firth fit keeps the
     penalty of the full model. The covariance is the inverse Fisher information of the full
-    model at the estimate (NaN when singular).
+    model at the estimate (NaN when singular). ``frequency`` holds frequency weights: each
+    row counts as that many identical rows (grouped records), with the same estimates as
+    the expanded data.
     """
     n_coefficients = X.shape[1]
     fixed = fixed or {}
@@ -150,14 +166,14 @@ def fit_logistic(
     beta = np.zeros(n_coefficients) if start is None else np.array(start, dtype=float)
     for index, value in fixed.items():
         beta[index] = value
-    loglik, objective = _objective(X, y, beta, firth)
+    loglik, objective = _objective(X, y, beta, firth, frequency)
     converged = False
     iteration = 0
     for iteration in range(1, _MAX_ITER[firth] + 1):  # noqa: B007 - iteration count is reported
         if free.size == 0:
             converged = True
             break
-        pieces = _score_and_information(X, y, beta, firth)
+        pieces = _score_and_information(X, y, beta, firth, frequency)
         if pieces is None:
             break
         score, curvature = pieces
@@ -167,7 +183,10 @@ def fit_logistic(
         except np.linalg.LinAlgError:
             # not concave here: fall back to Fisher scoring
             probability = special.expit(X @ beta)
-            block = _information(X, probability * (1.0 - probability))[np.ix_(free, free)]
+            variance = probability * (1.0 - probability)
+            if frequency is not None:
+                variance = variance * frequency
+            block = _information(X, variance)[np.ix_(free, free)]
         try:
             step = np.linalg.solve(block, score[free])
         except np.linalg.LinAlgError:
@@ -180,7 +199,7 @@ def fit_logistic(
         for _ in range(_MAX_HALVINGS):
             candidate = beta.copy()
             candidate[free] += step
-            new_loglik, new_objective = _objective(X, y, candidate, firth)
+            new_loglik, new_objective = _objective(X, y, candidate, firth, frequency)
             if new_objective >= objective - 1e-12 * abs(objective):
                 break
             step = step / 2.0
@@ -189,7 +208,8 @@ def fit_logistic(
             converged = True
             break
     probability = special.expit(X @ beta)
-    information = _information(X, probability * (1.0 - probability))
+    variance = probability * (1.0 - probability)
+    information = _information(X, variance if frequency is None else variance * frequency)
     try:
         covariance = np.asarray(np.linalg.inv(information), dtype=np.float64)
     except np.linalg.LinAlgError:
@@ -212,6 +232,7 @@ def profile_interval(
     *,
     firth: bool,
     critical: float,
+    frequency: FloatArray | None = None,
 ) -> tuple[float, float, float, bool]:
     """Profile (penalised) likelihood interval and likelihood-ratio p-value for one coefficient.
 
@@ -229,7 +250,9 @@ def profile_interval(
 
     def drop(value: float) -> float:
         nonlocal all_converged
-        constrained = fit_logistic(X, y, firth=firth, fixed={index: value}, start=warm["start"])
+        constrained = fit_logistic(
+            X, y, firth=firth, fixed={index: value}, start=warm["start"], frequency=frequency
+        )
         all_converged = all_converged and constrained.converged
         warm["start"] = constrained.coefficients
         return 2.0 * (fit.objective - constrained.objective)
@@ -258,11 +281,22 @@ def profile_interval(
 
 
 def likelihood_ratio(
-    X: FloatArray, y: FloatArray, fit: Fit, indices: list[int], *, firth: bool
+    X: FloatArray,
+    y: FloatArray,
+    fit: Fit,
+    indices: list[int],
+    *,
+    firth: bool,
+    frequency: FloatArray | None = None,
 ) -> tuple[float, bool]:
     """Likelihood-ratio statistic for setting ``indices`` to zero (penalty of the full model)."""
     constrained = fit_logistic(
-        X, y, firth=firth, fixed=dict.fromkeys(indices, 0.0), start=fit.coefficients
+        X,
+        y,
+        firth=firth,
+        fixed=dict.fromkeys(indices, 0.0),
+        start=fit.coefficients,
+        frequency=frequency,
     )
     return max(2.0 * (fit.objective - constrained.objective), 0.0), constrained.converged
 
@@ -286,7 +320,9 @@ def _linprog(objective: FloatArray, A_ub: FloatArray, bounds: list[tuple[float, 
     return -float(result.fun) if result.status == 0 else 0.0
 
 
-def detect_separation(X: FloatArray, y: FloatArray, *, ml_fit: Fit | None = None) -> Separation:
+def detect_separation(
+    X: FloatArray, y: FloatArray, *, ml_fit: Fit | None = None, frequency: FloatArray | None = None
+) -> Separation:
     """Konis (2007) linear-programming check for complete and quasi-complete separation.
 
     With ``s = 2y - 1`` the ML estimate exists iff the only ``b`` with ``s_i x_i'b >= 0`` for
@@ -302,15 +338,18 @@ def detect_separation(X: FloatArray, y: FloatArray, *, ml_fit: Fit | None = None
     term ``s_i x_i'b`` is non-negative and ``sum_i lambda_i s_i x_i'b = g'b <= |g|_1`` (on the
     scaled columns), so the LP optimum is at most ``|g|_1 sum_i 1 / lambda_i``; when that
     bound is far below the LP's tolerance the answer is "not separated", without the solver.
+    Frequency weights (positive) change the certificate's weights, not the LP: repeated rows
+    add no constraint.
     """
     scale = np.max(np.abs(X), axis=0)
     scale[scale == 0] = 1.0
     n_rows = X.shape[0]
     if ml_fit is not None and ml_fit.converged:
         probability = special.expit(X @ ml_fit.coefficients)
-        weights = np.abs(y - probability)
+        residual = y - probability if frequency is None else frequency * (y - probability)
+        weights = np.abs(residual)
         if np.all(weights > 0):
-            score = np.abs(((y - probability) @ X) / scale).sum()
+            score = np.abs((residual @ X) / scale).sum()
             if score * np.sum(1.0 / weights) <= _CERTIFICATE_MARGIN * _LP_TOLERANCE * n_rows:
                 return Separation(kind=None, infinite=())
     signed = (X / scale) * (2.0 * y - 1.0)[:, None]

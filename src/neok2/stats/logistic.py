@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -25,6 +25,7 @@ from neok2._frozen import frozen_fields
 from neok2._validation import probability
 from neok2.formatting import format_ci, format_odds_ratio, format_p
 from neok2.stats import firth as _firth
+from neok2.stats import grouped as _grouped
 
 __all__ = [
     "CI_METHODS",
@@ -33,8 +34,8 @@ __all__ = [
     "univariable",
 ]
 
-CI_METHODS = ("wald", "profile")
-CiOption = Literal["wald", "profile"]
+CI_METHODS = ("auto", "wald", "profile")
+CiOption = Literal["auto", "wald", "profile"]
 FirthOption = Literal["auto"] | bool
 
 INTERCEPT = "(Intercept)"
@@ -77,6 +78,7 @@ class _Design:
     formula: str
     n_missing: int
     missing: pd.DataFrame
+    frequency: np.ndarray | None = None  # frequency weights of the complete rows
 
 
 @frozen_fields("missing")
@@ -190,6 +192,7 @@ class LogisticResult:
                 firth=self.firth,
                 fixed=dict.fromkeys(indices, 0.0),
                 start=fit.coefficients,
+                frequency=design.frequency,
             )
             statistic = max(2.0 * (fit.objective - constrained.objective), 0.0)
             deviance = -2.0 * constrained.loglik
@@ -415,6 +418,7 @@ def _design(
     *,
     outcome: str | None = None,
     covariates: Sequence[str] | None = None,
+    frequency: np.ndarray | None = None,
 ) -> _Design:
     # Numeric covariates named directly need no formula machinery; the columns and names are
     # those formulaic would build, at a fraction of the cost (this matters for bootstraps).
@@ -479,6 +483,8 @@ def _design(
     else:
         complete = subset.loc[pd.Series(~incomplete, index=subset.index)]
         y = complete[outcome].to_numpy(dtype=float)
+    if frequency is not None:
+        frequency = frequency[~incomplete]
     if np.unique(y).size < 2:
         raise ValueError(
             f"outcome `{outcome}` has one value only ({int(y[0])}) in the {y.size} complete "
@@ -532,6 +538,7 @@ def _design(
         formula=" ".join(formula.split()),
         n_missing=int(incomplete.sum()),
         missing=missing,
+        frequency=frequency,
     )
 
 
@@ -552,9 +559,10 @@ def logistic_regression(
     *,
     outcome: str | None = None,
     covariates: Sequence[str] | None = None,
-    ci: CiOption = "wald",
+    ci: CiOption = "auto",
     firth: FirthOption = "auto",
     conf_level: float = 0.95,
+    weights: str | None = None,
 ) -> LogisticResult:
     """Fit a binary logistic regression and report odds ratios.
 
@@ -570,14 +578,24 @@ def logistic_regression(
         Outcome column coded 0/1 (or True/False); 1 is the event (case).
     covariates : sequence of str, optional
         Covariate columns, entered additively.
-    ci : {"wald", "profile"}, default "wald"
+    ci : {"auto", "wald", "profile"}, default "auto"
         Wald intervals with Wald z p-values (SPSS, R ``confint.default``), or profile
         likelihood intervals with likelihood-ratio p-values (R ``confint`` on a glm,
-        ``drop1(test="LRT")``).
+        ``drop1(test="LRT")``). ``"auto"`` (the default) is Wald for an ML fit and, for a
+        Firth fit (forced, or switched on by separation), the penalised-likelihood profile
+        interval with the penalised likelihood-ratio test, logistf's default; give
+        ``ci="wald"`` to keep Wald intervals under Firth.
     firth : {"auto", True, False}, default "auto"
         Firth's penalised likelihood: ``"auto"`` uses it exactly when the data are separated.
         With ``False`` on separated data every number of the model is NaN and flagged.
     conf_level : float, default 0.95
+    weights : str, optional
+        Column of frequency weights for grouped records (one row per covariate pattern and
+        outcome): the fit, SEs, intervals and tests equal those of the data with each row
+        repeated ``weights`` times; ``n`` and ``events`` count subjects (``n_missing`` counts
+        grouped rows). Rows of weight 0 are left out with a note. Grouped case/control counts
+        are written as R writes them, ``"cbind(ncases, ncontrols) ~ agegp + alcgp"``; the
+        outcome is then named ``"case"``.
 
     Returns
     -------
@@ -639,8 +657,13 @@ def logistic_regression(
         raise ValueError("give either `formula` or `outcome` with `covariates`, not both")
     elif not isinstance(formula, str):
         raise TypeError(f"`formula` must be a string, got {type(formula).__name__}")
-    design = _design(data, formula, outcome=outcome, covariates=covariates)
-    return _fit_design(design, ci=ci, firth=firth, conf_level=float(conf_level))
+    data, formula, frequency, n_zero = _grouped.grouped_records(data, formula, weights)
+    design = _design(data, formula, outcome=outcome, covariates=covariates, frequency=frequency)
+    result = _fit_design(design, ci=ci, firth=firth, conf_level=float(conf_level))
+    if n_zero:
+        notes = (*result.notes, f"{n_zero} grouped row(s) of weight 0 left out")
+        result = replace(result, notes=notes)
+    return result
 
 
 def _fit_design(
@@ -649,14 +672,15 @@ def _fit_design(
     X, y = design.X, design.y
     # Unless Firth is forced, the ML fit comes first: when it converges its score equation
     # usually certifies non-separation, which spares the linear programs.
-    ml_fit = None if firth is True else _firth.fit_logistic(X, y, firth=False)
-    separation = _firth.detect_separation(X, y, ml_fit=ml_fit)
+    frequency = design.frequency
+    ml_fit = None if firth is True else _firth.fit_logistic(X, y, firth=False, frequency=frequency)
+    separation = _firth.detect_separation(X, y, ml_fit=ml_fit, frequency=frequency)
     separated_terms = tuple(design.columns[j] for j in separation.infinite)
     use_firth = firth is True or (firth == "auto" and separation.kind is not None)
     fit = (
         ml_fit
         if ml_fit is not None and not use_firth
-        else _firth.fit_logistic(X, y, firth=use_firth)
+        else _firth.fit_logistic(X, y, firth=use_firth, frequency=frequency)
     )
     not_estimable = separation.kind is not None and not use_firth
 
@@ -681,6 +705,8 @@ def _fit_design(
 
     critical = float(stats.chi2.ppf(conf_level, 1))
     z = float(special.ndtri(0.5 + conf_level / 2.0))
+    if ci == "auto":
+        ci = "profile" if use_firth else "wald"
     if ci == "wald":
         ci_method, p_method = "wald", "wald"
     else:
@@ -700,7 +726,7 @@ def _fit_design(
             low = high = p_value = math.nan
         else:
             low, high, p_value, profile_converged = _firth.profile_interval(
-                X, y, fit, j, firth=use_firth, critical=critical
+                X, y, fit, j, firth=use_firth, critical=critical, frequency=frequency
             )
             if not (math.isfinite(low) and math.isfinite(high)):
                 note = "profile bound not reached"
@@ -728,26 +754,30 @@ def _fit_design(
                 "note": note,
             }
         )
+    weight = np.ones_like(y) if frequency is None else frequency
+    n_subjects = round(float(weight.sum()))
+    events = round(float(weight @ y))
     shared = {
         "ci_method": ci_method,
         "p_method": p_method,
         "conf_level": conf_level,
         "firth": use_firth,
-        "n": int(y.size),
-        "events": int(y.sum()),
+        "n": n_subjects,
+        "events": events,
         "n_missing": design.n_missing,
     }
     table = pd.DataFrame([{**row, **shared} for row in rows], columns=_TIDY_COLUMNS)
 
-    events = float(y.sum())
-    mean = events / y.size
-    null_deviance = -2.0 * (events * math.log(mean) + (y.size - events) * math.log1p(-mean))
+    mean = float(weight @ y) / float(weight.sum())
+    null_deviance = (
+        -2.0 * float(weight.sum()) * (mean * math.log(mean) + (1 - mean) * math.log1p(-mean))
+    )
     loglik = math.nan if not_estimable else fit.loglik
     return LogisticResult(
         formula=design.formula,
         outcome=design.outcome,
-        n=int(y.size),
-        events=int(events),
+        n=n_subjects,
+        events=events,
         n_missing=design.n_missing,
         missing=design.missing,
         loglik=loglik,
@@ -773,7 +803,7 @@ def univariable(
     outcome: str,
     candidates: Sequence[str],
     *,
-    ci: CiOption = "wald",
+    ci: CiOption = "auto",
     firth: FirthOption = "auto",
     conf_level: float = 0.95,
 ) -> pd.DataFrame:

@@ -34,10 +34,13 @@ __all__ = [
 
 @dataclass(frozen=True)
 class TestResult:
-    """A test statistic (NaN when the test has none, as Fisher's) and its two-sided p."""
+    """A test statistic (NaN when the test has none, as Fisher's), its two-sided p, and a
+    note naming how the p was computed when the test has more than one way (``"exact p"``).
+    """
 
     statistic: float
     p_value: float
+    note: str = ""
 
 
 def _chisq(table: np.ndarray, *, correction: bool) -> TestResult:
@@ -47,7 +50,18 @@ def _chisq(table: np.ndarray, *, correction: bool) -> TestResult:
 
 
 def _fisher(table: np.ndarray) -> TestResult:
-    return TestResult(math.nan, float(stats.fisher_exact(table).pvalue))
+    """Fisher's exact test; for r x c tables by network enumeration, as R's fisher.test."""
+    if table.shape == (2, 2):
+        return TestResult(math.nan, float(stats.fisher_exact(table).pvalue))
+    from neok2.stats.fisher_exact import fisher_exact_rxc
+
+    p_value = fisher_exact_rxc(table)
+    if p_value is None:
+        raise ValueError(
+            f"the {table.shape[0]} x {table.shape[1]} table is too large for exact "
+            "enumeration; use the 'fisher_simulated' test"
+        )
+    return TestResult(math.nan, float(p_value))
 
 
 def _fisher_simulated(table: np.ndarray, *, n_resamples: int, seed: int) -> TestResult:
@@ -62,7 +76,15 @@ def _t_test(first: np.ndarray, second: np.ndarray, *, equal_var: bool) -> TestRe
     return TestResult(float(result.statistic), float(result.pvalue))
 
 
-def _mann_whitney(first: np.ndarray, second: np.ndarray, *, continuity: bool) -> TestResult:
+def _mann_whitney(
+    first: np.ndarray, second: np.ndarray, *, continuity: bool, exact_when_small: bool = False
+) -> TestResult:
+    if exact_when_small:
+        pooled = np.concatenate([first, second])
+        if np.unique(pooled).size == pooled.size and max(first.size, second.size) < 50:
+            # R's wilcox.test: the exact distribution for small samples without ties
+            exact = stats.mannwhitneyu(first, second, alternative="two-sided", method="exact")
+            return TestResult(float(exact.statistic), float(exact.pvalue), "exact p")
     result = stats.mannwhitneyu(
         first, second, alternative="two-sided", use_continuity=continuity, method="asymptotic"
     )
@@ -238,8 +260,8 @@ _ENTRIES = (
         "Mann-Whitney U",
         "Mann-Whitney",
         "continuous",
-        "wilcox.test(exact = FALSE, correct = TRUE)",
-        partial(_mann_whitney, continuity=True),
+        "wilcox.test() (exact p for n < 50 without ties, else correct = TRUE)",
+        partial(_mann_whitney, continuity=True, exact_when_small=True),
     ),
     TwoGroupTest(
         "mann_whitney_uncorrected",

@@ -176,10 +176,10 @@ class ValidationReport:
                 lines.append(f"    hint: {hints[record['column']]}")
         show = details if details is not None else len(self.problems) <= 20
         if show:
-            lines.append("Every problem:")
-            lines.extend(f"  {line}" for line in self.details())
+            lines.append("  every problem:")
+            lines.extend(f"    {line}" for line in self.details())
         else:
-            lines.append("Run `neok2 validate DATA --details` for every problem with its row.")
+            lines.append("  (run `neok2 validate DATA --details` for every problem with its row)")
         return "\n".join(lines)
 
     def details(self) -> list[str]:
