@@ -283,7 +283,7 @@ STUDY_CASES = [
     Case("parse_study: NaN odds ratio",
          lambda d, s: study.parse_study(_spec_with(
              lambda m: m["univariable"][0].update({"or": _NAN}))),
-         SpecError, r"univariable.0.or.*finite number"),
+         SpecError, r"univariable\[0\] \(\w+\)\.or.*finite number"),
     Case("parse_study: zero odds ratio",
          lambda d, s: study.parse_study(_spec_with(
              lambda m: m["univariable"][0].update({"or": 0.0}))),
