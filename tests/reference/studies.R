@@ -7,6 +7,8 @@
 #   src/neok2/data/esoph.csv    datasets::esoph expanded from its 88 grouped rows to one row
 #                               per subject (200 cases, 775 controls): id, case, agegp,
 #                               alcgp, tobgp.
+#   tests/specs/infert.csv      datasets::infert (a third study, not shipped: its spec in
+#                               tests/specs/infert.yaml is written from docs/spec.md alone).
 #   tests/reference/studies_tables.csv  every printed value of the two specs' Table 1,
 #                               univariable and multivariable tables, at journal precision
 #                               (study, table, variable, level, field, printed).
@@ -158,6 +160,40 @@ terms <- list()
 for (v in names(vars)) for (l in vars[[v]][-1]) terms[[paste0(v, l)]] <- c(v, l)
 add_glm_terms(E, "multivariable", fit, terms)
 for (v in names(vars)) add(E, "multivariable", v, "", "joint_p", fmt_p(lr_p(fit, v)))
+
+# ----------------------------------------------------------------------------- infert
+I <- "infert"
+inf <- datasets::infert
+inf <- data.frame(id = seq_len(nrow(inf)), case = inf$case, education = as.character(inf$education),
+                  age = inf$age, parity = inf$parity, induced = inf$induced,
+                  spontaneous = inf$spontaneous)
+write.csv(inf, "tests/specs/infert.csv", row.names = FALSE)
+ic <- inf[inf$case == 1, ]
+io <- inf[inf$case == 0, ]
+add(I, "table1", "age", "", "case", sprintf("%.1f±%.1f", mean(ic$age), sd(ic$age)))
+add(I, "table1", "age", "", "control", sprintf("%.1f±%.1f", mean(io$age), sd(io$age)))
+add(I, "table1", "age", "", "p", fmt_p(t.test(ic$age, io$age, var.equal = TRUE)$p.value))
+edu <- c("0-5yrs", "6-11yrs", "12+ yrs")
+for (v in c("education", "induced", "spontaneous")) {
+  lv <- if (v == "education") edu else 0:2
+  tab <- table(factor(inf[[v]], levels = lv), inf$case)
+  for (k in seq_along(lv)) {
+    add(I, "table1", v, lv[k], "case", fmt_n(tab[k, "1"], nrow(ic)))
+    add(I, "table1", v, lv[k], "control", fmt_n(tab[k, "0"], nrow(io)))
+  }
+  add(I, "table1", v, "", "p", fmt_p(suppressWarnings(chisq.test(tab))$p.value))
+  if (v != "education") {
+    add(I, "table1", v, "", "trend_p",
+        fmt_p(prop.trend.test(tab[, "1"], rowSums(tab), score = 0:2)$p.value))
+  }
+}
+fit <- glm(case ~ factor(spontaneous), binomial, data = inf)
+add_glm_terms(I, "univariable", fit, list("factor(spontaneous)1" = c("spontaneous", "1"),
+                                          "factor(spontaneous)2" = c("spontaneous", "2")))
+add(I, "univariable", "spontaneous", "", "joint_p", fmt_p(lr_p(fit, "factor(spontaneous)")))
+fit <- glm(case ~ spontaneous + induced, binomial, data = inf)
+add_glm_terms(I, "multivariable", fit, list(spontaneous = c("spontaneous", ""),
+                                            induced = c("induced", "")))
 
 write.csv(do.call(rbind, out), "tests/reference/studies_tables.csv", row.names = FALSE)
 writeLines(c(R.version.string, paste("MASS", packageVersion("MASS"))),

@@ -177,17 +177,17 @@ def table1_frame(
         level_common = {**common, "summary": "n_percent", "test": "", "p_value": math.nan,
                         "p_printed": "", "trend_p_value": math.nan, "trend_p_printed": "",
                         "trend_test": ""}  # fmt: skip
-        for bin_index, level in enumerate(row.bins):
-            bin_where = f"{where}.bins[{bin_index}] ({level.level})"
-            if level.low is not None and level.high is not None and level.low >= level.high:
-                raise SpecError(f"{bin_where}: low {level.low} must be below high {level.high}")
+        for bin_index, band in enumerate(row.bins):
+            bin_where = f"{where}.bins[{bin_index}] ({band.level})"
+            if band.low is not None and band.high is not None and band.low >= band.high:
+                raise SpecError(f"{bin_where}: low {band.low} must be below high {band.high}")
             for group in GROUPS:
-                cell = cell_record(getattr(level, group), "n_percent", group_n[group],
+                cell = cell_record(getattr(band, group), "n_percent", group_n[group],
                                    f"{bin_where}.{group}")  # fmt: skip
-                records.append({**level_common, **cell, "level": level.level, "group": group,
-                                "note": level.note,
-                                "low": math.nan if level.low is None else level.low,
-                                "high": math.nan if level.high is None else level.high,
+                records.append({**level_common, **cell, "level": band.level, "group": group,
+                                "note": band.note,
+                                "low": math.nan if band.low is None else band.low,
+                                "high": math.nan if band.high is None else band.high,
                                 })  # fmt: skip
         if row.levels:
             values = _level_values(row, dictionary.get(row.variable), where)
@@ -202,7 +202,9 @@ def table1_frame(
                                     "group": group, "note": level.note, "value": value,
                                     "reference": reference})  # fmt: skip
         if row.bins or row.levels:
-            _check_total(records, row.variable, group_n, f"{where}.{'bins' if row.bins else 'levels'}")
+            _check_total(
+                records, row.variable, group_n, f"{where}.{'bins' if row.bins else 'levels'}"
+            )
     table1 = pd.DataFrame.from_records(records, columns=TABLE1_COLUMNS)
     table1["n"] = table1["n"].astype("Int64")
     return table1
@@ -225,8 +227,9 @@ def _estimate(or_: str | float, ci: str | tuple[float, float], place: str) -> di
         raise SpecError(f"{place}: odds ratios and their limits must be positive")
     if low > high:
         raise SpecError(f"{place}.ci: lower limit {low} is above the upper limit {high}")
+    or_printed = or_ if isinstance(or_, str) else ""
     return {"odds_ratio": odds_ratio, "ci_low": low, "ci_high": high,
-            "or_printed": or_ if isinstance(or_, str) else "", "ci_printed": ci_printed}  # fmt: skip
+            "or_printed": or_printed, "ci_printed": ci_printed}  # fmt: skip
 
 
 def _table1_levels(table1: pd.DataFrame, variable: str) -> tuple[list[str], str]:

@@ -33,7 +33,7 @@ def _printed_text(value: Any) -> Any:
     """Integer codes (``1``, ``2.0``) become their printed text; true/false is refused."""
     if isinstance(value, bool):
         raise ValueError(
-            "a level read as true/false: quote yes/no/on/off in YAML, e.g. level: \"yes\""
+            'a level read as true/false: quote yes/no/on/off in YAML, e.g. level: "yes"'
         )
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -79,7 +79,9 @@ class _Window(_Strict):
 
 class _Design(_Strict):
     type: Literal["case-control"] = _describe("Study design.", default="case-control")
-    retrospective: bool = _describe("True when records were collected after the fact.", default=True)
+    retrospective: bool = _describe(
+        "True when records were collected after the fact.", default=True
+    )
     centres: int = _describe("Number of recruiting centres.", default=1, ge=1)
     setting: str = _describe("Where the study took place.", default="")
     window: _Window | None = _describe("Recruitment period, if printed.", default=None)
@@ -129,8 +131,12 @@ _CELL_HELP = (
 
 class _Bin(_Strict):
     level: _Text = _describe("The bin's printed label, e.g. '<28 week'.")
-    low: float | None = _describe("Lower bound (inclusive); omit for an open first bin.", default=None)
-    high: float | None = _describe("Upper bound (exclusive); omit for an open last bin.", default=None)
+    low: float | None = _describe(
+        "Lower bound (inclusive); omit for an open first bin.", default=None
+    )
+    high: float | None = _describe(
+        "Upper bound (exclusive); omit for an open last bin.", default=None
+    )
     case: _Cell = _describe(f"Cases in the bin, n (%): {_CELL_HELP}.")
     control: _Cell = _describe(f"Controls in the bin, n (%): {_CELL_HELP}.")
     note: str = _describe("Anything odd about the printed cells.", default="")

@@ -9,7 +9,6 @@ tidy DataFrames the synthetic generator, the audit and the manuscript all read.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from neok2.study.frames import GROUPS, odds_ratio_frame, table1_frame
+from neok2.study.frames import odds_ratio_frame, table1_frame
 from neok2.study.model import ColumnSpec, _Report, _Spec, code_key
 from neok2.study.spec_errors import SpecError, format_validation_error
 
@@ -40,6 +39,9 @@ __all__ = [
 DEFAULT_STUDY = "k2_neonates"
 """The shipped study the command line works on when ``--study`` is not given."""
 
+
+# Nouns for the subjects when a spec gives no `population`.
+_DEFAULT_POPULATION: dict[str, str] = {"singular": "participant", "plural": "participants"}
 
 # ----------------------------------------------------------------------------- result
 
@@ -132,9 +134,7 @@ class Study:
     population: Mapping[str, str] = field(
         default_factory=lambda: MappingProxyType(dict(_DEFAULT_POPULATION)), repr=False
     )
-    provenance: Mapping[str, str] = field(
-        default_factory=lambda: MappingProxyType({}), repr=False
-    )
+    provenance: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
     @property
     def n(self) -> int:
@@ -279,8 +279,6 @@ class Study:
 
 # ----------------------------------------------------------------------------- building
 
-_DEFAULT_POPULATION = {"singular": "participant", "plural": "participants"}
-
 
 def _read_only(value: Any) -> Any:
     """A nested copy in which mappings are read-only and lists are tuples."""
@@ -306,9 +304,7 @@ def _build(spec: _Spec, path: Path | None) -> Study:
     dictionary = {column.name for column in spec.columns}
     table1 = table1_frame(spec.table1, group_n, spec.columns)
     univariable = odds_ratio_frame(spec.univariable, "univariable", table1)
-    multivariable = odds_ratio_frame(
-        spec.multivariable.reported, "multivariable.reported", table1
-    )
+    multivariable = odds_ratio_frame(spec.multivariable.reported, "multivariable.reported", table1)
     known = set(table1["variable"]) | dictionary
     for frame, where in ((univariable, "univariable"), (multivariable, "multivariable.reported")):
         for index, variable in enumerate(frame["variable"]):
@@ -390,9 +386,7 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
     return " ".join(str(error).split())
 
 
-def parse_study(
-    data: Mapping[str, Any], *, path: Path | None = None, source: str = ""
-) -> Study:
+def parse_study(data: Mapping[str, Any], *, path: Path | None = None, source: str = "") -> Study:
     """Validate an already-parsed spec mapping and build a :class:`Study`.
 
     Parameters
