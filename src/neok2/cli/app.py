@@ -28,6 +28,8 @@ _COMMAND_MODULES = (
     "power",
     "render",
     "twin",
+    "schema",
+    "new",
 )
 
 _USER_ERRORS = (
@@ -35,6 +37,7 @@ _USER_ERRORS = (
     TypeError,
     KeyError,
     FileNotFoundError,
+    FileExistsError,
     IsADirectoryError,
     PermissionError,
 )

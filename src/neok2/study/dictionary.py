@@ -365,6 +365,17 @@ def _scalar(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _level_text(value: Any) -> Any:
+    """A categorical value as the dictionary writes its levels: 2.0 -> "2"; text unchanged."""
+    if isinstance(value, bool) or value is None or (isinstance(value, float) and math.isnan(value)):
+        return value
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
+
+
 def _schema_for(spec: ColumnSpec) -> pa.Column:
     checks: list[pa.Check] = []
     dtype: Any = None
@@ -520,6 +531,9 @@ def validate_data(data: pd.DataFrame, study: Study | str = "k2_neonates") -> Val
         if spec.type in ("binary", "integer", "continuous"):
             frame[spec.name], cell_problems = _non_numeric(frame, spec)
             problems.extend(cell_problems)
+        elif spec.type == "categorical" and spec.levels:
+            # integer-coded levels are kept as text in the dictionary ("1"), so 1 and 1.0 match
+            frame[spec.name] = frame[spec.name].map(_level_text)
     schema = pa.DataFrameSchema(
         {spec.name: _schema_for(spec) for spec in study.columns if spec.name in frame},
         strict=False,

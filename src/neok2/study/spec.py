@@ -9,7 +9,6 @@ tidy DataFrames the synthetic generator, the audit and the manuscript all read.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,13 +16,15 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
-from neok2.formatting import parse_cell, parse_interval, parse_number
+from neok2.study.frames import odds_ratio_frame, table1_frame
+from neok2.study.model import ColumnSpec, _Report, _Spec, code_key
+from neok2.study.spec_errors import SpecError, format_validation_error
 
 __all__ = [
     "DEFAULT_STUDY",
@@ -31,227 +32,17 @@ __all__ = [
     "SpecError",
     "Study",
     "available_studies",
+    "code_key",
     "load_study",
     "parse_study",
 ]
-
-GROUPS = ("case", "control")
 
 DEFAULT_STUDY = "k2_neonates"
 """The shipped study the command line works on when ``--study`` is not given."""
 
 
-class SpecError(ValueError):
-    """A study spec failed validation; the message names each offending field."""
-
-
-# ----------------------------------------------------------------------------- schema
-
-
-class _Strict(BaseModel):
-    # NaN or infinity is never a printed figure; rejecting them here names the field.
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
-    )
-
-
-class _Group(_Strict):
-    label: str
-    n: int = Field(gt=0)
-
-
-class _Groups(_Strict):
-    case: _Group
-    control: _Group
-
-
-class _Totals(_Strict):
-    n: int = Field(gt=0)
-    male: int | None = Field(default=None, ge=0)
-    female: int | None = Field(default=None, ge=0)
-
-
-class _Window(_Strict):
-    start: str
-    end: str
-
-
-class _Design(_Strict):
-    type: Literal["case-control"] = "case-control"
-    retrospective: bool = True
-    centres: int = Field(default=1, ge=1)
-    setting: str = ""
-    window: _Window | None = None
-    software: str = ""
-    alpha: float = Field(default=0.05, gt=0, lt=1)
-    # Printed Table 1 test name -> the neok2.stats.two_group entry the paper used.
-    tests: dict[str, str] = {}
-
-
-class _Outcome(_Strict):
-    column: str
-    definition: str = ""
-
-
-class _Screening(_Strict):
-    threshold: float = Field(default=0.1, gt=0, lt=1)
-    candidates_from: Literal["table1"] = "table1"
-    method: str = ""
-
-
-class _Cells(_Strict):
-    """A cell given as numbers instead of its printed form."""
-
-    n: int | None = Field(default=None, ge=0)
-    percent: float | None = None
-    mean: float | None = None
-    sd: float | None = None
-    median: float | None = None
-    q1: float | None = None
-    q3: float | None = None
-
-
-_Cell = str | _Cells
-
-
-class _Bin(_Strict):
-    level: str
-    low: float | None = None
-    high: float | None = None
-    case: _Cell
-    control: _Cell
-    note: str = ""
-
-
-class _Table1Row(_Strict):
-    variable: str
-    label: str = ""
-    summary: Literal["n_percent", "mean_sd", "median_iqr"]
-    test: str = ""
-    case: _Cell
-    control: _Cell
-    p: str | float | None = None
-    bins: tuple[_Bin, ...] = ()
-    candidate: bool = True
-    note: str = ""
-
-
-class _OddsRatioRow(_Strict):
-    variable: str
-    label: str = ""
-    or_: str | float = Field(alias="or")
-    ci: str | tuple[float, float]
-    p: str | float | None = None
-
-
-class _Multivariable(_Strict):
-    terms_entered: tuple[str, ...] = ()
-    reported: tuple[_OddsRatioRow, ...] = ()
-    not_significant: tuple[str, ...] = ()
-
-
-class _Claim(_Strict):
-    value: float
-    printed: str = ""
-    refers_to: str = ""
-
-
-def code_key(value: Any) -> str:
-    """The form in which a data value is looked up in a ``codes`` mapping.
-
-    Whole numbers lose their decimal point and text is compared in lower case, so ``2``,
-    ``2.0`` and ``"2"`` are one code, and so are ``"Yes"`` and ``"yes"``.
-
-    Examples
-    --------
-    >>> code_key(2.0), code_key("Yes "), code_key(1)
-    ('2', 'yes', '1')
-    """
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip().lower()
-
-
-class ColumnSpec(_Strict):
-    """One column of the data dictionary."""
-
-    name: str
-    type: Literal["id", "binary", "integer", "continuous", "categorical", "date"]
-    unit: str = ""
-    min: float | None = None
-    max: float | None = None
-    levels: tuple[str, ...] = ()
-    required: bool = True
-    description: str = ""
-    # How a file's codes map to the dictionary's values, e.g. {"1": 0, "2": 1} or
-    # {"yes": 1, "no": 0}; applied by neok2.study.dictionary.apply_codes before validation.
-    codes: dict[str, str | float] = {}
-
-    @field_validator("codes", mode="before")
-    @classmethod
-    def _codes_as_text(cls, value: Any) -> Any:
-        if not isinstance(value, dict):
-            return value
-        keys = [key for key in value if isinstance(key, bool)]
-        if keys:
-            raise ValueError(
-                "a code read as true/false: quote yes/no/on/off keys in YAML, e.g. "
-                '{"yes": 1, "no": 0}'
-            )
-        return {code_key(key): code for key, code in value.items()}
-
-
-class _Indication(_Strict):
-    indication: str
-    consequence: str = ""
-    related: tuple[str, ...] = ()
-
-
-class _CohortFlag(_Strict):
-    count: str
-    percent: str
-
-
-class _LowestBand(_Strict):
-    name: str
-    variable: str
-
-
-class _Report(_Strict):
-    seed: int | None = Field(default=None, ge=0)
-    measurement: str | None = None
-    measurement_figure: str = "measurement_by_group"
-    sex_column: str = "male"
-    lowest_band: _LowestBand | None = None
-    case_share: tuple[str, ...] = ()
-    flags: dict[str, _CohortFlag] = {}
-
-
-class _Spec(_Strict):
-    id: str
-    title: str = ""
-    source: str = ""
-    design: _Design = _Design()
-    outcome: _Outcome
-    groups: _Groups
-    totals: _Totals
-    definitions: dict[str, dict[str, Any]] = {}
-    screening: _Screening = _Screening()
-    table1: tuple[_Table1Row, ...]
-    univariable: tuple[_OddsRatioRow, ...] = ()
-    multivariable: _Multivariable = _Multivariable()
-    text_claims: dict[str, _Claim] = {}
-    columns: tuple[ColumnSpec, ...] = ()
-    indications: dict[str, _Indication] = {}
-    report: _Report = _Report()
-
-    @field_validator("table1")
-    @classmethod
-    def _table1_not_empty(cls, rows: tuple[_Table1Row, ...]) -> tuple[_Table1Row, ...]:
-        if not rows:
-            raise ValueError("table1 must list at least one row")
-        return rows
-
+# Nouns for the subjects when a spec gives no `population`.
+_DEFAULT_POPULATION: dict[str, str] = {"singular": "participant", "plural": "participants"}
 
 # ----------------------------------------------------------------------------- result
 
@@ -264,9 +55,7 @@ class Study:
     ----------
     id, title, source : str
     design : Mapping
-        ``type``, ``retrospective``, ``centres``, ``setting``, ``window``, ``software``, ``alpha``
-        and ``tests`` (each printed Table 1 test name -> the :mod:`neok2.stats.two_group` test
-        the paper used, e.g. ``{"chi-square": "chisq"}`` for Pearson without correction).
+        ``type``, ``retrospective``, ``centres``, ``setting``, ``window``, ``software``, ``alpha``.
     outcome : str
         Name of the 0/1 outcome column (1 = case).
     groups : Mapping[str, int]
@@ -278,10 +67,18 @@ class Study:
     table1 : pandas.DataFrame
         One row per variable, level and group: ``variable, level, group, n, percent, mean,
         sd, median, q1, q3, p_value, p_printed`` plus ``label, summary, test, printed,
-        low, high, candidate, note``.
+        low, high, candidate, note`` and, for categorical and ordinal variables, ``value``
+        (the data value a level counts), ``reference`` (the odds ratios' reference level),
+        ``trend_p_value``, ``trend_p_printed`` and ``trend_test``. A categorical or ordinal
+        variable has a main row (``level == ""``, ``summary`` "categorical" or "ordinal",
+        no counts, the row's p) and one ``n_percent`` row per level, in printed order.
     univariable, multivariable : pandas.DataFrame
         ``variable, odds_ratio, ci_low, ci_high, p_value, p_printed`` plus ``label,
-        or_printed, ci_printed``.
+        or_printed, ci_printed``, ``level`` (``""`` for a binary or continuous term),
+        ``term`` (``variable`` or ``variable[level]``), ``reference`` (the level a
+        multi-level term is compared with), ``per`` (a continuous term's increment),
+        ``joint_p_value``, ``joint_p_printed``, ``trend_p_value`` and ``trend_p_printed``
+        (repeated on each level of a term).
     multivariable_terms : tuple of str
         Variables entered into the multivariable model.
     multivariable_not_significant : tuple of str
@@ -304,6 +101,11 @@ class Study:
         neonates below the lowest Table 1 band of ``variable``), ``case_share`` (threshold
         definitions whose case percentage is quoted) and ``flags`` (binary columns counted
         in the cohort description: ``column -> {"count", "percent"}`` descriptions).
+    population : Mapping[str, str]
+        Nouns for the subjects in prose: ``{"singular": ..., "plural": ...}``.
+    provenance : Mapping[str, str]
+        Where each table's values come from (``table1``, ``univariable``, ``multivariable``,
+        ``text_claims``, ``data``); empty strings when the spec does not say.
     """
 
     id: str
@@ -330,6 +132,10 @@ class Study:
     report: Mapping[str, Any] = field(
         default_factory=lambda: _read_only(_Report().model_dump()), repr=False
     )
+    population: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType(dict(_DEFAULT_POPULATION)), repr=False
+    )
+    provenance: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
     @property
     def n(self) -> int:
@@ -375,13 +181,12 @@ class Study:
             Column of the data dictionary the row describes.
         group : {"case", "control"}
         level : str, default ""
-            A bin's printed level; ``""`` for the variable's main row.
+            A bin's or a category's printed level; ``""`` for the variable's main row.
 
         Returns
         -------
         Mapping
-            The row's fields (see :attr:`table1`): ``n, percent, mean, sd, median, q1, q3,
-            p_value, p_printed, label, summary, test, printed, low, high, candidate, note``.
+            The row's fields (see :attr:`table1`).
 
         Raises
         ------
@@ -438,6 +243,62 @@ class Study:
                 labels[variable] = column.description[0].upper() + column.description[1:] + unit
         return labels
 
+    def levels(self, variable: str) -> pd.DataFrame:
+        """The levels of a categorical or ordinal Table 1 variable, in printed order.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per level: ``level, value, reference, n_case, n_control``.
+
+        Examples
+        --------
+        >>> load_study("birthwt").levels("race")[["level", "value", "reference"]]
+           level value  reference
+        0  White     1       True
+        1  Black     2      False
+        2  Other     3      False
+        """
+        rows = self.table1[(self.table1["variable"] == variable) & (self.table1["level"] != "")]
+        rows = rows[rows["value"] != ""]
+        if rows.empty:
+            raise KeyError(f"{variable!r} is not a categorical or ordinal Table 1 variable")
+        wide = rows.pivot_table(
+            index=["level", "value", "reference"], columns="group", values="n", sort=False
+        ).reset_index()
+        wide.columns.name = None
+        return wide.rename(columns={"case": "n_case", "control": "n_control"})[
+            ["level", "value", "reference", "n_case", "n_control"]
+        ].astype({"n_case": int, "n_control": int})
+
+    @property
+    def defining_measurement(self) -> Mapping[str, Any] | None:
+        """The measurement whose threshold defines case status, or None.
+
+        ``report.measurement`` names it; otherwise it is the variable of the definition whose
+        ``column`` is the outcome. Returns ``{"variable", "below", "unit", "definition"}``
+        (``below`` and ``unit`` None when no threshold definition gives them).
+
+        Examples
+        --------
+        >>> dict(load_study("k2_neonates").defining_measurement)
+        {'variable': 'k2_ng_ml', 'below': 0.1, 'unit': 'ng/mL', 'definition': 'deficiency'}
+        """
+        named = self.report.get("measurement")
+        for name, definition in self.definitions.items():
+            variable = definition.get("variable")
+            if definition.get("column") == self.outcome and (named in (None, variable)):
+                below = definition.get("below")
+                return MappingProxyType({
+                    "variable": variable, "below": None if below is None else float(below),
+                    "unit": definition.get("unit"), "definition": name,
+                })  # fmt: skip
+        if named is None:
+            return None
+        return MappingProxyType(
+            {"variable": named, "below": None, "unit": None, "definition": None}
+        )
+
     def column(self, name: str) -> ColumnSpec:
         """The data-dictionary entry for a column."""
         for spec in self.columns:
@@ -447,139 +308,6 @@ class Study:
 
 
 # ----------------------------------------------------------------------------- building
-
-_TABLE1_COLUMNS = [
-    "variable",
-    "level",
-    "group",
-    "n",
-    "percent",
-    "mean",
-    "sd",
-    "median",
-    "q1",
-    "q3",
-    "p_value",
-    "p_printed",
-    "label",
-    "summary",
-    "test",
-    "printed",
-    "low",
-    "high",
-    "candidate",
-    "note",
-]
-_OR_COLUMNS = [
-    "variable",
-    "odds_ratio",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "p_printed",
-    "label",
-    "or_printed",
-    "ci_printed",
-]
-
-
-def _p_fields(p: str | float | None, where: str) -> tuple[float, str]:
-    if p is None:
-        return math.nan, ""
-    if isinstance(p, str):
-        printed = p
-        try:
-            value = parse_number(p.lstrip("<>="))
-        except ValueError as error:
-            raise SpecError(f"{where}.p: {error}") from None
-    else:
-        value, printed = float(p), repr(float(p))
-    if not 0.0 <= value <= 1.0:
-        raise SpecError(f"{where}.p: a p-value must lie in [0, 1], got {printed!r}")
-    return value, printed
-
-
-def _cell_record(cell: _Cell, summary: str, group_n: int, where: str) -> dict[str, Any]:
-    record: dict[str, Any] = dict.fromkeys(["n", "percent", "mean", "sd", "median", "q1", "q3"])
-    if isinstance(cell, str):
-        try:
-            parsed = parse_cell(cell, summary)
-        except ValueError as error:
-            raise SpecError(f"{where}: {error}") from None
-        printed = cell
-        names = {
-            "n_percent": ("n", "percent"),
-            "mean_sd": ("mean", "sd"),
-            "median_iqr": ("median", "q1", "q3"),
-        }[summary]
-        record.update(zip(names, parsed.values, strict=True))
-    else:
-        printed = ""
-        record.update(cell.model_dump())
-    if summary == "n_percent":
-        if record["n"] is None:
-            raise SpecError(f"{where}: an n_percent cell needs a count `n`")
-        if float(record["n"]) != int(record["n"]) or record["n"] < 0:
-            raise SpecError(
-                f"{where}: count must be a non-negative whole number, got {record['n']}"
-            )
-        record["n"] = int(record["n"])
-        if record["n"] > group_n:
-            raise SpecError(f"{where}: count {record['n']} is larger than the group size {group_n}")
-        if record["percent"] is not None and not 0.0 <= record["percent"] <= 100.0:
-            raise SpecError(f"{where}: percentage {record['percent']} lies outside 0-100")
-    elif summary == "mean_sd":
-        if record["mean"] is None or record["sd"] is None:
-            raise SpecError(f"{where}: a mean_sd cell needs `mean` and `sd`")
-        if record["sd"] < 0:
-            raise SpecError(f"{where}: standard deviation must be >= 0, got {record['sd']}")
-    else:
-        if None in (record["median"], record["q1"], record["q3"]):
-            raise SpecError(f"{where}: a median_iqr cell needs `median`, `q1` and `q3`")
-        if not record["q1"] <= record["median"] <= record["q3"]:
-            raise SpecError(
-                f"{where}: quartiles must satisfy q1 <= median <= q3, got "
-                f"{record['q1']}, {record['median']}, {record['q3']}"
-            )
-    record["printed"] = printed
-    return record
-
-
-def _or_frame(rows: tuple[_OddsRatioRow, ...], where: str) -> pd.DataFrame:
-    records = []
-    for index, row in enumerate(rows):
-        place = f"{where}[{index}] ({row.variable})"
-        try:
-            odds_ratio = parse_number(row.or_) if isinstance(row.or_, str) else float(row.or_)
-        except ValueError as error:
-            raise SpecError(f"{place}.or: {error}") from None
-        if isinstance(row.ci, str):
-            try:
-                low, high = parse_interval(row.ci)
-            except ValueError as error:
-                raise SpecError(f"{place}.ci: {error}") from None
-            ci_printed = row.ci
-        else:
-            (low, high), ci_printed = row.ci, ""
-        if odds_ratio <= 0 or low <= 0 or high <= 0:
-            raise SpecError(f"{place}: odds ratios and their limits must be positive")
-        if low > high:
-            raise SpecError(f"{place}.ci: lower limit {low} is above the upper limit {high}")
-        p_value, p_printed = _p_fields(row.p, place)
-        records.append(
-            {
-                "variable": row.variable,
-                "odds_ratio": odds_ratio,
-                "ci_low": low,
-                "ci_high": high,
-                "p_value": p_value,
-                "p_printed": p_printed,
-                "label": row.label or row.variable,
-                "or_printed": row.or_ if isinstance(row.or_, str) else "",
-                "ci_printed": ci_printed,
-            }
-        )
-    return pd.DataFrame.from_records(records, columns=_OR_COLUMNS)
 
 
 def _read_only(value: Any) -> Any:
@@ -604,81 +332,9 @@ def _build(spec: _Spec, path: Path | None) -> Study:
             f"totals: male ({male}) + female ({female}) does not equal totals.n ({spec.totals.n})"
         )
     dictionary = {column.name for column in spec.columns}
-    records: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for index, row in enumerate(spec.table1):
-        where = f"table1[{index}] ({row.variable})"
-        if row.variable in seen:
-            raise SpecError(f"{where}.variable: {row.variable!r} appears twice in table1")
-        seen.add(row.variable)
-        if dictionary and row.variable not in dictionary:
-            raise SpecError(
-                f"{where}.variable: {row.variable!r} is not a column of the data dictionary"
-            )
-        p_value, p_printed = _p_fields(row.p, where)
-        common = {
-            "variable": row.variable,
-            "label": row.label or row.variable,
-            "summary": row.summary,
-            "test": row.test,
-            "candidate": row.candidate,
-            "note": row.note,
-            "low": math.nan,
-            "high": math.nan,
-        }
-        for group in GROUPS:
-            cell = _cell_record(
-                getattr(row, group), row.summary, group_n[group], f"{where}.{group}"
-            )
-            records.append(
-                {
-                    **common,
-                    **cell,
-                    "level": "",
-                    "group": group,
-                    "p_value": p_value,
-                    "p_printed": p_printed,
-                }
-            )
-        for bin_index, level in enumerate(row.bins):
-            bin_where = f"{where}.bins[{bin_index}] ({level.level})"
-            if level.low is not None and level.high is not None and level.low >= level.high:
-                raise SpecError(f"{bin_where}: low {level.low} must be below high {level.high}")
-            for group in GROUPS:
-                cell = _cell_record(
-                    getattr(level, group), "n_percent", group_n[group], f"{bin_where}.{group}"
-                )
-                records.append(
-                    {
-                        **common,
-                        **cell,
-                        "level": level.level,
-                        "group": group,
-                        "summary": "n_percent",
-                        "test": "",
-                        "p_value": math.nan,
-                        "p_printed": "",
-                        "note": level.note,
-                        "low": math.nan if level.low is None else level.low,
-                        "high": math.nan if level.high is None else level.high,
-                    }
-                )
-        if row.bins:
-            for group in GROUPS:
-                total = sum(
-                    r["n"]
-                    for r in records
-                    if r["variable"] == row.variable and r["group"] == group and r["level"]
-                )
-                if total != group_n[group]:
-                    raise SpecError(
-                        f"{where}.bins: {group} counts add up to {total}, not the group size "
-                        f"{group_n[group]}"
-                    )
-    table1 = pd.DataFrame.from_records(records, columns=_TABLE1_COLUMNS)
-    table1["n"] = table1["n"].astype("Int64")
-    univariable = _or_frame(spec.univariable, "univariable")
-    multivariable = _or_frame(spec.multivariable.reported, "multivariable.reported")
+    table1 = table1_frame(spec.table1, group_n, spec.columns)
+    univariable = odds_ratio_frame(spec.univariable, "univariable", table1)
+    multivariable = odds_ratio_frame(spec.multivariable.reported, "multivariable.reported", table1)
     known = set(table1["variable"]) | dictionary
     for frame, where in ((univariable, "univariable"), (multivariable, "multivariable.reported")):
         for index, variable in enumerate(frame["variable"]):
@@ -743,18 +399,11 @@ def _build(spec: _Spec, path: Path | None) -> Study:
             }
         ),
         report=_read_only(spec.report.model_dump()),
+        population=MappingProxyType(
+            spec.population.model_dump() if spec.population else dict(_DEFAULT_POPULATION)
+        ),
+        provenance=MappingProxyType(spec.provenance.model_dump()),
     )
-
-
-def _format_validation_error(error: ValidationError) -> str:
-    lines = []
-    for item in error.errors():
-        location = ".".join(str(part) for part in item["loc"])
-        message = item["msg"]
-        if item["type"] == "extra_forbidden":
-            message = "unknown key (check its spelling against the spec format)"
-        lines.append(f"{location}: {message}")
-    return "invalid study spec:\n  " + "\n  ".join(dict.fromkeys(lines))
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:
@@ -767,23 +416,48 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
     return " ".join(str(error).split())
 
 
-def parse_study(data: Mapping[str, Any], *, path: Path | None = None) -> Study:
+def parse_study(data: Mapping[str, Any], *, path: Path | None = None, source: str = "") -> Study:
     """Validate an already-parsed spec mapping and build a :class:`Study`.
+
+    Parameters
+    ----------
+    data : Mapping
+        The spec as parsed from YAML.
+    path : pathlib.Path, optional
+        Where it was read from (kept on the study and named in errors).
+    source : str, optional
+        A name for errors when there is no path (e.g. the shipped study's name).
 
     Raises
     ------
     SpecError
-        Naming each offending field.
+        Naming the spec, each offending field (``table1[3] (male).case``) and the fix.
+
+    Examples
+    --------
+    >>> parse_study({"id": "x"}, source="x.yaml")
+    Traceback (most recent call last):
+    ...
+    neok2.study.spec_errors.SpecError: invalid study spec 'x.yaml':
+      outcome: Field required; fix: add `outcome:` here (see `neok2 schema` or docs/spec.md)
+      ...
     """
+    name = str(path) if path is not None else source
     if not isinstance(data, Mapping):
         raise SpecError(
             f"a study spec must be a mapping at the top level, got {type(data).__name__}"
+            + (f" (in {name!r})" if name else "")
         )
     try:
         spec = _Spec.model_validate(dict(data))
     except ValidationError as error:
-        raise SpecError(_format_validation_error(error)) from None
-    return _build(spec, path)
+        raise SpecError(format_validation_error(error, _Spec, data, source=name)) from None
+    try:
+        return _build(spec, path)
+    except SpecError as error:
+        if not name:
+            raise
+        raise SpecError(f"{error} (in study spec {name!r})") from None
 
 
 def available_studies() -> tuple[str, ...]:
@@ -829,11 +503,11 @@ def load_study(study: str | Path) -> Study:
     """
     if isinstance(study, str) and study in available_studies():
         resource = resources.files("neok2") / "studies" / f"{study}.yaml"
-        text, path = resource.read_text(encoding="utf-8"), None
+        text, path, source = resource.read_text(encoding="utf-8"), None, study
     else:
         if not isinstance(study, str | Path):
             raise TypeError(f"`study` must be a study name or a path, got {type(study).__name__}")
-        path = Path(study)
+        path, source = Path(study), str(study)
         if not path.is_file():
             raise FileNotFoundError(
                 f"`study`: {str(study)!r} is neither a shipped study "
@@ -848,4 +522,4 @@ def load_study(study: str | Path) -> Study:
     except yaml.YAMLError as error:
         name = str(path) if path is not None else str(study)
         raise SpecError(f"study spec {name!r} is not valid YAML: {_yaml_problem(error)}") from None
-    return parse_study(data, path=path)
+    return parse_study(data, path=path, source=source)
