@@ -57,6 +57,11 @@ class ExposureModel:
     n_dropped : int
         Rows with missing values left out when the model was fitted from data (as R's
         ``na.action`` reports them).
+    structure : str
+        The joint structure: ``"independent"``, ``"copula"``, ``"calibrated"`` (see
+        :mod:`neok2.stats.calibrated_model`), ``"empirical"`` (from data) or ``"custom"``.
+    latent_correlation : numpy.ndarray or None
+        ``p x p`` latent (copula) correlation matrix, when the model has one.
     """
 
     names: tuple[str, ...]
@@ -65,6 +70,8 @@ class ExposureModel:
     odds_ratios: np.ndarray
     source: str = ""
     n_dropped: int = 0
+    structure: str = "custom"
+    latent_correlation: np.ndarray | None = None
     _case_probabilities: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -250,46 +257,75 @@ def exposure_model(
                if not (np.isfinite(ratio) and ratio > 0)]  # fmt: skip
         if bad:
             raise ValueError(f"`odds_ratios` must be positive finite numbers; check {bad}")
-    cells, probabilities = _copula_cells(values, _correlation_matrix(correlation, len(names)))
+    matrix = _correlation_matrix(correlation, len(names))
+    cells, probabilities = _copula_cells(values, matrix)
     return ExposureModel(
         names=names, support=cells, control_probabilities=probabilities,
         odds_ratios=np.array([float(odds_ratios.get(name, 1.0)) for name in names]),
         source="binary exposures, Gaussian copula",
+        structure="copula" if np.any(matrix != np.eye(len(names))) else "independent",
+        latent_correlation=matrix,
     )  # fmt: skip
 
 
-def model_from_study(study: Study, *, correlation: float | np.ndarray = 0.0) -> ExposureModel:
-    """The published study as a data-generating model.
+def model_from_study(
+    study: Study,
+    *,
+    structure: Structure = "independent",
+    correlation: float | np.ndarray = 0.0,
+    correlation_scale: float = 1.0,
+) -> ExposureModel:
+    """The published study as a data-generating model, with its joint structure named.
 
     Parameters
     ----------
     study : Study
         E.g. ``neok2.load_study("k2_neonates")``.
+    structure : {"independent", "calibrated"}, default "independent"
+        ``"independent"``: the binary Table 1 candidates only, each with its control
+        prevalence, joined by a Gaussian copula with latent ``correlation`` (0: independent,
+        so every crude OR equals its adjusted one). ``"calibrated"``: every Table 1
+        candidate, binary and continuous, with latent correlations solved so that Table 1's
+        margins and Tables 2 and 3's crude and adjusted ORs are reproduced
+        (:func:`neok2.stats.calibrated_model.calibrated_model`).
     correlation : float or array, default 0
-        Latent correlation of the exposures (see :func:`exposure_model`).
+        ``"independent"`` only: latent correlation of the binary candidates (see
+        :func:`exposure_model`).
+    correlation_scale : float, default 1
+        ``"calibrated"`` only: multiplies the solved latent correlations (sensitivity).
 
     Returns
     -------
     ExposureModel
-        Every binary screening candidate of Table 1, with its control prevalence from the
-        Table 1 control counts; the multivariable odds ratios the paper reports are the true
-        ones, every other candidate is null (OR 1).
-
-    Notes
-    -----
-    Continuous candidates (gestational age, laboratory values) are left out: the paper
-    reports no adjusted effect for them. A calibrated joint distribution (for instance the
-    synthetic cohort) can replace this one through :func:`model_from_data`.
+        The multivariable odds ratios the paper reports are the true ones, every other
+        candidate is null (OR 1); ``model.structure`` names the structure.
 
     Examples
     --------
     >>> from neok2.study.spec import load_study
     >>> model = model_from_study(load_study("k2_neonates"))
-    >>> len(model.names), int((model.odds_ratios != 1).sum())
-    (10, 3)
+    >>> len(model.names), int((model.odds_ratios != 1).sum()), model.structure
+    (10, 3, 'independent')
+    >>> len(model_from_study(load_study("k2_neonates"), structure="calibrated").names)
+    22
     """
     if not isinstance(study, Study):
         raise TypeError(f"`study` must be a neok2 Study, got {type(study).__name__}")
+    if structure not in ("independent", "calibrated"):
+        raise ValueError(
+            f"`structure` must be 'independent' or 'calibrated', got {structure!r}"
+        )
+    if structure == "calibrated":
+        if not (np.isscalar(correlation) and float(correlation) == 0.0):  # type: ignore[arg-type]
+            raise ValueError(
+                "`correlation` applies to structure='independent'; the calibrated structure "
+                "solves its correlations (scale them with `correlation_scale`)"
+            )
+        from neok2.stats.calibrated_model import calibrated_model
+
+        return calibrated_model(study, correlation_scale=correlation_scale)
+    if correlation_scale != 1.0:
+        raise ValueError("`correlation_scale` applies to structure='calibrated' only")
     table1 = study.table1
     binary = table1[
         (table1["summary"] == "n_percent") & (table1["level"] == "") & table1["candidate"]
@@ -309,6 +345,7 @@ def model_from_study(study: Study, *, correlation: float | np.ndarray = 0.0) -> 
         names=model.names, support=model.support,
         control_probabilities=model.control_probabilities, odds_ratios=model.odds_ratios,
         source=f"study {study.id}: Table 1 control prevalences, reported multivariable ORs",
+        structure=model.structure, latent_correlation=model.latent_correlation,
     )  # fmt: skip
 
 
