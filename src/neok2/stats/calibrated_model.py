@@ -325,7 +325,7 @@ def model_check(model: ExposureModel, study: Study) -> pd.DataFrame:
     >>> check = model_check(calibrated_model(study), study)
     >>> row = check.query("variable == 'sga' and quantity == 'crude_odds_ratio'")
     >>> round(float(row["implied"].iloc[0]), 2)
-    4.9
+    4.74
     """
     if not isinstance(model, ExposureModel):
         raise TypeError(f"`model` must be an ExposureModel, got {type(model).__name__}")

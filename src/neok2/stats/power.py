@@ -23,13 +23,20 @@ Case-control formulas (``r`` controls per case, ``p0`` exposure prevalence among
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
+from neok2.stats._power_checks import RTOL, XTOL
+from neok2.stats._power_checks import brent as _brent
+from neok2.stats._power_checks import check_exactly_one_none as _check_exactly_one_none
+from neok2.stats._power_checks import check_positive as _check_positive
+from neok2.stats._power_checks import check_probability as _check_probability
+from neok2.stats._power_checks import check_sided as _check_sided
+from neok2.stats._power_checks import needed as _needed
+from neok2.stats._power_checks import z_alpha as _z_alpha
 from neok2.study.spec import Study
 
 __all__ = [
@@ -45,9 +52,7 @@ __all__ = [
 
 Method = Literal["kelsey", "fleiss", "fleiss_cc"]
 _METHODS = ("kelsey", "fleiss", "fleiss_cc")
-# Brent's method to machine precision: references from R are compared at rel 1e-6 or tighter.
-_XTOL = 1e-13
-_RTOL = 4 * np.finfo(float).eps
+_XTOL, _RTOL = XTOL, RTOL
 _OR_UPPER = 1e6
 _OR_LOWER = 1e-6
 
@@ -60,62 +65,10 @@ _CASE_CONTROL_COLUMNS = [
 
 # ----------------------------------------------------------------------------- validation
 
-
-def _check_probability(value: Any, name: str, *, open_interval: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise TypeError(f"`{name}` must be a number, got {type(value).__name__}")
-    value = float(value)
-    inside = 0.0 < value < 1.0 if open_interval else 0.0 <= value <= 1.0
-    if not inside:
-        bounds = "strictly between 0 and 1" if open_interval else "in [0, 1]"
-        raise ValueError(f"`{name}` must lie {bounds}, got {value!r}")
-    return value
-
-
-def _check_positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise TypeError(f"`{name}` must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"`{name}` must be a positive finite number, got {value!r}")
-    return value
-
-
-def _check_exactly_one_none(**quantities: Any) -> str:
-    missing = [name for name, value in quantities.items() if value is None]
-    if len(missing) != 1:
-        names = ", ".join(f"`{name}`" for name in quantities)
-        raise ValueError(
-            f"exactly one of {names} must be None (the quantity to solve for); "
-            f"got {len(missing)} None: pass all but the one you want computed"
-        )
-    return missing[0]
-
-
-def _check_sided(sided: Any) -> int:
-    if sided not in (1, 2) or isinstance(sided, bool):
-        raise ValueError(f"`sided` must be 1 or 2 (one- or two-sided test), got {sided!r}")
-    return int(sided)
-
-
 def _check_method(method: Any) -> str:
     if method not in _METHODS:
         raise ValueError(f"`method` must be one of {', '.join(_METHODS)}; got {method!r}")
     return str(method)
-
-
-def _z_alpha(alpha: float, sided: int) -> float:
-    return float(stats.norm.ppf(1.0 - alpha / sided))
-
-
-def _needed(n: float) -> int:
-    # A solved n such as 66.0000000001 comes from floating-point noise, not from a real need
-    # for one more subject.
-    return math.ceil(n - 1e-9)
-
-
-def _brent(function: Callable[[float], float], low: float, high: float) -> float:
-    return float(optimize.brentq(function, low, high, xtol=_XTOL, rtol=_RTOL, maxiter=500))
 
 
 # ----------------------------------------------------------------------------- case-control

@@ -207,8 +207,8 @@ def simulate_pipeline(
         alpha=float(alpha), firth=firth, chunk_size=int(chunk_size), scheduler=scheduler,
         n_workers=n_workers, progress=progress,
     )  # fmt: skip
-    frames = [_variable_rows(model, case_count, control_count, total, int(n_replicates))
-              for (case_count, control_count), total in zip(sizes, totals, strict=True)]  # fmt: skip
+    frames = [_variable_rows(model, cases, controls, total, int(n_replicates))
+              for (cases, controls), total in zip(sizes, totals, strict=True)]  # fmt: skip
     return pd.concat(frames, ignore_index=True)[_RESULT_COLUMNS]
 
 
