@@ -312,9 +312,7 @@ def model_from_study(
     if not isinstance(study, Study):
         raise TypeError(f"`study` must be a neok2 Study, got {type(study).__name__}")
     if structure not in ("independent", "calibrated"):
-        raise ValueError(
-            f"`structure` must be 'independent' or 'calibrated', got {structure!r}"
-        )
+        raise ValueError(f"`structure` must be 'independent' or 'calibrated', got {structure!r}")
     if structure == "calibrated":
         if not (np.isscalar(correlation) and float(correlation) == 0.0):  # type: ignore[arg-type]
             raise ValueError(
@@ -428,4 +426,3 @@ def model_from_data(
         source=f"fitted to data ({len(y)} complete rows, {int((y == 0).sum())} controls)",
         n_dropped=int((~complete).sum()),
     )  # fmt: skip
-

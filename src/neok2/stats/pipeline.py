@@ -122,9 +122,7 @@ class _Subjects:
 
     def fit(self, members: np.ndarray | slice, columns: np.ndarray) -> Any:
         rows = self.rows[members]
-        design = np.concatenate(
-            [np.ones((*rows.shape, 1)), self.support[:, columns][rows]], axis=2
-        )
+        design = np.concatenate([np.ones((*rows.shape, 1)), self.support[:, columns][rows]], axis=2)
         outcome = np.broadcast_to(self.outcome, rows.shape)
         return fit_logistic_batch(design, outcome, firth=self.firth)
 
@@ -286,7 +284,6 @@ def execute(chunks: list[Chunk], scheduler: Any, n_workers: int | None,
     finally:
         bar.close()
     return [result for result in results if result is not None]
-
 
 
 def check_settings(seed: Any, n_replicates: Any, chunk_size: Any, n_workers: Any,

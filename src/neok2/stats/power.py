@@ -52,6 +52,7 @@ __all__ = [
 
 Method = Literal["kelsey", "fleiss", "fleiss_cc"]
 _METHODS = ("kelsey", "fleiss", "fleiss_cc")
+_METHOD_LABELS = {"kelsey": "Kelsey", "fleiss": "Fleiss", "fleiss_cc": "Fleiss with correction"}
 _XTOL, _RTOL = XTOL, RTOL
 _OR_UPPER = 1e6
 _OR_LOWER = 1e-6
@@ -64,6 +65,7 @@ _CASE_CONTROL_COLUMNS = [
 
 
 # ----------------------------------------------------------------------------- validation
+
 
 def _check_method(method: Any) -> str:
     if method not in _METHODS:
@@ -684,7 +686,7 @@ def events_per_variable(n_cases: int, n_controls: int, n_parameters: int) -> flo
 _STUDY_COLUMNS = [
     "variable", "label", "model", "published_odds_ratio", "p0", "n_cases", "n_controls",
     "power_published", "power_or_2", "n_cases_80", "n_controls_80", "n_total_80",
-    "detectable_or_80", "method",
+    "detectable_or_80", "method", "method_label",
 ]  # fmt: skip
 
 
@@ -696,7 +698,7 @@ def study_power(
     alpha: float | None = None,
     method: Method = "fleiss",
 ) -> pd.DataFrame:
-    """Power of a published case-control study for each of its binary risk factors.
+    """Design-stage crude power of a study's size for each of its binary risk factors.
 
     Parameters
     ----------
@@ -717,7 +719,8 @@ def study_power(
         from the reported model), for factors summarised as counts in Table 1:
         ``variable, label, model, published_odds_ratio, p0, n_cases, n_controls,
         power_published, power_or_2, n_cases_80, n_controls_80, n_total_80,
-        detectable_or_80, method``. ``power_or_2`` is the power for
+        detectable_or_80, method, method_label`` (e.g. ``"Fleiss (crude)"``).
+        ``power_or_2`` is the power for
         ``reference_odds_ratio`` and the ``*_80`` columns are for ``power`` (names keep the
         defaults). Sizes needed are whole numbers (``*_needed`` of
         :func:`sample_size_case_control`); ``p0`` is the Table 1 control count over the
@@ -725,9 +728,13 @@ def study_power(
 
     Notes
     -----
-    The study's own ratio ``r = n_controls / n_cases`` (134/66) is used throughout. Adjusted
-    (multivariable) odds ratios are treated as crude ones; their real power is lower by the
-    variance inflation ``1 / (1 - R^2)`` with the other covariates.
+    The study's own ratio ``r = n_controls / n_cases`` (134/66) is used throughout. Every
+    row is a one-exposure (crude) formula evaluated at a true odds ratio equal to the
+    printed one, a point of a design grid: it says what a study of this size could detect,
+    not how likely the study's own result was. Rows of the multivariable model put the
+    adjusted odds ratio into the crude formula (``method_label`` says so); the power of an
+    adjusted odds ratio through the screen and the multivariable fit is simulated by
+    :func:`neok2.stats.power_curves.adjusted_power_table`.
 
     References
     ----------
@@ -784,5 +791,6 @@ def study_power(
                 "n_total_80": needed["n_cases_needed"] + needed["n_controls_needed"],
                 "detectable_or_80": solve(None, n_cases, power)["odds_ratio"],
                 "method": method_name,
+                "method_label": f"{_METHOD_LABELS[method_name]} (crude)",
             })  # fmt: skip
     return pd.DataFrame.from_records(records, columns=_STUDY_COLUMNS)

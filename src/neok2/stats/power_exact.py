@@ -184,5 +184,3 @@ def power_methods(odds_ratio: float, p0: float, n_cases: int, n_controls: int, *
     for column, value in settings.items():
         frame[column] = value
     return frame[["method", "odds_ratio", "p0", "n_cases", "n_controls", "alpha", "power"]]
-
-
