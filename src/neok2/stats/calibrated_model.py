@@ -329,18 +329,23 @@ def model_check(model: ExposureModel, study: Study) -> pd.DataFrame:
     """
     if not isinstance(model, ExposureModel):
         raise TypeError(f"`model` must be an ExposureModel, got {type(model).__name__}")
-    margins = study_margins(study).set_index("variable")
+    margins = {str(row["variable"]): row for row in study_margins(study).to_dict("records")}
     control = model.control_probabilities @ model.support
     case = model.case_probabilities @ model.support
     records = []
-    crude = study.univariable.set_index("variable")["odds_ratio"]
+    crude = {
+        str(name): float(value)
+        for name, value in zip(
+            study.univariable["variable"], study.univariable["odds_ratio"], strict=True
+        )
+    }
     for column, name in enumerate(model.names):
-        if name not in margins.index:
+        if name not in margins:
             continue
-        row = margins.loc[name]
+        row = margins[name]
         records.append((name, "control_mean", float(row["control_mean"]), float(control[column])))
         records.append((name, "case_mean", float(row["case_mean"]), float(case[column])))
-        if row["kind"] == "binary" and name in crude.index:
+        if row["kind"] == "binary" and name in crude:
             implied = case[column] / (1 - case[column]) / (control[column] / (1 - control[column]))
             records.append((name, "crude_odds_ratio", float(crude[name]), float(implied)))
     reported = [name for name in study.multivariable["variable"] if name in model.names]
@@ -351,7 +356,8 @@ def model_check(model: ExposureModel, study: Study) -> pd.DataFrame:
     weights = np.concatenate([study.groups["case"] * model.case_probabilities,
                               study.groups["control"] * model.control_probabilities])  # fmt: skip
     fit = fit_logistic_many(design, outcome, weights=weights)
-    published = study.multivariable.set_index("variable")["odds_ratio"]
+    published = dict(zip(study.multivariable["variable"], study.multivariable["odds_ratio"],
+                         strict=True))  # fmt: skip
     for index, name in enumerate(reported):
         records.append((name, "adjusted_odds_ratio", float(published[name]),
                         float(np.exp(fit.coef[0, index + 1]))))  # fmt: skip

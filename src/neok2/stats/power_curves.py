@@ -18,7 +18,7 @@ import pandas as pd
 
 from neok2.stats.exposure_model import ExposureModel, model_from_study
 from neok2.stats.power import power_case_control
-from neok2.stats.simulation import pipeline_summary, simulate_pipeline
+from neok2.stats.simulation import pipeline_tables, simulate_pipeline
 from neok2.study.spec import Study
 
 __all__ = [
@@ -214,10 +214,10 @@ def screening_threshold_table(
     records = []
     for threshold in thresholds:
         screen = "none" if threshold is None else f"p < {threshold:g}"
-        design, variables = pipeline_summary(
+        design, variables = pipeline_tables(
             model, n_cases=n_cases, n_controls=n_controls, seed=seed, threshold=threshold,
-            by_variable=True, **settings,
-        )  # type: ignore[misc]  # fmt: skip
+            **settings,
+        )  # fmt: skip
         common = {"threshold": math.nan if threshold is None else float(threshold),
                   "screen": screen, "method": "simulated pipeline"}  # fmt: skip
         for row in variables.itertuples(index=False):
@@ -253,7 +253,7 @@ def correlation_sensitivity(
         Multipliers of every latent correlation of the calibrated model (0: independent
         candidates with the same control margins and true odds ratios).
     **settings
-        Passed to :func:`~neok2.stats.simulation.pipeline_summary` (``n_replicates``,
+        Passed to :func:`~neok2.stats.simulation.pipeline_tables` (``n_replicates``,
         ``threshold``...); the design is the study's own group sizes.
 
     Returns
@@ -277,10 +277,9 @@ def correlation_sensitivity(
     n_cases, n_controls = int(study.groups["case"]), int(study.groups["control"])
     for scale in scales:
         model = model_from_study(study, structure="calibrated", correlation_scale=float(scale))
-        design, variables = pipeline_summary(
-            model, n_cases=n_cases, n_controls=n_controls, seed=seed, by_variable=True,
-            **settings,
-        )  # type: ignore[misc]  # fmt: skip
+        design, variables = pipeline_tables(
+            model, n_cases=n_cases, n_controls=n_controls, seed=seed, **settings
+        )
         control = model.control_probabilities @ model.support
         case = model.case_probabilities @ model.support
         first = design.iloc[0]
@@ -340,20 +339,26 @@ def adjusted_power_table(study: Study, *, seed: int, structure: str = "calibrate
     simulated = simulate_pipeline(model, n_cases=n_cases, n_controls=n_controls, seed=seed,
                                   n_replicates=n_replicates,
                                   threshold=study.screening_threshold, **settings)  # fmt: skip
-    crude = study.univariable.set_index("variable")["odds_ratio"]
+    crude = {
+        str(name): float(value)
+        for name, value in zip(
+            study.univariable["variable"], study.univariable["odds_ratio"], strict=True
+        )
+    }
     control = model.control_probabilities @ model.support
     records = []
     for row in simulated[simulated["true_odds_ratio"] != 1.0].itertuples(index=False):
-        column = model.names.index(row.variable)
+        variable = str(row.variable)
+        column = model.names.index(variable)
         binary = bool(np.isin(model.support[:, column], (0.0, 1.0)).all())
-        if binary and row.variable in crude.index:
+        if binary and variable in crude:
             for method, label in (("fleiss", "Fleiss (crude)"), ("kelsey", "Kelsey (crude)")):
                 analytic = power_case_control(
-                    float(crude[row.variable]), float(control[column]), n_cases, None,
+                    crude[variable], float(control[column]), n_cases, None,
                     controls_per_case=n_controls / n_cases, method=method,  # type: ignore[arg-type]
                 )  # fmt: skip
                 records.append({"variable": row.variable,
-                                "odds_ratio": float(crude[row.variable]),
+                                "odds_ratio": crude[variable],
                                 "odds_ratio_kind": "crude", "method": label,
                                 "power": float(analytic["power"].iloc[0]),
                                 "power_mcse": math.nan})  # fmt: skip

@@ -40,6 +40,7 @@ __all__ = [
     "model_from_data",
     "model_from_study",
     "pipeline_summary",
+    "pipeline_tables",
     "power_curve",
     "simulate_pipeline",
 ]
@@ -308,9 +309,8 @@ def pipeline_summary(
     chunk_size: int = 500,
     scheduler: Any = None,
     n_workers: int | None = None,
-    progress: bool = False,
-    by_variable: bool = False,
-) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+    progress: bool | None = None,
+) -> pd.DataFrame:
     """Operating characteristics of the whole pipeline, one row per design.
 
     Parameters
@@ -320,12 +320,10 @@ def pipeline_summary(
         As in :func:`simulate_pipeline` (same seed, same replicates).
     threshold : float or None, default 0.1
         Screening p-value threshold; ``None`` enters every candidate (no screen).
-    by_variable : bool, default False
-        Also return the per-factor table of :func:`simulate_pipeline` from the same run.
 
     Returns
     -------
-    pandas.DataFrame or (pandas.DataFrame, pandas.DataFrame)
+    pandas.DataFrame
         ``n_total, n_cases, n_controls, threshold, familywise_false_positive,
         expected_false_positives, detect_all, mean_entered`` (each with ``*_mcse``),
         ``n_true_factors, n_null_factors, n_replicates, method``:
@@ -333,6 +331,7 @@ def pipeline_summary(
         null factor ends significant in the final model, ``expected_false_positives`` the
         mean number of such factors, ``detect_all`` the share in which every true factor ends
         significant, ``mean_entered`` the mean number of candidates passing the screen.
+        :func:`pipeline_tables` returns this table and the per-factor one from one run.
 
     Examples
     --------
@@ -340,6 +339,42 @@ def pipeline_summary(
     >>> row = pipeline_summary(model, n_cases=66, n_controls=134, n_replicates=200, seed=1)
     >>> row[["n_true_factors", "n_null_factors", "method"]].values.tolist()
     [[1, 1, 'simulated pipeline']]
+    """
+    return pipeline_tables(
+        model, seed=seed, n_cases=n_cases, n_controls=n_controls, n_total=n_total,
+        controls_per_case=controls_per_case, n_replicates=n_replicates, threshold=threshold,
+        alpha=alpha, firth=firth, chunk_size=chunk_size, scheduler=scheduler,
+        n_workers=n_workers, progress=progress,
+    )[0]  # fmt: skip
+
+
+def pipeline_tables(
+    model: ExposureModel,
+    *,
+    seed: int,
+    n_cases: int | Sequence[int] | None = None,
+    n_controls: int | Sequence[int] | None = None,
+    n_total: int | Sequence[int] | None = None,
+    controls_per_case: float | None = None,
+    n_replicates: int = 1000,
+    threshold: float | None = 0.1,
+    alpha: float = 0.05,
+    firth: bool = False,
+    chunk_size: int = 500,
+    scheduler: Any = None,
+    n_workers: int | None = None,
+    progress: bool | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The design-level table of :func:`pipeline_summary` and the per-factor table of
+    :func:`simulate_pipeline`, from one simulation run (same arguments).
+
+    Examples
+    --------
+    >>> model = exposure_model({"steroid": 0.1, "sga": 0.05}, {"steroid": 4.0})
+    >>> design, factors = pipeline_tables(model, n_cases=66, n_controls=134,
+    ...                                   n_replicates=100, seed=1)
+    >>> len(design), len(factors)
+    (1, 2)
     """
     if not isinstance(model, ExposureModel):
         raise TypeError(f"`model` must be an ExposureModel, got {type(model).__name__}")
@@ -355,8 +390,6 @@ def pipeline_summary(
         [_design_row(model, cases, controls, threshold, total, int(n_replicates))
          for (cases, controls), total in pairs], columns=_DESIGN_COLUMNS,
     )  # fmt: skip
-    if not by_variable:
-        return design
     variables = pd.concat(
         [_variable_rows(model, cases, controls, total, int(n_replicates))
          for (cases, controls), total in pairs], ignore_index=True,
