@@ -146,7 +146,11 @@ def _simulate_chunk(chunk: Chunk) -> dict[str, np.ndarray]:
     for column in range(n_exposures):
         screen = data.fit(everything, np.array([column]))
         with np.errstate(invalid="ignore"):
-            selected[:, column] = screen.p_value[:, 1] < chunk.threshold
+            # No screen (infinite threshold) enters a candidate even when its univariable
+            # fit is separated (NaN p-value).
+            selected[:, column] = (screen.p_value[:, 1] < chunk.threshold) | np.isinf(
+                chunk.threshold
+            )
         sums["n_separated"][column] += screen.separated.sum()
     sums["n_selected"] += selected.sum(axis=0)
     z = stats.norm.ppf(1.0 - chunk.alpha / 2.0)
