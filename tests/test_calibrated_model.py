@@ -138,3 +138,22 @@ def test_structure_is_checked(study):
         model_from_study(study, correlation_scale=0.5)
     with pytest.raises(ValueError, match="correlation"):
         model_from_study(study, structure="calibrated", correlation=0.2)
+
+
+def test_frequency_weights_equal_duplicated_rows():
+    from neok2.stats.logistic_many import fit_logistic_many
+
+    X = np.column_stack([np.ones(6), [0, 0, 1, 1, 1, 0]])
+    y = np.array([0, 1, 1, 1, 0, 0.0])
+    doubled = fit_logistic_many(np.vstack([X, X]), np.concatenate([y, y]))
+    weighted = fit_logistic_many(X, y, weights=np.full(6, 2.0))
+    np.testing.assert_allclose(weighted.coef, doubled.coef, rtol=1e-10)
+    np.testing.assert_allclose(weighted.cov, doubled.cov, rtol=1e-8)
+    # 2 of 3 exposed are cases, 1 of 3 unexposed: log OR = log 4 (hand calculation).
+    assert weighted.coef[0, 1] == pytest.approx(np.log(4.0), abs=1e-10)
+
+
+def test_model_check_recovers_the_true_odds_ratios(study, model):
+    check = model_check(model, study)
+    adjusted = check[check["quantity"] == "adjusted_odds_ratio"]
+    np.testing.assert_allclose(adjusted["implied"], adjusted["published"], rtol=1e-6)
