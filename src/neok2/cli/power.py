@@ -69,7 +69,7 @@ def study_command(study: str, power_: float, method: str) -> None:
     """Power of the published study for each binary risk factor it reports."""
     table = study_power(load_study(study), power=power_, method=method)  # type: ignore[arg-type]
     columns = ["variable", "model", "published_odds_ratio", "p0", "power_published",
-               "power_or_2", "n_total_80", "detectable_or_80"]  # fmt: skip
+               "power_or_2", "n_total_80", "detectable_or_80", "method_label"]  # fmt: skip
     _echo_table(table[columns], {"published_odds_ratio": 3, "p0": 3, "power_published": 3,
                                  "power_or_2": 3, "detectable_or_80": 2})  # fmt: skip
 
