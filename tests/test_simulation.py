@@ -248,3 +248,56 @@ class TestPowerCurve:
     def test_errors(self):
         with pytest.raises(ValueError, match="simulate_pipeline"):
             power_curve(pd.DataFrame({"n_total": [1]}))
+
+
+class TestMonteCarloErrors:
+    def test_mcse_columns_follow_their_formulas(self, study_model):
+        table = simulate_pipeline(
+            study_model,
+            n_cases=66,
+            n_controls=134,
+            n_replicates=400,
+            seed=3,
+            n_workers=1,
+            progress=False,
+        )
+        true = table[table["true_odds_ratio"] != 1]
+        expected = np.sqrt(true["power"] * (1 - true["power"]) / 400)
+        np.testing.assert_allclose(true["power_mcse"], expected, rtol=1e-12)
+        assert (true["power_ci_low"] <= true["power"]).all()
+        assert (true["power"] <= true["power_ci_high"]).all()
+        assert (table["method"] == "simulated pipeline").all()
+        # Unconditional coverage of a null factor: unselected replicates count as covered.
+        null = table[table["true_odds_ratio"] == 1]
+        assert (null["coverage_all"] >= 1 - null["selection_rate"] - 1e-12).all()
+
+    def test_no_screen_enters_every_candidate(self, study_model):
+        from neok2.stats.simulation import pipeline_summary
+
+        row = pipeline_summary(
+            study_model,
+            n_cases=66,
+            n_controls=134,
+            n_replicates=50,
+            seed=3,
+            threshold=None,
+            n_workers=1,
+        )
+        assert row["mean_entered"].iloc[0] == len(study_model.names)
+        assert row["mean_entered_mcse"].iloc[0] == 0.0
+        assert 0.0 <= row["familywise_false_positive"].iloc[0] <= 1.0
+
+    def test_threshold_table_is_long_and_tidy(self, study_model):
+        from neok2.stats.power_curves import screening_threshold_table
+
+        table = screening_threshold_table(
+            study_model, n_cases=66, n_controls=134, seed=4, n_replicates=60, n_workers=1
+        )
+        assert table["screen"].unique().tolist() == ["p < 0.05", "p < 0.1", "p < 0.2", "none"]
+        power = table[(table["quantity"] == "power") & (table["variable"] == "sga")]
+        # Same replicates per threshold: a looser screen never loses a selected factor.
+        selection = table[(table["quantity"] == "selection_rate") & (table["variable"] == "sga")][
+            "estimate"
+        ].to_numpy()
+        assert (np.diff(selection) >= 0).all()
+        assert power["mcse"].notna().all()

@@ -213,8 +213,9 @@ _LEVELS = [
 
 class TestRowKinds:
     def test_integer_levels_kept_as_printed_text(self):
-        study = parse_study(_minimal([{"variable": "g", "summary": "categorical",
-                                       "levels": _LEVELS}]))  # fmt: skip
+        study = parse_study(
+            _minimal([{"variable": "g", "summary": "categorical", "levels": _LEVELS}])
+        )
         levels = study.levels("g")
         assert list(levels["level"]) == ["1", "2", "3"]
         assert list(levels["reference"]) == [True, False, False]  # first level by default
@@ -224,38 +225,61 @@ class TestRowKinds:
         assert main["n"].isna().all()
 
     def test_dictionary_levels_may_be_integers(self):
-        columns = [{"name": "case", "type": "binary"},
-                   {"name": "g", "type": "categorical", "levels": [1, 2, 3]}]  # fmt: skip
-        study = parse_study(_minimal([{"variable": "g", "summary": "categorical",
-                                       "levels": _LEVELS}], columns=columns))  # fmt: skip
+        columns = [
+            {"name": "case", "type": "binary"},
+            {"name": "g", "type": "categorical", "levels": [1, 2, 3]},
+        ]
+        study = parse_study(
+            _minimal(
+                [{"variable": "g", "summary": "categorical", "levels": _LEVELS}], columns=columns
+            )
+        )
         assert study.column("g").levels == ("1", "2", "3")
 
     def test_marked_reference_and_ordinal_trend(self):
         levels = copy.deepcopy(_LEVELS)
         levels[1]["reference"] = True
-        study = parse_study(_minimal([{"variable": "g", "summary": "ordinal", "levels": levels,
-                                       "p": "0.04", "trend_p": "0.012",
-                                       "trend_test": "Cochran-Armitage"}]))  # fmt: skip
+        study = parse_study(
+            _minimal(
+                [
+                    {
+                        "variable": "g",
+                        "summary": "ordinal",
+                        "levels": levels,
+                        "p": "0.04",
+                        "trend_p": "0.012",
+                        "trend_test": "Cochran-Armitage",
+                    }
+                ]
+            )
+        )
         main = study.table1[(study.table1["variable"] == "g") & (study.table1["level"] == "")]
         assert main["trend_p_value"].tolist() == [0.012, 0.012]
         assert main["trend_test"].iloc[0] == "Cochran-Armitage"
         assert study.levels("g").set_index("level")["reference"].to_dict() == {
-            "1": False, "2": True, "3": False}  # fmt: skip
+            "1": False,
+            "2": True,
+            "3": False,
+        }
 
     @pytest.mark.parametrize(
         ("change", "message"),
         [
-            (lambda row: row.update(summary="categorical", trend_p="0.1"),
-             "trend_p` and `trend_test` belong to ordinal rows"),
+            (
+                lambda row: row.update(summary="categorical", trend_p="0.1"),
+                "trend_p` and `trend_test` belong to ordinal rows",
+            ),
             (lambda row: row.update(case="1 (10.0)"), "has no case/control cell of its own"),
             (lambda row: row["levels"].pop(), "counts add up to"),
             (lambda row: row["levels"][1].update(level=1), "level '1' appears twice"),
-            (lambda row: [lv.update(reference=True) for lv in row["levels"]],
-             "mark one level only"),
+            (
+                lambda row: [lv.update(reference=True) for lv in row["levels"]],
+                "mark one level only",
+            ),
             (lambda row: row.update(levels=row["levels"][:1]), "at least two levels"),
             (lambda row: row["levels"][0].update(level=True), "quote yes/no"),
         ],
-    )  # fmt: skip
+    )
     def test_bad_levelled_rows(self, change, message):
         row = {"variable": "g", "summary": "ordinal", "levels": copy.deepcopy(_LEVELS)}
         change(row)
@@ -263,11 +287,22 @@ class TestRowKinds:
             parse_study(_minimal([row]))
 
     def test_odds_ratios_per_level(self):
-        univariable = [{"variable": "g", "joint_p": "0.03", "levels": [
-            {"level": 2, "or": "2.0", "ci": "0.5-8.0", "p": "0.33"},
-            {"level": 3, "or": "6.25", "ci": "1.2-32", "p": "0.03"}]}]  # fmt: skip
-        study = parse_study(_minimal([{"variable": "g", "summary": "categorical",
-                                       "levels": _LEVELS}], univariable=univariable))  # fmt: skip
+        univariable = [
+            {
+                "variable": "g",
+                "joint_p": "0.03",
+                "levels": [
+                    {"level": 2, "or": "2.0", "ci": "0.5-8.0", "p": "0.33"},
+                    {"level": 3, "or": "6.25", "ci": "1.2-32", "p": "0.03"},
+                ],
+            }
+        ]
+        study = parse_study(
+            _minimal(
+                [{"variable": "g", "summary": "categorical", "levels": _LEVELS}],
+                univariable=univariable,
+            )
+        )
         frame = study.univariable
         assert list(frame["term"]) == ["g[2]", "g[3]"]
         assert list(frame["reference"]) == ["1", "1"]
@@ -277,31 +312,49 @@ class TestRowKinds:
     @pytest.mark.parametrize(
         ("row", "message"),
         [
-            ({"variable": "g", "levels": [{"level": 4, "or": "2", "ci": "1-4"}]},
-             "'4' is not a Table 1 level of 'g'"),
-            ({"variable": "g", "levels": [{"level": 1, "or": "2", "ci": "1-4"}]},
-             "the reference level has no odds ratio"),
-            ({"variable": "g", "reference": 9, "levels": [{"level": 2, "or": "2", "ci": "1-4"}]},
-             "reference: '9' is not a Table 1 level"),
-            ({"variable": "g", "or": "2", "ci": "1-4",
-              "levels": [{"level": 2, "or": "2", "ci": "1-4"}]}, "move `or` and `ci`"),
+            (
+                {"variable": "g", "levels": [{"level": 4, "or": "2", "ci": "1-4"}]},
+                "'4' is not a Table 1 level of 'g'",
+            ),
+            (
+                {"variable": "g", "levels": [{"level": 1, "or": "2", "ci": "1-4"}]},
+                "the reference level has no odds ratio",
+            ),
+            (
+                {"variable": "g", "reference": 9, "levels": [{"level": 2, "or": "2", "ci": "1-4"}]},
+                "reference: '9' is not a Table 1 level",
+            ),
+            (
+                {
+                    "variable": "g",
+                    "or": "2",
+                    "ci": "1-4",
+                    "levels": [{"level": 2, "or": "2", "ci": "1-4"}],
+                },
+                "move `or` and `ci`",
+            ),
             ({"variable": "g"}, "needs `or` and `ci`"),
         ],
-    )  # fmt: skip
+    )
     def test_bad_odds_ratio_levels(self, row, message):
-        data = _minimal([{"variable": "g", "summary": "categorical", "levels": _LEVELS}],
-                        univariable=[row])  # fmt: skip
+        data = _minimal(
+            [{"variable": "g", "summary": "categorical", "levels": _LEVELS}], univariable=[row]
+        )
         with pytest.raises(SpecError, match=re.escape(message)):
             parse_study(data)
 
     def test_population_and_defaults(self):
-        study = parse_study(_minimal([{"variable": "g", "summary": "categorical",
-                                       "levels": _LEVELS}],
-                                     population={"singular": "patient",
-                                                 "plural": "patients"}))  # fmt: skip
+        study = parse_study(
+            _minimal(
+                [{"variable": "g", "summary": "categorical", "levels": _LEVELS}],
+                population={"singular": "patient", "plural": "patients"},
+            )
+        )
         assert dict(study.population) == {"singular": "patient", "plural": "patients"}
         assert dict(load_study("k2_neonates").population) == {
-            "singular": "neonate", "plural": "neonates"}  # fmt: skip
+            "singular": "neonate",
+            "plural": "neonates",
+        }
         assert (
             parse_study(
                 _minimal([{"variable": "g", "summary": "categorical", "levels": _LEVELS}])

@@ -21,8 +21,9 @@ from neok2.study.dictionary import apply_codes, validate_data
 from neok2.study.spec import Study, load_study, parse_study
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = pd.read_csv(ROOT / "tests" / "reference" / "studies_tables.csv", dtype=str,
-                        keep_default_na=False)  # fmt: skip
+REFERENCE = pd.read_csv(
+    ROOT / "tests" / "reference" / "studies_tables.csv", dtype=str, keep_default_na=False
+)
 INFERT = ROOT / "tests" / "specs" / "infert.yaml"
 
 
@@ -31,10 +32,16 @@ def _data(name: str) -> pd.DataFrame:
         return pd.read_csv(path)
 
 
-STUDIES = {"birthwt": lambda: load_study("birthwt"), "esoph": lambda: load_study("esoph"),
-           "infert": lambda: load_study(INFERT)}  # fmt: skip
-DATA = {"birthwt": lambda: _data("birthwt"), "esoph": lambda: _data("esoph"),
-        "infert": lambda: pd.read_csv(ROOT / "tests" / "specs" / "infert.csv")}  # fmt: skip
+STUDIES = {
+    "birthwt": lambda: load_study("birthwt"),
+    "esoph": lambda: load_study("esoph"),
+    "infert": lambda: load_study(INFERT),
+}
+DATA = {
+    "birthwt": lambda: _data("birthwt"),
+    "esoph": lambda: _data("esoph"),
+    "infert": lambda: pd.read_csv(ROOT / "tests" / "specs" / "infert.csv"),
+}
 
 
 @pytest.mark.parametrize("name", ["birthwt", "esoph", "infert"])
@@ -43,7 +50,9 @@ def test_group_sizes_match_the_data(name):
     counts = data[study.outcome].value_counts()
     assert (int(counts[1]), int(counts[0])) == (study.groups["case"], study.groups["control"])
     assert {"birthwt": (59, 130), "esoph": (200, 775), "infert": (83, 165)}[name] == (
-        int(counts[1]), int(counts[0]))  # fmt: skip
+        int(counts[1]),
+        int(counts[0]),
+    )
 
 
 @pytest.mark.parametrize("name", ["birthwt", "esoph", "infert"])
@@ -77,8 +86,9 @@ def test_table1_means_equal_the_csv(name):
     rows = study.table1[study.table1["summary"] == "mean_sd"]
     assert not rows.empty
     for row in rows.to_dict("records"):
-        values = data.loc[data[study.outcome] == (1 if row["group"] == "case" else 0),
-                          row["variable"]]  # fmt: skip
+        values = data.loc[
+            data[study.outcome] == (1 if row["group"] == "case" else 0), row["variable"]
+        ]
         assert row["mean"] == round(values.mean(), 1)
         assert row["sd"] == round(values.std(ddof=1), 1)
 
@@ -97,8 +107,10 @@ def _printed(study: Study) -> dict[tuple[str, str, str, str], str]:
                 values[("table1", row["variable"], "", "p")] = row["p_printed"]
             if row["trend_p_printed"]:
                 values[("table1", row["variable"], "", "trend_p")] = row["trend_p_printed"]
-    for table, frame in (("univariable", study.univariable),
-                         ("multivariable", study.multivariable)):  # fmt: skip
+    for table, frame in (
+        ("univariable", study.univariable),
+        ("multivariable", study.multivariable),
+    ):
         for row in frame.to_dict("records"):
             key = (table, row["variable"], row["level"])
             values[(*key, "or")] = row["or_printed"]
@@ -128,11 +140,16 @@ def test_printed_values_equal_the_r_reference(name):
     # and nothing printed in a spec is missing from the reference
     table1_keys = {k for k in printed if k[0] == "table1"}
     reference_keys = {
-        (r["table"], r["variable"],
-         _INFERT_LABELS.get(r["level"], "2+" if r["level"] == "2" else r["level"])
-         if name == "infert" else r["level"], r["field"])
+        (
+            r["table"],
+            r["variable"],
+            _INFERT_LABELS.get(r["level"], "2+" if r["level"] == "2" else r["level"])
+            if name == "infert"
+            else r["level"],
+            r["field"],
+        )
         for r in reference.to_dict("records")
-    }  # fmt: skip
+    }
     assert table1_keys <= reference_keys
 
 

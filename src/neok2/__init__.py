@@ -69,6 +69,18 @@ _LAZY = {
     "model_from_study": "stats.simulation",
     "power_curve": "stats.simulation",
     "simulate_pipeline": "stats.simulation",
+    "exposure_model": "stats.exposure_model",
+    "calibrated_model": "stats.calibrated_model",
+    "model_check": "stats.calibrated_model",
+    "pipeline_summary": "stats.simulation",
+    "exact_power": "stats.power_exact",
+    "power_methods": "stats.power_exact",
+    "adjusted_power_table": "stats.power_curves",
+    "correlation_sensitivity": "stats.power_curves",
+    "power_over_n": "stats.power_curves",
+    "power_over_odds_ratio": "stats.power_curves",
+    "screening_threshold_table": "stats.power_curves",
+    "simulated_detectable_odds_ratio": "stats.power_curves",
     # synthetic data
     "SynthesisResult": "synth.generator",
     "synthesize": "synth.generator",
@@ -110,17 +122,22 @@ __all__ = [
     "TwoByTwo",
     "ValidationReport",
     "__version__",
+    "adjusted_power_table",
     "audit_study",
     "available_studies",
     "baseline_table",
     "birthweight_centile_10",
     "bootstrap_inclusion",
+    "calibrated_model",
     "conditional_logistic",
+    "correlation_sensitivity",
     "crosstab_2x2",
     "detectable_odds_ratio",
     "dictionary_frame",
     "e_value",
     "events_per_variable",
+    "exact_power",
+    "exposure_model",
     "exposure_trend",
     "fidelity_report",
     "fisher_exact_rxc",
@@ -129,12 +146,17 @@ __all__ = [
     "load_study",
     "logistic_regression",
     "matched_pairs",
+    "model_check",
     "model_from_data",
     "model_from_study",
     "odds_ratio_2x2",
+    "pipeline_summary",
     "power_case_control",
     "power_curve",
     "power_matched",
+    "power_methods",
+    "power_over_n",
+    "power_over_odds_ratio",
     "power_stratified",
     "power_two_proportions",
     "read_data",
@@ -142,7 +164,9 @@ __all__ = [
     "sample_size_case_control",
     "sample_size_logistic",
     "screen_and_fit",
+    "screening_threshold_table",
     "simulate_pipeline",
+    "simulated_detectable_odds_ratio",
     "stepwise",
     "stratified_2x2",
     "study_from_data",
@@ -180,6 +204,7 @@ if TYPE_CHECKING:
     from neok2.report.figures.forest import forest_plot
     from neok2.stats.baseline import BaselineTable, baseline_table
     from neok2.stats.batch import LogisticBatchResult, fit_logistic_batch
+    from neok2.stats.calibrated_model import calibrated_model, model_check
     from neok2.stats.conditional import (
         ConditionalResult,
         MatchedPairs,
@@ -187,6 +212,7 @@ if TYPE_CHECKING:
         matched_pairs,
     )
     from neok2.stats.contingency import TwoByTwo, crosstab_2x2, odds_ratio_2x2
+    from neok2.stats.exposure_model import exposure_model
     from neok2.stats.fisher_exact import fisher_exact_rxc
     from neok2.stats.growth import birthweight_centile_10
     from neok2.stats.logistic import LogisticResult, logistic_regression, univariable
@@ -199,7 +225,16 @@ if TYPE_CHECKING:
         sample_size_logistic,
         study_power,
     )
+    from neok2.stats.power_curves import (
+        adjusted_power_table,
+        correlation_sensitivity,
+        power_over_n,
+        power_over_odds_ratio,
+        screening_threshold_table,
+        simulated_detectable_odds_ratio,
+    )
     from neok2.stats.power_designs import power_matched, power_stratified
+    from neok2.stats.power_exact import exact_power, power_methods
     from neok2.stats.selection import (
         ScreenResult,
         StepwiseResult,
@@ -211,6 +246,7 @@ if TYPE_CHECKING:
         ExposureModel,
         model_from_data,
         model_from_study,
+        pipeline_summary,
         power_curve,
         simulate_pipeline,
     )

@@ -103,6 +103,7 @@ def study_command(study: str, power_: float, method: str) -> None:
         "power_or_2",
         "n_total_80",
         "detectable_or_80",
+        "method_label",
     ]
     _echo_table(
         table[columns],
@@ -154,6 +155,15 @@ def _sizes(text: str) -> list[int]:
     help="Local processes (default: CPU count).",
 )
 @click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786.")
+@click.option(
+    "--structure",
+    type=click.Choice(["independent", "calibrated"]),
+    default="independent",
+    show_default=True,
+    help="Exposure model: independent binary candidates, or every Table 1 candidate "
+    "with latent correlations calibrated to Tables 1-3.",
+)
+@click.option("--no-screen", is_flag=True, help="Enter every candidate (no screening step).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @click.option(
     "--out",
@@ -172,18 +182,28 @@ def simulate(
     chunk_size: int,
     workers: int | None,
     scheduler: str | None,
+    structure: str,
+    no_screen: bool,
     progress: bool,
     prefix: Path | None,
 ) -> None:
-    """Monte Carlo power of the screen-then-adjust analysis over a grid of sample sizes."""
+    """Monte Carlo power of the screen-then-adjust analysis over a grid of sample sizes.
+
+    Every simulated figure is printed with its Monte Carlo standard error (``*_mcse``).
+    """
     spec = load_study(study)
+    if no_screen and threshold is not None:
+        raise click.UsageError("give --threshold or --no-screen, not both")
+    screen = spec.screening_threshold if threshold is None else threshold
+    model = model_from_study(spec, structure=structure)  # type: ignore[arg-type]
+    click.echo(f"exposure model: {model.structure} ({model.source})")
     table = simulate_pipeline(
-        model_from_study(spec),
+        model,
         n_total=_sizes(sizes),
         controls_per_case=spec.groups["control"] / spec.groups["case"],
         n_replicates=replicates,
         seed=seed,
-        threshold=spec.screening_threshold if threshold is None else threshold,
+        threshold=None if no_screen else screen,
         firth=firth,
         chunk_size=chunk_size,
         n_workers=workers,
@@ -195,23 +215,32 @@ def simulate(
         "variable",
         "true_odds_ratio",
         "power",
+        "power_mcse",
         "false_inclusion",
+        "false_inclusion_mcse",
         "selection_rate",
-        "mean_or_selected",
+        "selection_rate_mcse",
+        "bias_log_or",
+        "bias_log_or_mcse",
         "coverage",
+        "coverage_mcse",
         "n_separated",
     ]
-    _echo_table(
-        table[columns],
-        {
-            "true_odds_ratio": 3,
-            "power": 3,
-            "false_inclusion": 3,
-            "selection_rate": 3,
-            "mean_or_selected": 2,
-            "coverage": 3,
-        },
-    )
+    three = [
+        "true_odds_ratio",
+        "power",
+        "power_mcse",
+        "false_inclusion",
+        "false_inclusion_mcse",
+        "selection_rate",
+        "selection_rate_mcse",
+        "bias_log_or",
+        "bias_log_or_mcse",
+        "coverage",
+        "coverage_mcse",
+    ]
+    _echo_table(table[columns], dict.fromkeys(three, 3))
+    click.echo(f"{replicates} simulated studies per size; *_mcse: Monte Carlo standard errors")
     if prefix is not None:
         csv_path = prefix.with_name(prefix.name + ".csv")
         figure_path = prefix.with_name(prefix.name + ".png")

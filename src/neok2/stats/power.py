@@ -23,16 +23,21 @@ Case-control formulas (``r`` controls per case, ``p0`` exposure prevalence among
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
-from neok2._validation import float_like, int_like
-from neok2._validation import positive as _check_positive
-from neok2._validation import probability as _check_probability
+from neok2._validation import int_like
+from neok2.stats._power_checks import RTOL, XTOL
+from neok2.stats._power_checks import brent as _brent
+from neok2.stats._power_checks import check_exactly_one_none as _check_exactly_one_none
+from neok2.stats._power_checks import check_positive as _check_positive
+from neok2.stats._power_checks import check_probability as _check_probability
+from neok2.stats._power_checks import check_sided as _check_sided
+from neok2.stats._power_checks import needed as _needed
+from neok2.stats._power_checks import z_alpha as _z_alpha
 from neok2.study.spec import Study
 
 __all__ = [
@@ -48,9 +53,8 @@ __all__ = [
 
 Method = Literal["kelsey", "fleiss", "fleiss_cc"]
 _METHODS = ("kelsey", "fleiss", "fleiss_cc")
-# Brent's method to machine precision: references from R are compared at rel 1e-6 or tighter.
-_XTOL = 1e-13
-_RTOL = 4 * np.finfo(float).eps
+_METHOD_LABELS = {"kelsey": "Kelsey", "fleiss": "Fleiss", "fleiss_cc": "Fleiss with correction"}
+_XTOL, _RTOL = XTOL, RTOL
 _OR_UPPER = 1e6
 _OR_LOWER = 1e-6
 
@@ -76,41 +80,10 @@ _CASE_CONTROL_COLUMNS = [
 # ----------------------------------------------------------------------------- validation
 
 
-def _check_exactly_one_none(**quantities: Any) -> str:
-    missing = [name for name, value in quantities.items() if value is None]
-    if len(missing) != 1:
-        names = ", ".join(f"`{name}`" for name in quantities)
-        raise ValueError(
-            f"exactly one of {names} must be None (the quantity to solve for); "
-            f"got {len(missing)} None: pass all but the one you want computed"
-        )
-    return missing[0]
-
-
-def _check_sided(sided: Any) -> int:
-    if sided not in (1, 2) or isinstance(sided, bool):
-        raise ValueError(f"`sided` must be 1 or 2 (one- or two-sided test), got {sided!r}")
-    return int(sided)
-
-
 def _check_method(method: Any) -> str:
     if method not in _METHODS:
         raise ValueError(f"`method` must be one of {', '.join(_METHODS)}; got {method!r}")
     return str(method)
-
-
-def _z_alpha(alpha: float, sided: int) -> float:
-    return float(stats.norm.ppf(1.0 - alpha / sided))
-
-
-def _needed(n: float) -> int:
-    # A solved n such as 66.0000000001 comes from floating-point noise, not from a real need
-    # for one more subject.
-    return math.ceil(n - 1e-9)
-
-
-def _brent(function: Callable[[float], float], low: float, high: float) -> float:
-    return float(optimize.brentq(function, low, high, xtol=_XTOL, rtol=_RTOL, maxiter=500))
 
 
 # ----------------------------------------------------------------------------- case-control
@@ -507,8 +480,9 @@ def power_two_proportions(
     target = math.nan if power is None else _check_probability(power, "power")
     effect = math.nan
     if h is not None:
-        h = float_like(h, "h")
-        effect = abs(h) if alternative == "two-sided" else h
+        if isinstance(h, bool) or not isinstance(h, int | float | np.floating | np.integer):
+            raise TypeError(f"`h` must be a number, got {type(h).__name__}")
+        effect = abs(float(h)) if alternative == "two-sided" else float(h)
 
     def power_at(effect_: float, size1_: float, size2_: float) -> float:
         return _arcsine_power(effect_, size1_, size2_, alpha, alternative)
@@ -680,9 +654,11 @@ def sample_size_logistic(
         raise ValueError(f"`covariate` must be 'binary' or 'continuous', got {covariate!r}")
     event_rate = _check_probability(event_rate, "event_rate")
     alpha = _check_probability(alpha, "alpha")
-    r_squared = float_like(r_squared, "r_squared")
-    if not 0.0 <= r_squared < 1.0:
+    if isinstance(r_squared, bool) or not isinstance(r_squared, int | float | np.floating):
+        raise TypeError(f"`r_squared` must be a number, got {type(r_squared).__name__}")
+    if not 0.0 <= float(r_squared) < 1.0:
         raise ValueError(f"`r_squared` must lie in [0, 1), got {r_squared!r}")
+    r_squared = float(r_squared)
     if covariate == "binary":
         if exposure_prevalence is None:
             raise ValueError(
@@ -794,6 +770,7 @@ _STUDY_COLUMNS = [
     "n_total_80",
     "detectable_or_80",
     "method",
+    "method_label",
 ]
 
 
@@ -805,7 +782,7 @@ def study_power(
     alpha: float | None = None,
     method: Method = "fleiss",
 ) -> pd.DataFrame:
-    """Power of a published case-control study for each of its binary risk factors.
+    """Design-stage crude power of a study's size for each of its binary risk factors.
 
     Parameters
     ----------
@@ -826,7 +803,8 @@ def study_power(
         from the reported model), for factors summarised as counts in Table 1:
         ``variable, label, model, published_odds_ratio, p0, n_cases, n_controls,
         power_published, power_or_2, n_cases_80, n_controls_80, n_total_80,
-        detectable_or_80, method``. ``power_or_2`` is the power for
+        detectable_or_80, method, method_label`` (e.g. ``"Fleiss (crude)"``).
+        ``power_or_2`` is the power for
         ``reference_odds_ratio`` and the ``*_80`` columns are for ``power`` (names keep the
         defaults). Sizes needed are whole numbers (``*_needed`` of
         :func:`sample_size_case_control`); ``p0`` is the Table 1 control count over the
@@ -834,9 +812,13 @@ def study_power(
 
     Notes
     -----
-    The study's own ratio ``r = n_controls / n_cases`` (134/66) is used throughout. Adjusted
-    (multivariable) odds ratios are treated as crude ones; their real power is lower by the
-    variance inflation ``1 / (1 - R^2)`` with the other covariates.
+    The study's own ratio ``r = n_controls / n_cases`` (134/66) is used throughout. Every
+    row is a one-exposure (crude) formula evaluated at a true odds ratio equal to the
+    printed one, a point of a design grid: it says what a study of this size could detect,
+    not how likely the study's own result was. Rows of the multivariable model put the
+    adjusted odds ratio into the crude formula (``method_label`` says so); the power of an
+    adjusted odds ratio through the screen and the multivariable fit is simulated by
+    :func:`neok2.stats.power_curves.adjusted_power_table`.
 
     References
     ----------
@@ -903,6 +885,7 @@ def study_power(
                     "n_total_80": needed["n_cases_needed"] + needed["n_controls_needed"],
                     "detectable_or_80": solve(None, n_cases, power)["odds_ratio"],
                     "method": method_name,
+                    "method_label": f"{_METHOD_LABELS[method_name]} (crude)",
                 }
             )
     return pd.DataFrame.from_records(records, columns=_STUDY_COLUMNS)

@@ -21,15 +21,51 @@ __all__ = ["OR_COLUMNS", "TABLE1_COLUMNS", "odds_ratio_frame", "table1_frame"]
 
 GROUPS = ("case", "control")
 TABLE1_COLUMNS = [
-    "variable", "level", "group", "n", "percent", "mean", "sd", "median", "q1", "q3",
-    "p_value", "p_printed", "label", "summary", "test", "printed", "low", "high",
-    "candidate", "note", "value", "reference", "trend_p_value", "trend_p_printed", "trend_test",
-]  # fmt: skip
+    "variable",
+    "level",
+    "group",
+    "n",
+    "percent",
+    "mean",
+    "sd",
+    "median",
+    "q1",
+    "q3",
+    "p_value",
+    "p_printed",
+    "label",
+    "summary",
+    "test",
+    "printed",
+    "low",
+    "high",
+    "candidate",
+    "note",
+    "value",
+    "reference",
+    "trend_p_value",
+    "trend_p_printed",
+    "trend_test",
+]
 OR_COLUMNS = [
-    "variable", "odds_ratio", "ci_low", "ci_high", "p_value", "p_printed",
-    "label", "or_printed", "ci_printed", "level", "term", "reference", "per",
-    "joint_p_value", "joint_p_printed", "trend_p_value", "trend_p_printed",
-]  # fmt: skip
+    "variable",
+    "odds_ratio",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_printed",
+    "label",
+    "or_printed",
+    "ci_printed",
+    "level",
+    "term",
+    "reference",
+    "per",
+    "joint_p_value",
+    "joint_p_printed",
+    "trend_p_value",
+    "trend_p_printed",
+]
 
 
 def p_fields(p: str | float | None, where: str, name: str = "p") -> tuple[float, str]:
@@ -58,8 +94,11 @@ def cell_record(cell: _Cell, summary: str, group_n: int, where: str) -> dict[str
         except ValueError as error:
             raise SpecError(f"{where}: {error}") from None
         printed = cell
-        names = {"n_percent": ("n", "percent"), "mean_sd": ("mean", "sd"),
-                 "median_iqr": ("median", "q1", "q3")}[summary]  # fmt: skip
+        names = {
+            "n_percent": ("n", "percent"),
+            "mean_sd": ("mean", "sd"),
+            "median_iqr": ("median", "q1", "q3"),
+        }[summary]
         record.update(zip(names, parsed.values, strict=True))
     else:
         printed = ""
@@ -93,13 +132,15 @@ def cell_record(cell: _Cell, summary: str, group_n: int, where: str) -> dict[str
     return record
 
 
-def _check_total(records: list[dict[str, Any]], variable: str, group_n: Mapping[str, int],
-                 where: str) -> None:  # fmt: skip
+def _check_total(
+    records: list[dict[str, Any]], variable: str, group_n: Mapping[str, int], where: str
+) -> None:
     for group in GROUPS:
         total = sum(
-            r["n"] for r in records if r["variable"] == variable and r["group"] == group
-            and r["level"]
-        )  # fmt: skip
+            r["n"]
+            for r in records
+            if r["variable"] == variable and r["group"] == group and r["level"]
+        )
         if total != group_n[group]:
             raise SpecError(
                 f"{where}: {group} counts add up to {total}, not the group size {group_n[group]}; "
@@ -160,11 +201,21 @@ def table1_frame(
             )
         p_value, p_printed = p_fields(row.p, where)
         trend_p_value, trend_p_printed = p_fields(row.trend_p, where, "trend_p")
-        common = {"variable": row.variable, "label": row.label or row.variable,
-                  "summary": row.summary, "test": row.test, "candidate": row.candidate,
-                  "note": row.note, "low": math.nan, "high": math.nan, "value": "",
-                  "reference": False, "trend_p_value": trend_p_value,
-                  "trend_p_printed": trend_p_printed, "trend_test": row.trend_test}  # fmt: skip
+        common = {
+            "variable": row.variable,
+            "label": row.label or row.variable,
+            "summary": row.summary,
+            "test": row.test,
+            "candidate": row.candidate,
+            "note": row.note,
+            "low": math.nan,
+            "high": math.nan,
+            "value": "",
+            "reference": False,
+            "trend_p_value": trend_p_value,
+            "trend_p_printed": trend_p_printed,
+            "trend_test": row.trend_test,
+        }
         main = {**common, "level": "", "p_value": p_value, "p_printed": p_printed}
         for group in GROUPS:
             cell = getattr(row, group)
@@ -174,21 +225,35 @@ def table1_frame(
             else:
                 record = cell_record(cell, row.summary, group_n[group], f"{where}.{group}")
                 records.append({**main, **record, "group": group})
-        level_common = {**common, "summary": "n_percent", "test": "", "p_value": math.nan,
-                        "p_printed": "", "trend_p_value": math.nan, "trend_p_printed": "",
-                        "trend_test": ""}  # fmt: skip
+        level_common = {
+            **common,
+            "summary": "n_percent",
+            "test": "",
+            "p_value": math.nan,
+            "p_printed": "",
+            "trend_p_value": math.nan,
+            "trend_p_printed": "",
+            "trend_test": "",
+        }
         for bin_index, band in enumerate(row.bins):
             bin_where = f"{where}.bins[{bin_index}] ({band.level})"
             if band.low is not None and band.high is not None and band.low >= band.high:
                 raise SpecError(f"{bin_where}: low {band.low} must be below high {band.high}")
             for group in GROUPS:
-                cell = cell_record(getattr(band, group), "n_percent", group_n[group],
-                                   f"{bin_where}.{group}")  # fmt: skip
-                records.append({**level_common, **cell, "level": band.level, "group": group,
-                                "note": band.note,
-                                "low": math.nan if band.low is None else band.low,
-                                "high": math.nan if band.high is None else band.high,
-                                })  # fmt: skip
+                cell = cell_record(
+                    getattr(band, group), "n_percent", group_n[group], f"{bin_where}.{group}"
+                )
+                records.append(
+                    {
+                        **level_common,
+                        **cell,
+                        "level": band.level,
+                        "group": group,
+                        "note": band.note,
+                        "low": math.nan if band.low is None else band.low,
+                        "high": math.nan if band.high is None else band.high,
+                    }
+                )
         if row.levels:
             values = _level_values(row, dictionary.get(row.variable), where)
             has_reference = any(level.reference for level in row.levels)
@@ -196,11 +261,20 @@ def table1_frame(
                 level_where = f"{where}.levels[{level_index}] ({level.level})"
                 reference = level.reference or (not has_reference and level_index == 0)
                 for group in GROUPS:
-                    cell = cell_record(getattr(level, group), "n_percent", group_n[group],
-                                       f"{level_where}.{group}")  # fmt: skip
-                    records.append({**level_common, **cell, "level": level.level,
-                                    "group": group, "note": level.note, "value": value,
-                                    "reference": reference})  # fmt: skip
+                    cell = cell_record(
+                        getattr(level, group), "n_percent", group_n[group], f"{level_where}.{group}"
+                    )
+                    records.append(
+                        {
+                            **level_common,
+                            **cell,
+                            "level": level.level,
+                            "group": group,
+                            "note": level.note,
+                            "value": value,
+                            "reference": reference,
+                        }
+                    )
         if row.bins or row.levels:
             _check_total(
                 records, row.variable, group_n, f"{where}.{'bins' if row.bins else 'levels'}"
@@ -228,8 +302,13 @@ def _estimate(or_: str | float, ci: str | tuple[float, float], place: str) -> di
     if low > high:
         raise SpecError(f"{place}.ci: lower limit {low} is above the upper limit {high}")
     or_printed = or_ if isinstance(or_, str) else ""
-    return {"odds_ratio": odds_ratio, "ci_low": low, "ci_high": high,
-            "or_printed": or_printed, "ci_printed": ci_printed}  # fmt: skip
+    return {
+        "odds_ratio": odds_ratio,
+        "ci_low": low,
+        "ci_high": high,
+        "or_printed": or_printed,
+        "ci_printed": ci_printed,
+    }
 
 
 def _table1_levels(table1: pd.DataFrame, variable: str) -> tuple[list[str], str]:
@@ -250,14 +329,28 @@ def odds_ratio_frame(
         p_value, p_printed = p_fields(row.p, place)
         joint = p_fields(row.joint_p, place, "joint_p")
         trend = p_fields(row.trend_p, place, "trend_p")
-        common = {"variable": row.variable, "label": row.label or row.variable, "per": row.per,
-                  "joint_p_value": joint[0], "joint_p_printed": joint[1],
-                  "trend_p_value": trend[0], "trend_p_printed": trend[1]}  # fmt: skip
+        common = {
+            "variable": row.variable,
+            "label": row.label or row.variable,
+            "per": row.per,
+            "joint_p_value": joint[0],
+            "joint_p_printed": joint[1],
+            "trend_p_value": trend[0],
+            "trend_p_printed": trend[1],
+        }
         if not row.levels:
             assert row.or_ is not None and row.ci is not None  # the model guarantees both
-            records.append({**common, **_estimate(row.or_, row.ci, place), "p_value": p_value,
-                            "p_printed": p_printed, "level": "", "term": row.variable,
-                            "reference": ""})  # fmt: skip
+            records.append(
+                {
+                    **common,
+                    **_estimate(row.or_, row.ci, place),
+                    "p_value": p_value,
+                    "p_printed": p_printed,
+                    "level": "",
+                    "term": row.variable,
+                    "reference": "",
+                }
+            )
             continue
         printed, reference = ([], "") if table1 is None else _table1_levels(table1, row.variable)
         if row.reference is not None:
@@ -285,8 +378,15 @@ def odds_ratio_frame(
                     "leave it out of `levels`"
                 )
             level_p = p_fields(level.p, level_place)
-            records.append({**common, **_estimate(level.or_, level.ci, level_place),
-                            "p_value": level_p[0], "p_printed": level_p[1],
-                            "level": level.level, "term": f"{row.variable}[{level.level}]",
-                            "reference": reference})  # fmt: skip
+            records.append(
+                {
+                    **common,
+                    **_estimate(level.or_, level.ci, level_place),
+                    "p_value": level_p[0],
+                    "p_printed": level_p[1],
+                    "level": level.level,
+                    "term": f"{row.variable}[{level.level}]",
+                    "reference": reference,
+                }
+            )
     return pd.DataFrame.from_records(records, columns=OR_COLUMNS)

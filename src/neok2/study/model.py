@@ -107,8 +107,10 @@ class _Population(_Strict):
 class _Screening(_Strict):
     threshold: float = _describe(
         "Univariable p below which a variable enters the multivariable model.",
-        default=0.1, gt=0, lt=1,
-    )  # fmt: skip
+        default=0.1,
+        gt=0,
+        lt=1,
+    )
     candidates_from: Literal["table1"] = _describe(
         "Where screening candidates come from: the Table 1 rows with candidate: true.",
         default="table1",
@@ -238,8 +240,9 @@ class _OddsRatioRow(_Strict):
     label: str = _describe("Term label as printed.", default="")
     or_: str | float | None = _describe(
         "Odds ratio of a binary or continuous term; omit for a term with `levels`.",
-        default=None, alias="or",
-    )  # fmt: skip
+        default=None,
+        alias="or",
+    )
     ci: str | tuple[float, float] | None = _describe(
         "95% interval as printed ('1.08-3.78') or [low, high]; omit for a term with `levels`.",
         default=None,

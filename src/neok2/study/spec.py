@@ -289,10 +289,14 @@ class Study:
             variable = definition.get("variable")
             if definition.get("column") == self.outcome and (named in (None, variable)):
                 below = definition.get("below")
-                return MappingProxyType({
-                    "variable": variable, "below": None if below is None else float(below),
-                    "unit": definition.get("unit"), "definition": name,
-                })  # fmt: skip
+                return MappingProxyType(
+                    {
+                        "variable": variable,
+                        "below": None if below is None else float(below),
+                        "unit": definition.get("unit"),
+                        "definition": name,
+                    }
+                )
         if named is None:
             return None
         return MappingProxyType(

@@ -4,7 +4,7 @@ Within one group, exchanging the values of one exposure between a subject who ha
 who does not leaves every Table 1 count unchanged but moves the exposures' co-occurrence, and
 with it the adjusted odds ratios of the multivariable model. Each step proposes a batch of
 random swaps, refits the model on all of them at once (warm-started Newton, see
-:mod:`neok2.synth.calibration`) and keeps the best one if it brings the fit closer to its
+:mod:`neok2.stats.logistic_many`) and keeps the best one if it brings the fit closer to its
 targets.
 
 The search runs in two phases. The first moves the adjusted log odds ratios onto their
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from neok2.synth.calibration import fit_logistic_many, wald_p
+from neok2.stats.logistic_many import fit_logistic_many, wald_p
 
 __all__ = ["Calibration", "calibrate_exposures"]
 
