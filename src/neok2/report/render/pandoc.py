@@ -515,7 +515,8 @@ def callouts(ast: dict[str, Any], *, output: str) -> dict[str, Any]:
     """Draw Quarto callouts (``::: {.callout-warning title="..."}``) as boxed notes.
 
     HTML gets a ``div.neok2-callout`` styled by :data:`HTML_STYLE`; typst gets a tinted
-    ``#block``; DOCX a quoted block opening with the bold title. The title comes from the ``title`` attribute (default: the kind, as Quarto
+    ``#block``; DOCX a quoted block opening with the bold title.
+    The title comes from the ``title`` attribute (default: the kind, as Quarto
     does). Other callout features (collapse, icons, a heading as title) are not supported.
     """
     if output not in ("html", "typst", "docx"):
