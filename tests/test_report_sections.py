@@ -29,7 +29,7 @@ def toy_inputs() -> SectionInputs:
         data=pd.DataFrame({"x": [1, 2, 3]}),
         study=STUDY,
         seed=1,
-        data_source="user",
+        data_source="real",
         bootstrap_replicates=1,
         simulation_replicates=1,
         labels={},
@@ -105,7 +105,7 @@ class TestOrdering:
         assert SECTIONS == (
             "published", "cohort", "methods", "baseline", "k2_figure", "univariable",
             "multivariable", "forest", "fidelity", "audit", "power", "simulation",
-            "limitations", "sensitivity", "bootstrap", "reproducibility",
+            "sensitivity", "limitations", "bootstrap", "reproducibility",
         )  # fmt: skip
         needs = {section.name: section.requires for section in REGISTRY}
         assert needs["forest"] == ("multivariable",)

@@ -116,7 +116,8 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             ],
         ),
     )
-    for row in table.itertuples(index=False):
+    power_rows: Any = table.itertuples(index=False)
+    for row in power_rows:
         key = f"{row.model}.{row.variable}"
         out.add(
             f"{key}.power_published",
