@@ -1,8 +1,9 @@
 # neok2: every output is a file target that depends on its inputs.
-#   make paper   venv + install + synthetic data + analysis + manuscript (HTML and PDF)
+#   make paper   venv + install + synthetic data + analysis + manuscript (HTML, PDF, DOCX)
 #   make test    venv + install + the whole test suite (doctests included)
 #   make twin    a shareable synthetic twin of DATA, with its utility and disclosure report
 # Real data: make paper DATA=path/to/data.csv   (.csv, .sav or .dta)
+# Your own paper: make paper DATA=path/to/data.csv MODE=author [COMPARE=1]
 
 SHELL := /bin/bash
 .DELETE_ON_ERROR:
@@ -20,11 +21,28 @@ SOURCES := $(shell find src/neok2 -name '*.py' -o -name '*.yaml' 2>/dev/null)
 
 SYNTHETIC := synthetic/$(STUDY).csv
 DATA ?= $(SYNTHETIC)
+# MODE=replication sets DATA beside the published report; MODE=author writes the author's own
+# paper (every number from DATA); COMPARE=1 adds, in author mode, one marked section comparing
+# DATA with the published study. DATA_SOURCE says what DATA is (never guessed from the file):
+# synthetic for the cohort `make data` writes, real otherwise.
+MODE ?= replication
+ifeq ($(DATA),$(SYNTHETIC))
+DATA_SOURCE ?= synthetic
+else
+DATA_SOURCE ?= real
+endif
+COMPARE ?= 0
+ifeq ($(COMPARE),1)
+COMPARE_OPTION := --compare-published
+else
+COMPARE_OPTION :=
+endif
 RESULTS_DIR := results
 RESULTS := $(RESULTS_DIR)/results.json
 MANUSCRIPT_DIR := manuscript
 HTML := $(MANUSCRIPT_DIR)/_manuscript/index.html
 PDF := $(MANUSCRIPT_DIR)/_manuscript/index.pdf
+DOCX := $(MANUSCRIPT_DIR)/_manuscript/index.docx
 MANUSCRIPT_OUTPUTS := $(MANUSCRIPT_DIR)/_manuscript
 LOCK := .neok2-build.lock
 MANUSCRIPT_SOURCES := $(wildcard $(MANUSCRIPT_DIR)/*.qmd $(MANUSCRIPT_DIR)/_quarto.yml $(MANUSCRIPT_DIR)/*.bib $(MANUSCRIPT_DIR)/*.csl)
@@ -55,12 +73,13 @@ $(DATA):
 endif
 
 # The results depend on what DATA holds, not on its modification time: the stamp records the
-# file's SHA-256 with the study and seed, and is rewritten only when one of them changes (a
-# replacement file with an older date still rebuilds everything).
+# file's SHA-256 with the study, seed, mode, data source, comparison and analysis options, and
+# is rewritten only when one of them changes (a replacement file with an older date still
+# rebuilds everything).
 DATA_STAMP := $(RESULTS_DIR)/.data-stamp
 $(DATA_STAMP): $(DATA) FORCE
 	@mkdir -p $(RESULTS_DIR)
-	@stamp="$$(sha256sum < $(DATA) | cut -d' ' -f1) $(STUDY) $(SEED)"; \
+	@stamp="$$(sha256sum < $(DATA) | cut -d' ' -f1) $(STUDY) $(SEED) $(MODE) $(DATA_SOURCE) $(COMPARE) $(ANALYZE_OPTIONS)"; \
 	  echo "$$stamp" | cmp -s - $@ || echo "$$stamp" > $@
 
 # Every earlier output is removed before validation, so that a failed build never leaves a
@@ -68,14 +87,15 @@ $(DATA_STAMP): $(DATA) FORCE
 $(RESULTS): $(STAMP) $(SOURCES) $(DATA_STAMP)
 	@rm -rf $(RESULTS) $(RESULTS_DIR)/tables $(RESULTS_DIR)/figures $(MANUSCRIPT_OUTPUTS)
 	$(BIN)/neok2 validate $(DATA) --study $(STUDY)
-	$(BIN)/neok2 analyze $(DATA) --study $(STUDY) --seed $(SEED) --out $(RESULTS_DIR) $(ANALYZE_OPTIONS)
+	$(BIN)/neok2 analyze $(DATA) --study $(STUDY) --seed $(SEED) --out $(RESULTS_DIR) \
+	  --mode $(MODE) --data-source $(DATA_SOURCE) $(COMPARE_OPTION) $(ANALYZE_OPTIONS)
 
 results: $(RESULTS)
 
 # ------------------------------------------------------------------ manuscript
 # The render refuses results made from another file than DATA; a failed render removes every
 # output, not only the one Make was writing.
-$(HTML) $(PDF) &: $(RESULTS) $(MANUSCRIPT_SOURCES)
+$(HTML) $(PDF) $(DOCX) &: $(RESULTS) $(MANUSCRIPT_SOURCES)
 	@rm -rf $(MANUSCRIPT_OUTPUTS)
 	$(BIN)/neok2 render $(MANUSCRIPT_DIR) --results $(RESULTS_DIR) --data $(DATA) \
 	  || { rm -rf $(MANUSCRIPT_OUTPUTS); exit 1; }
@@ -85,7 +105,7 @@ $(HTML) $(PDF) &: $(RESULTS) $(MANUSCRIPT_SOURCES)
 paper:
 	@flock --wait 1800 $(LOCK) $(MAKE) --no-print-directory paper-unlocked
 
-paper-unlocked: $(HTML) $(PDF)
+paper-unlocked: $(HTML) $(PDF) $(DOCX)
 
 # ------------------------------------------------------------------ synthetic twin of DATA
 TWIN := twin/$(STUDY)_twin.csv

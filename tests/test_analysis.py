@@ -306,8 +306,8 @@ class TestErrorsProperly:
             run_analysis(small_data(), STUDY, seed=seed)
 
     def test_data_source(self):
-        with pytest.raises(ValueError, match="`data_source` must be 'synthetic' or 'user'"):
-            run_analysis(small_data(), STUDY, seed=1, data_source="real")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="`data_source` must be 'synthetic' or 'real'"):
+            run_analysis(small_data(), STUDY, seed=1, data_source="user")  # type: ignore[arg-type]
 
     def test_replicates(self):
         with pytest.raises(ValueError, match="`bootstrap_replicates` must be a positive"):
@@ -341,7 +341,7 @@ class TestErrorsProperly:
         with pytest.raises(FileNotFoundError, match=r"no results\.json"):
             load_results(tmp_path)
         (tmp_path / "results.json").write_text(json.dumps({"schema": 0}))
-        with pytest.raises(ValueError, match="schema 0 is not 1"):
+        with pytest.raises(ValueError, match="schema 0 is not 2"):
             load_results(tmp_path)
 
 
@@ -414,7 +414,7 @@ class TestCommand:
         )
         assert outcome.exit_code == 0, outcome.output
         document = json.loads((out / "results.json").read_text())
-        assert document["data_source"] == "user"
+        assert document["data_source"] == "real"
         assert document["data_file"] == {
             "name": "cohort.csv",
             "sha256": file_sha256(data),
@@ -422,14 +422,29 @@ class TestCommand:
             "columns": 27,
         }
 
-    def test_synthetic_is_recognised_by_the_generator_footprint(self, tmp_path):
-        from neok2.cli.analyze import _data_source
-
+    def test_data_source_is_never_guessed_from_neighbouring_files(self, tmp_path):
         data = tmp_path / "k2.csv"
-        assert _data_source(data, "auto") == "user"
+        small_data().to_csv(data, index=False)
         (tmp_path / "k2_compromises.csv").write_text("")
-        assert _data_source(data, "auto") == "synthetic"
-        assert _data_source(data, "user") == "user"
+        out = tmp_path / "out"
+        outcome = CliRunner().invoke(
+            cli,
+            [
+                "analyze",
+                str(data),
+                "--seed",
+                "1",
+                "--out",
+                str(out),
+                "--bootstrap",
+                "2",
+                "--simulations",
+                "5",
+                "--no-validate",
+            ],
+        )
+        assert outcome.exit_code == 0, outcome.output
+        assert json.loads((out / "results.json").read_text())["data_source"] == "real"
 
     def test_out_must_not_contain_data(self, tmp_path):
         data = tmp_path / "cohort.csv"

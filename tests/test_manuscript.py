@@ -222,7 +222,7 @@ def test_user_data_file_gives_a_manuscript_about_that_file(cohort, tmp_path):
     )
     assert outcome.exit_code == 0, outcome.output
     document = json.loads((tmp_path / "results" / "results.json").read_text(encoding="utf-8"))
-    assert document["data_source"] == "user"
+    assert document["data_source"] == "real"
     assert document["data_file"]["name"] == "cohort.dta"
 
     project = _project(tmp_path, html_only=True)
@@ -230,7 +230,7 @@ def test_user_data_file_gives_a_manuscript_about_that_file(cohort, tmp_path):
     assert [path.name for path in rendered.outputs] == ["index.html"]
     html = rendered.outputs[0].read_text(encoding="utf-8")
     text = _text(html)
-    assert "neok2-callout-note" in html and "User-supplied data" in text
+    assert "neok2-callout-note" in html and "Real data compared with the published report" in text
     assert "user-supplied data set of 200 records (file cohort.dta" in text
     assert "In the analysed data, 66 of 200 neonates" in text
     assert "The published pipeline runs unchanged on these data." in text

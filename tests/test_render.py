@@ -352,11 +352,11 @@ class TestErrorsProperly:
             render_manuscript(project, engine="fallback")
 
     def test_unsupported_format(self, tmp_path):
-        project = _project(tmp_path / "p", quarto_yml=QUARTO_YML + "  docx: default\n")
+        project = _project(tmp_path / "p", quarto_yml=QUARTO_YML)
         project.joinpath("_quarto.yml").write_text(
-            QUARTO_YML.replace("format:\n", "format:\n  docx: {}\n"), encoding="utf-8"
+            QUARTO_YML.replace("format:\n", "format:\n  epub: {}\n"), encoding="utf-8"
         )
-        with pytest.raises(ValueError, match=r"format\(s\) \['docx'\] are not supported"):
+        with pytest.raises(ValueError, match=r"format\(s\) \['epub'\] are not supported"):
             render_manuscript(project, engine="fallback")
 
     def test_unstable_date(self, tmp_path):
@@ -482,5 +482,5 @@ class TestLayout:
         assert _render_pandoc._plain_text(title) == "Tip"
 
     def test_callout_errors_properly(self):
-        with pytest.raises(ValueError, match="`output` must be 'html' or 'typst'"):
+        with pytest.raises(ValueError, match="`output` must be 'html', 'typst' or 'docx'"):
             _render_pandoc.callouts({"blocks": []}, output="latex")

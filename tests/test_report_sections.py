@@ -29,7 +29,7 @@ def toy_inputs() -> SectionInputs:
         data=pd.DataFrame({"x": [1, 2, 3]}),
         study=STUDY,
         seed=1,
-        data_source="user",
+        data_source="real",
         bootstrap_replicates=1,
         simulation_replicates=1,
         labels={},
@@ -115,8 +115,8 @@ class TestOrdering:
             "audit",
             "power",
             "simulation",
-            "limitations",
             "sensitivity",
+            "limitations",
             "bootstrap",
             "reproducibility",
         )

@@ -6,18 +6,10 @@ from pathlib import Path
 
 import click
 
-from neok2.cli.common import study_option
+from neok2.cli.common import no_validate_option, read_validated, study_option
 from neok2.report.results import file_sha256, write_results
 from neok2.report.run import run_analysis
-from neok2.study.dictionary import apply_codes, read_data, validate_data
 from neok2.study.spec import load_study
-
-
-def _data_source(path: Path, choice: str) -> str:
-    if choice != "auto":
-        return choice
-    # neok2 synth writes <stem>_compromises.csv beside every cohort it generates
-    return "synthetic" if path.with_name(f"{path.stem}_compromises.csv").is_file() else "user"
 
 
 @click.command(name="analyze")
@@ -39,12 +31,25 @@ def _data_source(path: Path, choice: str) -> str:
     help="Folder for the artifacts.",
 )
 @click.option(
-    "--data-source",
-    type=click.Choice(["auto", "synthetic", "user"]),
-    default="auto",
+    "--mode",
+    type=click.Choice(["replication", "author"]),
+    default="replication",
     show_default=True,
-    help="How the manuscript describes DATA; auto = synthetic when neok2 synth's "
-    "<stem>_compromises.csv lies beside DATA.",
+    help="replication: set DATA beside the published report; author: the author's own paper, "
+    "every number from DATA and its fitted models.",
+)
+@click.option(
+    "--data-source",
+    type=click.Choice(["synthetic", "real"]),
+    default="real",
+    show_default=True,
+    help="What DATA is: the synthetic cohort of `neok2 synth` (the manuscript then carries "
+    "the synthetic-data banner) or real records. Never guessed from the file.",
+)
+@click.option(
+    "--compare-published",
+    is_flag=True,
+    help="Author mode: add one marked section comparing DATA with the published study.",
 )
 @click.option(
     "--bootstrap",
@@ -62,20 +67,29 @@ def _data_source(path: Path, choice: str) -> str:
     show_default=True,
     help="Simulated studies per scenario.",
 )
+@no_validate_option
 def command(
     data: Path,
     study: str,
     seed: int | None,
     out_dir: Path,
+    mode: str,
     data_source: str,
+    compare_published: bool,
     bootstrap_replicates: int,
     simulation_replicates: int,
+    no_validate: bool,
 ) -> None:
     """Analyse DATA (.csv, .sav or .dta) and write results.json, tables and figures to OUT.
 
+    DATA is checked against the study's data dictionary first (skip with --no-validate).
     DATA is only read; OUT must not contain it. Sections whose library module is missing
-    are listed as not available.
+    are listed as not available. The mode and the data source are recorded in results.json.
     """
+    if compare_published and mode != "author":
+        raise click.UsageError(
+            "--compare-published applies to --mode author (a replication always compares)"
+        )
     data_path = data.resolve()
     out_path = out_dir.resolve()
     if out_path == data_path.parent or out_path in data_path.parents:
@@ -87,15 +101,14 @@ def command(
             raise ValueError(
                 f"--seed: study {spec.id!r} names no default seed (report.seed); pass --seed N"
             )
-    frame = apply_codes(read_data(data_path), spec)
-    report = validate_data(frame, spec)
-    if not report.ok:
-        raise ValueError(f"{data}: {report.summary()}")
+    frame = read_validated(str(data), spec, no_validate=no_validate)
     results = run_analysis(
         frame,
         spec,
         seed=seed,
-        data_source=_data_source(data_path, data_source),  # type: ignore[arg-type]
+        data_source=data_source,  # type: ignore[arg-type]
+        mode=mode,  # type: ignore[arg-type]
+        compare_published=compare_published,
         data_name=data_path.name,
         data_sha256=file_sha256(data_path),
         bootstrap_replicates=bootstrap_replicates,
@@ -105,7 +118,8 @@ def command(
     missing = {name: reason for name, reason in results.sections.items() if reason}
     click.echo(
         f"{data}: {len(results.values)} values, {len(results.tables)} tables, "
-        f"{len(results.figures)} figures ({results.data_source} data) -> {written[-1]}"
+        f"{len(results.figures)} figures ({results.mode} mode, {results.data_source} data) "
+        f"-> {written[-1]}"
     )
     for name, reason in missing.items():
         click.echo(f"  section {name} not available: {reason}", err=True)

@@ -1,4 +1,4 @@
-"""``neok2 render PROJECT``: render the Quarto manuscript to HTML and PDF."""
+"""``neok2 render PROJECT``: render the Quarto manuscript to HTML, PDF and DOCX."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import yaml
 
 from neok2._io import file_sha256
 from neok2.report.render.api import render_manuscript
@@ -56,7 +57,8 @@ def command(
 
     With ``--data``, the render first checks that ``results.json`` records that file's
     SHA-256, so that a manuscript never presents results of other data under this file's
-    name. Exits 2 on a usage or input error and 1 when a cell or a tool failed.
+    name. The title and subtitle follow the mode recorded in results.json (``neok2: modes:``
+    of ``_quarto.yml``). Exits 2 on a usage or input error and 1 when a cell or a tool failed.
     """
     if data is not None:
         check_results_match(results_dir, data)
@@ -66,6 +68,7 @@ def command(
             engine=engine,
             cache=not no_cache,
             depends_on=list(depends_on) or None,
+            metadata=mode_metadata(Path(project), results_dir),
         )
     except RuntimeError as error:
         click.echo(f"neok2: render failed: {error}", err=True)
@@ -95,3 +98,25 @@ def check_results_match(results_dir: Path, data: Path) -> None:
             f"(SHA-256 {str(recorded.get('sha256'))[:12]}...), not from {str(data)!r} "
             f"(SHA-256 {actual[:12]}...); run `neok2 analyze {data}` again"
         )
+
+
+def mode_metadata(project: Path, results_dir: Path) -> dict[str, Any]:
+    """Front-matter values for the mode recorded in ``results_dir/results.json``.
+
+    ``_quarto.yml`` may hold ``neok2: modes: <mode>: {title: ..., subtitle: ...}``; without
+    a results file or such an entry nothing is replaced.
+    """
+    results_file = results_dir / "results.json"
+    config_file = project / "_quarto.yml"
+    if not results_file.is_file() or not config_file.is_file():
+        return {}
+    try:
+        mode = json.loads(results_file.read_text(encoding="utf-8")).get("mode")
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{results_file} is not a neok2 results file ({error})") from None
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    modes = (config.get("neok2") or {}).get("modes") or {}
+    chosen = modes.get(mode) or {}
+    if not isinstance(chosen, dict):
+        raise ValueError(f"{config_file}: `neok2: modes: {mode}:` must map keys to values")
+    return dict(chosen)

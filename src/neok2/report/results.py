@@ -31,6 +31,7 @@ from neok2._io import file_sha256
 __all__ = [
     "AnalysisResults",
     "DataSource",
+    "Mode",
     "ResultValue",
     "Results",
     "file_sha256",
@@ -40,9 +41,13 @@ __all__ = [
     "write_results",
 ]
 
-DataSource = Literal["synthetic", "user"]
+DataSource = Literal["synthetic", "real"]
+"""Whether the analysed file is the calibrated synthetic cohort or real records."""
+Mode = Literal["author", "replication"]
+"""``"author"``: the author's own paper, every number from the data; ``"replication"``: the
+data set beside the published report."""
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _PACKAGES = (
     "neok2",
     "numpy",
@@ -85,7 +90,7 @@ class AnalysisResults:
     ----------
     study : str
         The study id.
-    data_source : {"synthetic", "user"}
+    data_source : {"synthetic", "real"}
     seed : int
     data_file : Mapping
         ``name``, ``sha256``, ``rows``, ``columns`` of the analysed file (name only, so that
@@ -104,6 +109,11 @@ class AnalysisResults:
         ``""`` for every section computed, else why it is not available.
     versions : Mapping[str, str]
         Python and package versions.
+    mode : {"replication", "author"}
+        Whether the manuscript sets the data beside the published report or is the author's
+        own paper.
+    compare_published : bool
+        In author mode, whether the marked comparison with the published study is included.
     """
 
     study: str
@@ -117,6 +127,8 @@ class AnalysisResults:
     texts: Mapping[str, str] = field(repr=False)
     sections: Mapping[str, str] = field(repr=False)
     versions: Mapping[str, str] = field(repr=False)
+    mode: str = "replication"
+    compare_published: bool = False
 
     def tidy(self) -> pd.DataFrame:
         """One row per quoted number: ``key, section, value, display, description``."""
@@ -228,7 +240,9 @@ def write_results(results: AnalysisResults, out_dir: str | Path) -> list[Path]:
     document = {
         "schema": SCHEMA_VERSION,
         "study": results.study,
+        "mode": results.mode,
         "data_source": results.data_source,
+        "compare_published": results.compare_published,
         "seed": results.seed,
         "data_file": dict(results.data_file),
         "sections": dict(results.sections),
@@ -277,6 +291,21 @@ class Results:
     @property
     def synthetic(self) -> bool:
         return self.data_source == "synthetic"
+
+    @property
+    def mode(self) -> str:
+        """``"author"`` or ``"replication"``."""
+        return str(self.document["mode"])
+
+    @property
+    def author(self) -> bool:
+        """Whether this is the author's own paper (no published numbers outside the comparison)."""
+        return self.mode == "author"
+
+    @property
+    def compare_published(self) -> bool:
+        """Whether an author-mode paper includes the marked comparison with the published study."""
+        return bool(self.document.get("compare_published", False))
 
     def available(self, section: str) -> bool:
         """Whether ``section`` was computed."""

@@ -23,7 +23,13 @@ from typing import Any
 import pandas as pd
 
 from neok2._validation import int_like, seed_like
-from neok2.report.results import AnalysisResults, DataSource, ResultValue, package_versions
+from neok2.report.results import (
+    AnalysisResults,
+    DataSource,
+    Mode,
+    ResultValue,
+    package_versions,
+)
 from neok2.report.section import (
     Exports,
     Section,
@@ -36,9 +42,19 @@ from neok2.report.section import (
 from neok2.report.sections import REGISTRY, SECTIONS
 from neok2.study.spec import Study
 
-__all__ = ["SECTIONS", "SectionRun", "order_sections", "run_analysis", "run_sections"]
+__all__ = [
+    "COMPARISON_SECTIONS",
+    "SECTIONS",
+    "SectionRun",
+    "order_sections",
+    "run_analysis",
+    "run_sections",
+]
 
 NOT_REQUESTED = "not requested"
+COMPARISON_SECTIONS: tuple[str, ...] = ("published", "fidelity", "audit")
+"""Sections that quote or check the published report; in author mode they run only on request."""
+NO_COMPARISON = "author mode without the comparison with the published study (--compare-published)"
 
 
 def order_sections(sections: Sequence[Section]) -> tuple[Section, ...]:
@@ -160,7 +176,7 @@ def run_sections(
     ...     return out
     >>> specs = [Section("doubled", doubled, requires=("rows",)), Section("rows", rows)]
     >>> inputs = SectionInputs(pd.DataFrame({"x": [1, 2]}), load_study("k2_neonates"), 1,
-    ...                        "user", 1, 1, {})
+    ...                        "real", 1, 1, {})
     >>> runs = run_sections(specs, inputs)
     >>> runs["doubled"].output.values["doubled.n"].value
     4
@@ -191,6 +207,8 @@ def run_sections(
                 bootstrap_replicates=inputs.bootstrap_replicates,
                 simulation_replicates=inputs.simulation_replicates,
                 labels=inputs.labels,
+                mode=inputs.mode,
+                compare_published=inputs.compare_published,
                 upstream=MappingProxyType(
                     {name: exports[name] for name in section.depends_on if name in exports}
                 ),
@@ -215,6 +233,8 @@ def _check_arguments(
     study: Any,
     seed: Any,
     data_source: Any,
+    mode: Any,
+    compare_published: Any,
     replicates: Mapping[str, Any],
     sections: Sequence[str] | None,
 ) -> tuple[str, ...]:
@@ -225,8 +245,17 @@ def _check_arguments(
             f"`study` must be a neok2 Study (load_study(...)), got {type(study).__name__}"
         )
     seed = seed_like(seed)
-    if data_source not in ("synthetic", "user"):
-        raise ValueError(f"`data_source` must be 'synthetic' or 'user', got {data_source!r}")
+    if data_source not in ("synthetic", "real"):
+        raise ValueError(f"`data_source` must be 'synthetic' or 'real', got {data_source!r}")
+    if mode not in ("author", "replication"):
+        raise ValueError(f"`mode` must be 'author' or 'replication', got {mode!r}")
+    if not isinstance(compare_published, bool):
+        raise TypeError(f"`compare_published` must be True or False, got {compare_published!r}")
+    if compare_published and mode != "author":
+        raise ValueError(
+            "`compare_published` applies to mode='author' only (a replication always compares "
+            "with the published report)"
+        )
     for name, count in replicates.items():
         int_like(count, name, minimum=1)
     wanted = SECTIONS if sections is None else tuple(sections)
@@ -249,6 +278,8 @@ def run_analysis(
     *,
     seed: int,
     data_source: DataSource = "synthetic",
+    mode: Mode = "replication",
+    compare_published: bool = False,
     data_name: str = "",
     data_sha256: str = "",
     bootstrap_replicates: int = 100,
@@ -266,9 +297,16 @@ def run_analysis(
         The published study (``load_study("k2_neonates")``).
     seed : int
         Seeds every random step (figure jitter, bootstrap, simulation).
-    data_source : {"synthetic", "user"}, default "synthetic"
-        Whether ``data`` is the calibrated synthetic cohort or a user's own data; the
-        manuscript's wording follows it.
+    data_source : {"synthetic", "real"}, default "synthetic"
+        Whether ``data`` is the calibrated synthetic cohort or real records; the manuscript
+        shows its synthetic-data banner only for ``"synthetic"``.
+    mode : {"replication", "author"}, default "replication"
+        ``"replication"`` sets the data beside the published report. ``"author"`` is the
+        author's own paper: power, events per variable, the simulation and the limitations
+        use the data's counts and fitted models, and the sections quoting the published
+        report (:data:`COMPARISON_SECTIONS`) run only with ``compare_published``.
+    compare_published : bool, default False
+        In author mode, also compute the comparison with the published study.
     data_name, data_sha256 : str, optional
         File name and SHA-256 of the data file, recorded for the reproducibility appendix.
     bootstrap_replicates : int, default 100
@@ -293,7 +331,8 @@ def run_analysis(
     TypeError
         ``data`` is not a DataFrame or ``study`` not a Study.
     ValueError
-        Bad ``seed``, ``data_source`` or replicate counts, or the outcome column missing.
+        Bad ``seed``, ``data_source``, ``mode`` or replicate counts, or the outcome column
+        missing.
 
     Notes
     -----
@@ -315,6 +354,8 @@ def run_analysis(
         study,
         seed,
         data_source,
+        mode,
+        compare_published,
         {
             "bootstrap_replicates": bootstrap_replicates,
             "simulation_replicates": simulation_replicates,
@@ -329,8 +370,16 @@ def run_analysis(
         bootstrap_replicates=bootstrap_replicates,
         simulation_replicates=simulation_replicates,
         labels=MappingProxyType(study.display_labels()),
+        mode=mode,
+        compare_published=compare_published,
     )
+    withheld: set[str] = set()
+    if mode == "author" and not compare_published:
+        withheld = {name for name in COMPARISON_SECTIONS if name in wanted}
+        wanted = tuple(name for name in wanted if name not in withheld)
     runs = run_sections(REGISTRY, inputs, wanted=wanted)
+    for name in withheld:
+        runs[name] = SectionRun(name, None, NO_COMPARISON)
     values: dict[str, ResultValue] = {}
     tables: dict[str, TableArtifact] = {}
     figures: dict[str, bytes] = {}
@@ -359,4 +408,6 @@ def run_analysis(
         texts=texts,
         sections={name: run.reason for name, run in runs.items()},
         versions=package_versions(),
+        mode=mode,
+        compare_published=compare_published,
     )

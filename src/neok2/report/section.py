@@ -129,13 +129,18 @@ class SectionInputs:
     study : Study
     seed, bootstrap_replicates, simulation_replicates : int
     data_source : str
-        ``"synthetic"`` or ``"user"``.
+        ``"synthetic"`` or ``"real"``.
     labels : Mapping[str, str]
         Readable variable labels (``study.display_labels()``).
     upstream : Mapping[str, Mapping[str, Any]]
         Exports of the sections declared in ``requires`` and ``uses`` that were computed.
     modules : Mapping[str, ModuleType]
         The library modules declared in ``modules``.
+    mode : str
+        ``"replication"`` (the data beside the published report) or ``"author"`` (the
+        author's own paper: every number from the data and its fitted models).
+    compare_published : bool
+        In author mode, whether the marked comparison with the published study is wanted.
     """
 
     data: pd.DataFrame
@@ -147,6 +152,13 @@ class SectionInputs:
     labels: Mapping[str, str]
     upstream: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     modules: Mapping[str, ModuleType] = field(default_factory=lambda: MappingProxyType({}))
+    mode: str = "replication"
+    compare_published: bool = False
+
+    @property
+    def author(self) -> bool:
+        """Whether numbers must come from the data alone (author mode)."""
+        return self.mode == "author"
 
     @property
     def outcome(self) -> str:

@@ -20,7 +20,9 @@ renders the same ``.qmd`` with real tools, and is deliberately small:
   article stylesheet, keeping great-tables' styled HTML; PDF: pandoc writes typst, in which
   HTML tables have been rebuilt as real tables by pandoc's HTML reader (structure kept, CSS
   styling lost; a table too long for a page is set smaller and breaks with its header
-  repeated, shorter ones are kept whole), and the ``typst`` package compiles it offline.
+  repeated, shorter ones are kept whole), and the ``typst`` package compiles it offline;
+  DOCX: pandoc's docx writer, with the same rebuilt tables (captioned Word tables) and
+  callouts as quoted blocks; dates fixed by ``SOURCE_DATE_EPOCH`` (default 0).
 
 Supported cell options: ``label``, ``tbl-cap``, ``fig-cap``, ``fig-alt``, ``echo``, ``eval``,
 ``include``, ``output`` (``false``/``asis``), ``warning``, ``error``, ``out-width``; the
@@ -28,7 +30,7 @@ Supported cell options: ``label``, ``tbl-cap``, ``fig-cap``, ``fig-alt``, ``echo
 supported, and refused rather than ignored where they can be detected: non-Python cells,
 other cell options, figures or tables defined in markdown (``{#fig-x}``), sub-figures,
 ``@sec-``/``@eq-`` references, inline code in YAML, the ``date: today`` family (it would
-make the output change daily), formats other than ``html`` and ``typst``, Quarto
+make the output change daily), formats other than ``html``, ``typst`` and ``docx``, Quarto
 extensions, shortcodes and Lua filters, collapsible or icon callouts and cross-reference
 styling.
 
@@ -60,8 +62,8 @@ from neok2._validation import int_like
 __all__ = ["RenderResult", "render_manuscript"]
 
 Engine = Literal["auto", "quarto", "fallback"]
-_FORMATS = ("html", "typst")
-_OUTPUT_SUFFIX = {"html": ".html", "typst": ".pdf"}
+_FORMATS = ("html", "typst", "docx")
+_OUTPUT_SUFFIX = {"html": ".html", "typst": ".pdf", "docx": ".docx"}
 
 
 @frozen_fields("cross_references")
@@ -73,7 +75,7 @@ class RenderResult:
     ----------
     engine : {"quarto", "fallback"}
     outputs : tuple of pathlib.Path
-        The written files (``index.html``, ``index.pdf``).
+        The written files (``index.html``, ``index.pdf``, ``index.docx``).
     cache_hit : bool or None
         Whether executed outputs came from the cache (None with Quarto).
     inline_values : tuple of (str, int, str)
@@ -139,7 +141,9 @@ def _write_atomically(path: Path, content: bytes) -> None:
     temporary.replace(path)
 
 
-def _render_with_quarto(project_dir: Path, expected: Sequence[Path]) -> RenderResult:
+def _render_with_quarto(
+    project_dir: Path, expected: Sequence[Path], metadata: Mapping[str, Any]
+) -> RenderResult:
     quarto = shutil.which("quarto")
     if quarto is None:
         raise FileNotFoundError(
@@ -147,7 +151,15 @@ def _render_with_quarto(project_dir: Path, expected: Sequence[Path]) -> RenderRe
             "engine='fallback'"
         )
     completed = subprocess.run(
-        [quarto, "render", str(project_dir)], capture_output=True, text=True, check=False
+        [
+            quarto,
+            "render",
+            str(project_dir),
+            *(f"--metadata={key}:{value}" for key, value in metadata.items()),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if completed.returncode != 0:
         raise RuntimeError(f"quarto render failed:\n{completed.stderr.strip()}")
@@ -186,6 +198,7 @@ def _render_fallback(
     cache: bool,
     depends_on: Sequence[Path],
     timeout: int,
+    metadata: Mapping[str, Any],
 ) -> RenderResult:
     import json
 
@@ -208,7 +221,7 @@ def _render_fallback(
     kernel = front.get("jupyter", config.get("jupyter", "python3"))
     if not isinstance(kernel, str):
         raise ValueError("`jupyter:` must name a kernel, e.g. `jupyter: python3`")
-    meta = pandoc_metadata(config, front, project_dir=project_dir)
+    meta = pandoc_metadata(config, {**front, **metadata}, project_dir=project_dir)
     build_dir = project_dir / ".build"
     figure_dir = build_dir / "figures"
     if figure_dir.exists():
@@ -283,6 +296,17 @@ def _render_fallback(
         if not isinstance(pdf, bytes):
             raise RuntimeError("typst.compile returned no PDF")
         _write_atomically(outputs["typst"], pdf)
+    if "docx" in outputs:
+        docx_ast = callouts(tables_from_html(ast, cwd=build_dir), output="docx")
+        docx_file = build_dir / f"{article.stem}.docx"
+        run_pandoc(
+            ["-f", "json", "-t", "docx", "--citeproc", "-o", docx_file.name],
+            json.dumps(docx_ast),
+            cwd=build_dir,
+            warnings=warnings,
+            environment={"SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0")},
+        )
+        _write_atomically(outputs["docx"], docx_file.read_bytes())
 
     expressions = [
         (part.expression, part.line)
@@ -310,8 +334,9 @@ def render_manuscript(
     cache: bool = True,
     depends_on: Sequence[str | Path] | None = None,
     timeout: int = 600,
+    metadata: Mapping[str, Any] | None = None,
 ) -> RenderResult:
-    """Render a Quarto manuscript project to HTML and PDF.
+    """Render a Quarto manuscript project to HTML, PDF and DOCX (the formats it lists).
 
     Parameters
     ----------
@@ -328,6 +353,9 @@ def render_manuscript(
         list of ``_quarto.yml``, else nothing.
     timeout : int, default 600
         Seconds one cell may run.
+    metadata : Mapping[str, Any], optional
+        Front-matter values that replace the article's (``title``, ``subtitle``, ...), e.g.
+        the title of the paper's mode.
 
     Returns
     -------
@@ -347,8 +375,8 @@ def render_manuscript(
     Notes
     -----
     The fallback mirrors ``quarto render`` for the supported subset (see the module
-    docstring); output goes where Quarto puts it: ``<project>/_manuscript/<article>.html``
-    and ``.pdf`` (``project: output-dir:`` overrides the folder).
+    docstring); output goes where Quarto puts it: ``<project>/_manuscript/<article>.html``,
+    ``.pdf`` and ``.docx`` (``project: output-dir:`` overrides the folder).
 
     References
     ----------
@@ -368,6 +396,9 @@ def render_manuscript(
     if engine not in ("auto", "quarto", "fallback"):
         raise ValueError(f"`engine` must be 'auto', 'quarto' or 'fallback', got {engine!r}")
     int_like(timeout, "timeout", minimum=1)
+    metadata = dict(metadata or {})
+    if not all(isinstance(key, str) for key in metadata):
+        raise TypeError("`metadata` must map front-matter keys (str) to values")
     project_dir = Path(project_dir).resolve()
     config = _read_project(project_dir)
     manuscript = config.get("manuscript") or {}
@@ -384,7 +415,7 @@ def render_manuscript(
         if name in formats
     }
     if use_quarto:
-        return _render_with_quarto(project_dir, list(outputs.values()))
+        return _render_with_quarto(project_dir, list(outputs.values()), metadata)
     if unsupported:
         raise ValueError(
             f"_quarto.yml: format(s) {unsupported} are not supported by the fallback renderer "
@@ -402,4 +433,5 @@ def render_manuscript(
         cache=cache,
         depends_on=dependencies,
         timeout=timeout,
+        metadata=metadata,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -161,9 +162,17 @@ def pandoc_binary() -> str:
 
 
 def run_pandoc(
-    arguments: Sequence[str], text: str, *, cwd: Path, warnings: list[str] | None = None
+    arguments: Sequence[str],
+    text: str,
+    *,
+    cwd: Path,
+    warnings: list[str] | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> str:
     """Run pandoc on ``text`` and return its standard output.
+
+    ``environment`` adds variables to pandoc's environment (``SOURCE_DATE_EPOCH`` makes the
+    DOCX writer's dates and zip timestamps fixed).
 
     Raises
     ------
@@ -176,6 +185,7 @@ def run_pandoc(
         capture_output=True,
         cwd=cwd,
         check=False,
+        env={**os.environ, **environment} if environment else None,
     )
     message = completed.stderr.decode("utf-8", errors="replace").strip()
     if completed.returncode != 0:
@@ -270,14 +280,22 @@ def assemble_markdown(
 ) -> tuple[str, dict[str, str]]:
     """Build the pandoc markdown body: prose with values and links, then each cell's output.
 
-    Figures are written as PNG files into ``figure_dir`` and linked by relative path.
+    Figures are written as PNG files into ``figure_dir`` and linked by relative path. A
+    labelled cell that displays nothing (a table or figure the paper's mode leaves out) is
+    dropped and gets no number; ``@tbl-``/``@fig-`` references inside a cell's markdown output
+    are resolved like those of the prose.
 
     Returns
     -------
     tuple of (str, dict)
         The markdown and the cross-reference numbering (label -> "Table 1").
     """
-    numbering = document.numbering()
+    empty = {
+        cell.label
+        for cell, outputs in zip(document.cells, execution.cell_outputs, strict=True)
+        if cell.label and not any(_displays(output) for output in outputs)
+    }
+    numbering = document.numbering(skip=empty)
     pieces: list[str] = []
     inline_values = iter(execution.inline_values)
     cell_outputs = iter(execution.cell_outputs)
@@ -297,6 +315,10 @@ def assemble_markdown(
     return "".join(pieces), numbering
 
 
+def _displays(output: Mapping[str, Any]) -> bool:
+    return output.get("output_type") in ("display_data", "execute_result", "stream")
+
+
 def _cell_markdown(
     cell: CodeCell,
     outputs: Sequence[Mapping[str, Any]],
@@ -305,6 +327,8 @@ def _cell_markdown(
     figure_dir: Path,
 ) -> str:
     if not cell_setting(cell, "include", defaults):
+        return ""
+    if cell.label and cell.label not in numbering:
         return ""
     parts: list[str] = []
     if cell_setting(cell, "echo", defaults):
@@ -343,7 +367,10 @@ def _cell_markdown(
             path.write_bytes(content)
             body.append(f"\n![]({figure_dir.name}/{path.name}){{width={width}}}\n\n")
             continue
-        body.append(_output_markdown(output, asis, show_warnings))
+        text = _output_markdown(output, asis, show_warnings)
+        if "text/markdown" in output.get("data", {}):
+            text = resolve_cross_references(text, numbering)
+        body.append(text)
     if label.startswith("tbl-"):
         caption = f"{numbering[label]}: {cell.options['tbl-cap']}"
         parts.append(
@@ -488,11 +515,12 @@ def callouts(ast: dict[str, Any], *, output: str) -> dict[str, Any]:
     """Draw Quarto callouts (``::: {.callout-warning title="..."}``) as boxed notes.
 
     HTML gets a ``div.neok2-callout`` styled by :data:`HTML_STYLE`; typst gets a tinted
-    ``#block``. The title comes from the ``title`` attribute (default: the kind, as Quarto
+    ``#block``; DOCX a quoted block opening with the bold title.
+    The title comes from the ``title`` attribute (default: the kind, as Quarto
     does). Other callout features (collapse, icons, a heading as title) are not supported.
     """
-    if output not in ("html", "typst"):
-        raise ValueError(f"`output` must be 'html' or 'typst', got {output!r}")
+    if output not in ("html", "typst", "docx"):
+        raise ValueError(f"`output` must be 'html', 'typst' or 'docx', got {output!r}")
 
     def convert(blocks: list[Any]) -> list[Any]:
         converted: list[Any] = []
@@ -514,6 +542,9 @@ def callouts(ast: dict[str, Any], *, output: str) -> dict[str, Any]:
                 kept = [c for c in classes if not c.startswith("callout-")]
                 attr = [identifier, ["neok2-callout", f"neok2-callout-{kind}", *kept], []]
                 converted.append({"t": "Div", "c": [attr, [title_div, *inner]]})
+            elif output == "docx":
+                # Word has no boxed note: the title and text stand as one quoted block
+                converted.append({"t": "BlockQuote", "c": [heading, *inner]})
             else:
                 fill, stroke = _CALLOUT_COLOURS[kind]
                 opening = (

@@ -8,7 +8,7 @@ error rather than being passed through silently.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,14 +105,17 @@ class QmdDocument:
         cells = tuple(chunk for chunk in self.chunks if isinstance(chunk, CodeCell))
         object.__setattr__(self, "cells", cells)
 
-    def numbering(self) -> dict[str, str]:
-        """Map each ``tbl-``/``fig-`` label to its display name ("Table 1", "Figure 2")."""
+    def numbering(self, skip: Collection[str] = ()) -> dict[str, str]:
+        """Map each ``tbl-``/``fig-`` label to its display name ("Table 1", "Figure 2").
+
+        Labels in ``skip`` (cells that displayed nothing) get no number.
+        """
         counters = {"tbl": 0, "fig": 0}
         names = {"tbl": "Table", "fig": "Figure"}
         numbers: dict[str, str] = {}
         for cell in self.cells:
             label = cell.label
-            if not label:
+            if not label or label in skip:
                 continue
             kind = label.split("-", 1)[0]
             counters[kind] += 1

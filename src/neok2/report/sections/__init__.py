@@ -44,8 +44,8 @@ REGISTRY: tuple[Section, ...] = (
     audit.SECTION,
     power.SECTION,
     simulation.SECTION,
-    limitations.SECTION,
     sensitivity.SECTION,
+    limitations.SECTION,
     bootstrap.SECTION,
     reproducibility.SECTION,
 )

@@ -1,15 +1,27 @@
-"""The limitations list: design facts, audit findings and simulated power."""
+"""The limitations list: design facts, audit findings and simulated power (replication mode),
+or the author's own data and models (author mode)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from neok2.report.section import Section, SectionInputs, SectionOutput
+from neok2.report.sections._author_limitations import author_limitations
 from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
     out = SectionOutput("limitations")
+    if inputs.author:
+        # the author's own study: every statement from the data and its fitted models
+        items = author_limitations(inputs)
+        out.text(
+            "limitations",
+            "\n".join(f"- **{row.topic}**: {row.statement}" for row in items.itertuples()),
+        )
+        out.table("limitations", items, gt_table(items[["topic", "statement"]], "tbl_limitations"))
+        out.add("n_items", len(items), str(len(items)), "limitations listed")
+        return out
     limitations = inputs.module("neok2.audit.limitations")
     simulation = inputs.upstream.get("simulation", {}).get("summary")
     # the study's own exposures open to confounding by indication (none: no such item)
@@ -62,6 +74,6 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
 SECTION = Section(
     "limitations",
     _compute,
-    uses=("audit", "simulation"),
+    uses=("audit", "simulation", "baseline", "univariable", "multivariable", "sensitivity"),
     modules={"neok2.audit.limitations": ("study_limitations",)},
 )

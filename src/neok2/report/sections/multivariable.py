@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from neok2.report.prose import prose_list
+from neok2.report.prose import in_prose, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput, SectionUnavailable
 from neok2.report.sections._common import add_odds_ratio, add_variables
 from neok2.report.tables import or_table
@@ -85,6 +85,8 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     )
     for row in table.itertuples(index=False):
         add_odds_ratio(out, str(row.variable), row, "multivariable")
+        label = inputs.labels.get(str(row.variable), str(row.variable))
+        out.add(f"{row.variable}.label", label, in_prose(label), "the term's label in a sentence")
     return out
 
 

@@ -116,6 +116,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             ],
         ),
     )
+    out.export("table", table)
     sensitivity_rows: Any = table.itertuples(index=False)
     for row in sensitivity_rows:
         variable = str(row.variable)

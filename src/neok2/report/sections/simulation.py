@@ -8,7 +8,7 @@ import pandas as pd
 
 from neok2.formatting import format_number, format_odds_ratio
 from neok2.report.prose import in_prose
-from neok2.report.section import Section, SectionInputs, SectionOutput
+from neok2.report.section import Section, SectionInputs, SectionOutput, SectionUnavailable
 from neok2.report.tables import gt_table
 
 
@@ -16,11 +16,24 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     out = SectionOutput("simulation")
     simulation = inputs.module("neok2.stats.simulation")
     study = inputs.study
-    n_study = study.n
-    ratio = study.groups["control"] / study.groups["case"]
+    if inputs.author:
+        # the author's design: their sample size, case share and fitted adjusted ORs
+        if "multivariable" not in inputs.upstream:
+            raise SectionUnavailable("the multivariable model is not available")
+        terms = [str(v) for v in inputs.upstream["multivariable"]["table"]["variable"]]
+        outcome = inputs.data[inputs.outcome]
+        n_cases, n_controls = int((outcome == 1).sum()), int((outcome == 0).sum())
+        n_study, ratio = n_cases + n_controls, n_controls / n_cases
+        model = simulation.model_from_data(inputs.data, inputs.outcome, terms)
+        truth = "the adjusted odds ratios fitted to the analysed data"
+    else:
+        n_study = study.n
+        ratio = study.groups["control"] / study.groups["case"]
+        model = simulation.model_from_study(study)
+        truth = "the published adjusted ones"
     sizes = sorted({100, n_study, 2 * n_study, 400, 600, 800})
     table = simulation.simulate_pipeline(
-        simulation.model_from_study(study),
+        model,
         seed=inputs.seed,
         n_total=sizes,
         controls_per_case=ratio,
@@ -55,7 +68,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             "tbl_simulation",
             notes=[
                 f"{inputs.simulation_replicates} simulated studies of n = {n_study}; true odds "
-                "ratios are the published adjusted ones, every other candidate is null."
+                f"ratios are {truth}, every other candidate is null."
             ],
         ),
     )
@@ -65,7 +78,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         str(inputs.simulation_replicates),
         "simulated studies per sample size",
     )
-    out.add("n_study", n_study, str(n_study), "published sample size")
+    out.add("n_study", n_study, str(n_study), "sample size of the simulated design")
     summary_rows = []
     for row in true_rows.itertuples(index=False):
         power = float(row.power)
@@ -127,5 +140,13 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
 SECTION = Section(
     "simulation",
     _compute,
-    modules={"neok2.stats.simulation": ("model_from_study", "simulate_pipeline", "power_curve")},
+    uses=("multivariable",),
+    modules={
+        "neok2.stats.simulation": (
+            "model_from_study",
+            "model_from_data",
+            "simulate_pipeline",
+            "power_curve",
+        )
+    },
 )
