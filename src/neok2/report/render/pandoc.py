@@ -236,6 +236,9 @@ def _joined(value: str | list[str]) -> str:
 
 def _image_output(output: Mapping[str, Any]) -> tuple[str, bytes] | None:
     data = output.get("data", {})
+    if "image/svg+xml" in data:
+        # SVG travels as text: vector figures in the HTML and in the typst PDF
+        return ".svg", _joined(data["image/svg+xml"]).encode("utf-8")
     for mime, suffix in (("image/png", ".png"), ("image/jpeg", ".jpg")):
         if mime in data:
             return suffix, base64.b64decode(_joined(data[mime]))

@@ -7,7 +7,7 @@ from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("audit")
+    out = SectionOutput("audit", data_source=inputs.data_source)
     audit = inputs.module("neok2.audit.run")
     result = audit.audit_study(inputs.study)
     out.export("checks", result.checks)

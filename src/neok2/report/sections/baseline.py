@@ -39,7 +39,7 @@ def _bands(inputs: SectionInputs) -> dict[str, tuple[str, pd.Series]]:
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("baseline")
+    out = SectionOutput("baseline", data_source=inputs.data_source)
     baseline = inputs.module("neok2.stats.baseline")
     study, data = inputs.study, inputs.data
     rows = study.table1[study.table1["level"] == ""].drop_duplicates("variable")

@@ -11,7 +11,7 @@ from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("bootstrap")
+    out = SectionOutput("bootstrap", data_source=inputs.data_source)
     selection = inputs.module("neok2.stats.selection")
     table = selection.bootstrap_inclusion(
         inputs.data,

@@ -15,7 +15,7 @@ from neok2.report.sections._common import case_rule, threshold_rule
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("cohort")
+    out = SectionOutput("cohort", data_source=inputs.data_source)
     data, study = inputs.data, inputs.study
     outcome = data[inputs.outcome]
     n_total = len(data)

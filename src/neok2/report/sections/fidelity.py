@@ -6,15 +6,14 @@ import pandas as pd
 
 from neok2.formatting import format_p
 from neok2.report.comparison import KEPT, VERDICTS, classify_comparison
-from neok2.report.section import Section, SectionInputs, SectionOutput
+from neok2.report.section import SYNTHETIC_NOTE, Section, SectionInputs, SectionOutput
 from neok2.report.tables import compact_number, compact_published, gt_table, printed_p_values
 
 _P_STATISTICS = {"p_value", "p (multivariable)"}
-_SYNTHETIC_NOTE = "Synthetic data: rebuilt values come from a generated cohort, not patients."
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("fidelity")
+    out = SectionOutput("fidelity", data_source=inputs.data_source)
     fidelity = inputs.module("neok2.synth.fidelity")
     report = fidelity.fidelity_report(inputs.study, inputs.data)
     sources = {
@@ -75,7 +74,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             "Verdict": list(judged["verdict"]),
         }
     )
-    caption = _SYNTHETIC_NOTE if inputs.data_source == "synthetic" else ""
+    caption = SYNTHETIC_NOTE if inputs.data_source == "synthetic" else ""
     gt = gt_table(
         shown,
         "tbl_fidelity",

@@ -9,7 +9,7 @@ from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("limitations")
+    out = SectionOutput("limitations", data_source=inputs.data_source)
     limitations = inputs.module("neok2.audit.limitations")
     simulation = inputs.upstream.get("simulation", {}).get("summary")
     # the study's own exposures open to confounding by indication (none: no such item)

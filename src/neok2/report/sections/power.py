@@ -10,7 +10,7 @@ from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("power")
+    out = SectionOutput("power", data_source=inputs.data_source)
     power = inputs.module("neok2.stats.power")
     table = power.study_power(inputs.study)
     shown = pd.DataFrame(

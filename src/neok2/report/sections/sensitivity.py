@@ -14,7 +14,7 @@ from neok2.report.tables import gt_table, or_ci_cells
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("sensitivity")
+    out = SectionOutput("sensitivity", data_source=inputs.data_source)
     logistic = inputs.module("neok2.stats.logistic")
     contingency = inputs.module("neok2.stats.contingency")
     limitations = inputs.module("neok2.audit.limitations")

@@ -13,7 +13,7 @@ from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("simulation")
+    out = SectionOutput("simulation", data_source=inputs.data_source)
     simulation = inputs.module("neok2.stats.simulation")
     study = inputs.study
     n_study = study.n
