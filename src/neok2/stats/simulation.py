@@ -734,7 +734,9 @@ def simulate_pipeline(
     return pd.DataFrame.from_records(records, columns=_RESULT_COLUMNS)
 
 
-def power_curve(result: pd.DataFrame, *, target: float = 0.8) -> Figure:
+def power_curve(
+    result: pd.DataFrame, *, target: float = 0.8, labels: Mapping[str, str] | None = None
+) -> Figure:
     """Plot simulated power against total sample size, one line per factor.
 
     Parameters
@@ -743,6 +745,8 @@ def power_curve(result: pd.DataFrame, *, target: float = 0.8) -> Figure:
         The output of :func:`simulate_pipeline`.
     target : float, default 0.8
         Power drawn as a horizontal reference line.
+    labels : mapping, optional
+        Legend text of each variable (default: the variable name).
 
     Returns
     -------
@@ -775,7 +779,8 @@ def power_curve(result: pd.DataFrame, *, target: float = 0.8) -> Figure:
                       marker=".", label=label)  # fmt: skip
         else:
             axes.plot(rows["n_total"], rows["power"], marker="o",
-                      label=f"{variable} (OR {format_odds_ratio(odds_ratio)})")  # fmt: skip
+                      label=f"{(labels or {}).get(str(variable), variable)} "
+                            f"(OR {format_odds_ratio(odds_ratio)})")  # fmt: skip
     axes.axhline(target, color="black", linewidth=0.8)
     axes.set_xlabel("Total sample size (cases + controls)")
     axes.set_ylabel("Probability of p < alpha after the screen")

@@ -10,7 +10,14 @@ from neok2.report.prose import or_phrase, prose_list
 from neok2.report.section import SectionOutput
 from neok2.study.spec import Study
 
-__all__ = ["add_odds_ratio", "add_variables", "case_rule", "measurement_variable", "threshold_rule"]
+__all__ = [
+    "add_odds_ratio",
+    "add_variables",
+    "case_rule",
+    "claim_names",
+    "measurement_variable",
+    "threshold_rule",
+]
 
 
 def threshold_rule(study: Study, name: str) -> tuple[str, float] | None:
@@ -74,3 +81,8 @@ def add_odds_ratio(out: SectionOutput, variable: str, row: Any, model: str) -> N
         or_phrase(odds_ratio, low, high, p_value),
         f"{model} odds ratio, CI and p-value of {variable}",
     )
+
+
+def claim_names(study: Study) -> dict[str, str]:
+    """``claim key -> the words the text printed, quoted`` for every text claim of the study."""
+    return {str(name): f"“{claim['printed']}”" for name, claim in study.text_claims.items()}

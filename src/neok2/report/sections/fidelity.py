@@ -6,9 +6,28 @@ import pandas as pd
 
 from neok2.formatting import format_p
 from neok2.report.comparison import KEPT, VERDICTS, classify_comparison
+from neok2.report.prose import humanize
 from neok2.report.section import SYNTHETIC_NOTE, Section, SectionInputs, SectionOutput
+from neok2.report.sections._common import claim_names
 from neok2.report.tables import compact_number, compact_published, gt_table, printed_p_values
 
+_STATISTICS = {
+    "n": "n",
+    "count": "count",
+    "percent": "%",
+    "mean": "mean",
+    "sd": "SD",
+    "median": "median",
+    "q1": "Q1",
+    "q3": "Q3",
+    "p_value": "p",
+    "odds_ratio": "OR",
+    "ci_low": "lower 95% limit",
+    "ci_high": "upper 95% limit",
+    "selected": "passes the screen",
+    "p (multivariable)": "adjusted p",
+    "present": "column present",
+}
 _P_STATISTICS = {"p_value", "p (multivariable)"}
 
 
@@ -26,15 +45,16 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         "screen": "Screen",
         "definition": "Definition",
     }
+    names = {**inputs.labels, **claim_names(inputs.study)}
     items = [
         " · ".join(
             part
             for part in (
                 sources.get(str(src), str(src)),
-                inputs.labels.get(str(var), str(var)),
-                str(group),
+                names.get(str(var), str(var)),
+                "" if str(group) == "all" else str(group),
                 str(level),
-                str(stat),
+                _STATISTICS.get(str(stat), humanize(str(stat), inputs.labels)),
             )
             if part and part != "nan"
         )

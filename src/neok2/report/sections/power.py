@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from neok2.formatting import format_number, format_odds_ratio
+from neok2.formatting import format_number, format_odds_ratio, format_percent
 from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.tables import gt_table
 
@@ -18,7 +18,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             "Factor": [inputs.labels.get(v, v) for v in table["variable"]],
             "Model": list(table["model"]),
             "Published OR": [format_odds_ratio(v) for v in table["published_odds_ratio"]],
-            "Control exposure (%)": [format_number(100 * v, 1) for v in table["p0"]],
+            "Exposed controls (%)": [format_percent(100 * v) for v in table["p0"]],
             "Power at published OR": [
                 format_number(100 * v, 0) + "%" for v in table["power_published"]
             ],
@@ -37,7 +37,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
                 "Two-sided alpha from the study design; Fleiss formula with the study's "
                 f"{inputs.study.groups['control']}:{inputs.study.groups['case']} "
                 "control:case ratio; "
-                "p0 from the published control counts."
+                "the share of exposed controls comes from the published control counts."
             ],
         ),
     )

@@ -30,7 +30,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         n_workers=1,
         progress=False,
     )
-    figure = simulation.power_curve(table)
+    figure = simulation.power_curve(table, labels=dict(inputs.labels))
     out.figure("simulation", figure)
     at_study = table[table["n_total"] == n_study]
     true_rows = at_study[at_study["true_odds_ratio"] != 1.0]
@@ -121,6 +121,16 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         }
     )
     out.export("summary", pd.DataFrame(summary_rows))
+    out.export(
+        "power",
+        pd.DataFrame(
+            {
+                "variable": [str(v) for v in true_rows["variable"]],
+                "power": [float(v) for v in true_rows["power"]],
+                "false_inclusion_mean": false_inclusion,
+            }
+        ),
+    )
     return out
 
 
