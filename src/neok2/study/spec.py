@@ -225,6 +225,8 @@ class _Report(_Strict):
     lowest_band: _LowestBand | None = None
     case_share: tuple[str, ...] = ()
     flags: dict[str, _CohortFlag] = {}
+    # journal precision rules of neok2.formatting.journal_style
+    style: Literal["ama", "vancouver"] = "ama"
 
 
 class _Spec(_Strict):
@@ -303,7 +305,8 @@ class Study:
         figure's name), ``sex_column``, ``lowest_band`` (``{"name", "variable"}``: count the
         neonates below the lowest Table 1 band of ``variable``), ``case_share`` (threshold
         definitions whose case percentage is quoted) and ``flags`` (binary columns counted
-        in the cohort description: ``column -> {"count", "percent"}`` descriptions).
+        in the cohort description: ``column -> {"count", "percent"}`` descriptions) and
+        ``style`` (journal precision rules, ``"ama"`` or ``"vancouver"``).
     """
 
     id: str

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from neok2.formatting import format_number, format_odds_ratio
+from neok2.formatting import format_number, format_odds_ratio, format_percent
 from neok2.report.prose import in_prose
 from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.tables import gt_table
@@ -39,9 +39,9 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         {
             "Factor": [inputs.labels.get(v, v) for v in at_study["variable"]],
             "True OR": [format_odds_ratio(v) for v in at_study["true_odds_ratio"]],
-            "Passes screen (%)": [format_number(100 * v, 1) for v in at_study["selection_rate"]],
+            "Passes screen (%)": [format_percent(100 * v) for v in at_study["selection_rate"]],
             "Significant in final model (%)": [
-                format_number(100 * (p if not math.isnan(p) else f), 1)
+                format_percent(100 * (p if not math.isnan(p) else f))
                 for p, f in zip(at_study["power"], at_study["false_inclusion"], strict=True)
             ],
             "Mean OR when selected": [format_odds_ratio(v) for v in at_study["mean_or_selected"]],
