@@ -144,8 +144,15 @@ def humanize(text: str, labels: Mapping[str, str], names: Mapping[str, str] | No
     >>> humanize("The text states 17 for sga, but ga_weeks < 28 gives 43.284%.",
     ...          {"sga": "SGA", "ga_weeks": "Gestational age (week)"})
     'The text states 17 for SGA, but gestational age (week) < 28 gives 43.3%.'
+    >>> humanize("Caesarean section", {"caesarean": "Caesarean section"})
+    'Caesarean section'
     """
-    replacements = {key: in_prose(value) for key, value in labels.items()}
+    # only names that cannot be ordinary words: "caesarean" stays, "sga" and "ga_weeks" go
+    replacements = {
+        key: in_prose(value)
+        for key, value in labels.items()
+        if re.search(r"[_0-9]", key) or value.lower() == key.lower()
+    }
     replacements.update(names or {})
     if replacements:
         pattern = re.compile(

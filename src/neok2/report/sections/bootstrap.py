@@ -40,7 +40,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             "tbl_bootstrap",
             notes=[
                 f"{inputs.bootstrap_replicates} bootstrap resamples (those in which every model "
-                "could be fitted count), seed {inputs.seed}; "
+                f"could be fitted count), seed {inputs.seed}; "
                 f"screen at p < {inputs.study.screening_threshold:g}."
             ],
         ),

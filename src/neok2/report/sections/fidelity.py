@@ -45,7 +45,11 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         "screen": "Screen",
         "definition": "Definition",
     }
-    names = {**inputs.labels, **claim_names(inputs.study)}
+    names = {
+        inputs.outcome: "Cases",
+        **inputs.labels,
+        **claim_names(inputs.study),
+    }
     items = [
         " · ".join(
             part
