@@ -255,13 +255,14 @@ class TestWriteResults:
         assert (tmp_path / document["tables"]["baseline"]["html"]).read_text().count(
             'id="tbl_baseline"'
         ) >= 1
-        assert (tmp_path / document["figures"]["forest"]).read_bytes().startswith(b"\x89PNG")
+        assert (tmp_path / document["figures"]["forest"]).read_bytes().startswith(b"<?xml")
         frame = pd.read_csv(tmp_path / document["tables"]["univariable"]["csv"])
         steroid = frame.set_index("variable").loc["antenatal_steroid", "odds_ratio"]
         assert steroid == pytest.approx(7.0, rel=1e-6)
 
-    def test_png_has_no_software_metadata(self, results):
-        assert b"matplotlib" not in results.figures["k2_by_group"]
+    def test_svg_has_no_date_or_creator(self, results):
+        svg = results.figures["k2_by_group"]
+        assert svg.startswith(b"<?xml") and b"<dc:date>" not in svg and b"<dc:creator>" not in svg
 
     def test_stale_artifacts_are_removed(self, tmp_path, results):
         (tmp_path / "tables").mkdir()
@@ -278,8 +279,8 @@ class TestWriteResults:
             "male",
             "antenatal_steroid",
         ]
-        assert loaded.figure("k2_by_group").data.startswith(b"\x89PNG")
-        assert loaded.text("limitations").startswith("- **")
+        assert "<svg" in loaded.figure("k2_by_group").data
+        assert loaded.text("limitations").startswith("**Design and selection.**")
 
 
 class TestErrorsProperly:
