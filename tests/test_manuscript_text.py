@@ -89,9 +89,7 @@ def _identifiers(study, results_dir: Path) -> set[str]:
     names.update(str(c) for c in audit_study(study).tidy()["check"].unique())
     # only names that cannot be ordinary words: with an underscore or digit, or listed
     return {
-        name
-        for name in names
-        if "_" in name or re.search(r"\d", name) or name in _BARE_NAMES
+        name for name in names if "_" in name or re.search(r"\d", name) or name in _BARE_NAMES
     } - {"k2_neonates"}
 
 

@@ -53,7 +53,8 @@ def _printed_model_numbers(study: Study) -> dict[tuple[str, str, str], str]:
         ("univariable", study.univariable),
         ("multivariable", study.multivariable),
     ):
-        for row in frame.itertuples(index=False):
+        rows: Any = frame.itertuples(index=False)
+        for row in rows:
             variable = str(row.variable)
             or_text = str(row.or_printed or "") or format_number(float(row.odds_ratio), 3)
             printed[(source, variable, "odds_ratio")] = or_text

@@ -116,7 +116,8 @@ def published_or_cells(frame: pd.DataFrame) -> dict[str, str]:
     {'sga': '3.462 (1.103-10.871)'}
     """
     cells: dict[str, str] = {}
-    for row in frame.itertuples(index=False):
+    rows: Any = frame.itertuples(index=False)
+    for row in rows:
         odds_ratio = str(getattr(row, "or_printed", "") or "") or format_odds_ratio(
             row.odds_ratio, 3
         )

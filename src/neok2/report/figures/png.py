@@ -14,7 +14,7 @@ __all__ = ["FIGURE_DPI", "FIGURE_FONT", "FIGURE_STYLE", "figure_png_bytes", "fig
 
 FIGURE_DPI = 150
 FIGURE_FONT = "DejaVu Serif"
-FIGURE_STYLE: dict[str, Any] = {
+FIGURE_STYLE: Any = {
     "font.family": "serif",
     "font.serif": [FIGURE_FONT],
     # texts created before the style applies keep the default family: map it to the same font
