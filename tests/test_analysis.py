@@ -76,7 +76,8 @@ class TestData:
         assert value(results, "cohort.n_total") == 60
         assert value(results, "cohort.n_cases") == 20
         assert value(results, "cohort.prevalence_percent") == pytest.approx(100 / 3, rel=1e-12)
-        assert results.values["cohort.prevalence_percent"].display == "33.3"
+        # AMA style: a percentage of fewer than 100 prints without decimals
+        assert results.values["cohort.prevalence_percent"].display == "33"
         assert value(results, "cohort.n_undetectable") == 11
         assert value(results, "cohort.n_male") == 30
 
@@ -111,11 +112,15 @@ class TestData:
         assert value(results, "sensitivity.antenatal_steroid.risk_ratio") == pytest.approx(
             3.0, rel=1e-9
         )
+        # E-values by VanderWeele-Ding with RR = sqrt(OR) (common outcome), by hand:
+        # sqrt(7) = 2.645751, E = 2.645751 + sqrt(2.645751 x 1.645751) = 4.732435;
+        # lower limit 1.940242: sqrt = 1.392926, E = 1.392926 + sqrt(1.392926 x 0.392926)
+        # = 2.132734
         assert value(results, "sensitivity.antenatal_steroid.e_value") == pytest.approx(
-            5.449490, rel=1e-6
+            4.732435, rel=1e-6
         )
         assert value(results, "sensitivity.antenatal_steroid.e_value_ci") == pytest.approx(
-            2.590211, rel=1e-6
+            2.132734, rel=1e-5
         )
 
     def test_every_section_is_computed(self, results):
@@ -262,13 +267,14 @@ class TestWriteResults:
         assert (tmp_path / document["tables"]["baseline"]["html"]).read_text().count(
             'id="tbl_baseline"'
         ) >= 1
-        assert (tmp_path / document["figures"]["forest"]).read_bytes().startswith(b"\x89PNG")
+        assert (tmp_path / document["figures"]["forest"]).read_bytes().startswith(b"<?xml")
         frame = pd.read_csv(tmp_path / document["tables"]["univariable"]["csv"])
         steroid = frame.set_index("variable").loc["antenatal_steroid", "odds_ratio"]
         assert steroid == pytest.approx(7.0, rel=1e-6)
 
-    def test_png_has_no_software_metadata(self, results):
-        assert b"matplotlib" not in results.figures["k2_by_group"]
+    def test_svg_has_no_date_or_creator(self, results):
+        svg = results.figures["k2_by_group"]
+        assert svg.startswith(b"<?xml") and b"<dc:date>" not in svg and b"<dc:creator>" not in svg
 
     def test_stale_artifacts_are_removed(self, tmp_path, results):
         (tmp_path / "tables").mkdir()
@@ -285,8 +291,8 @@ class TestWriteResults:
             "male",
             "antenatal_steroid",
         ]
-        assert loaded.figure("k2_by_group").data.startswith(b"\x89PNG")
-        assert loaded.text("limitations").startswith("- **")
+        assert "<svg" in loaded.figure("k2_by_group").data
+        assert loaded.text("limitations").startswith("**Design and selection.**")
 
 
 class TestErrorsProperly:

@@ -140,3 +140,37 @@ class TestReference:
     def test_non_positive_reference_errors_properly(self, table):
         with pytest.raises(ValueError, match="`reference` must be a positive number"):
             forest_plot(table, reference=0)
+
+
+class TestPublishedBesideRebuilt:
+    def _tables(self):
+        rebuilt = pd.DataFrame(
+            {
+                "term": ["sga", "prom"],
+                "odds_ratio": [3.5, 1.9],
+                "ci_low": [1.1, 0.8],
+                "ci_high": [11.1, 4.8],
+            }
+        )
+        published = pd.DataFrame(
+            {"term": ["sga"], "odds_ratio": [3.462], "ci_low": [1.103], "ci_high": [10.871]}
+        )
+        return rebuilt, published
+
+    def test_both_series_and_a_labelled_legend(self):
+        rebuilt, published = self._tables()
+        axis = forest_plot(rebuilt, published=published).axes[0]
+        legend = [text.get_text() for text in axis.get_legend().get_texts()]
+        assert legend == ["Rebuilt", "Published"]
+        # one published marker, drawn just above the SGA row (y = 0)
+        published_line = [line for line in axis.lines if line.get_marker() == "o"]
+        assert [float(y) for y in published_line[0].get_ydata()] == [0.25]
+
+    def test_plain_log_ticks(self):
+        rebuilt, published = self._tables()
+        figure = forest_plot(rebuilt, published=published)
+        figure.canvas.draw()
+        labels = [tick.get_text() for tick in figure.axes[0].get_xticklabels()]
+        # 0.8 to 11.1 with a margin: the nice values in between, printed plainly
+        assert labels == ["1", "2", "5", "10"]
+        assert all("^" not in label and "$" not in label for label in labels)

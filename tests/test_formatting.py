@@ -130,3 +130,117 @@ class TestParsing:
         assert parse_interval("1.74 – 13.78") == (1.74, 13.78)
         with pytest.raises(ValueError, match="low-high"):
             parse_interval("1.74")
+
+
+# ----------------------------------------------------------------------------- journal style
+# Expected strings written out by hand from the AMA Manual of Style (11th ed., 19.7.2: no
+# decimal for a percentage whose denominator is below 100) and the project's house rules
+# (at most one decimal, no trailing ".0", integer scores as integers).
+
+
+class TestJournalStyle:
+    @pytest.mark.parametrize(
+        ("value", "total", "style", "expected"),
+        [
+            (100.0, 200, "ama", "100"),
+            (33.0, 200, "ama", "33"),
+            (43.28358, 134, "ama", "43.3"),
+            (12.1212, 66, "ama", "12"),
+            (12.1212, 66, "vancouver", "12.1"),
+            (75.7576, 66, "ama", "76"),
+            (0.0, 66, "ama", "0"),
+            (49.5, 200, "ama", "49.5"),
+            (100.0, 66, "vancouver", "100"),
+        ],
+    )
+    def test_percent(self, value, total, style, expected):
+        from neok2.formatting import format_percent
+
+        assert format_percent(value, total, style=style) == expected
+
+    def test_percent_never_trailing_zero_or_three_decimals(self):
+        from neok2.formatting import format_percent
+
+        for value in (100.0, 33.0, 43.284, 0.04, 99.96):
+            text = format_percent(value)
+            assert not text.endswith(".0") and len(text.partition(".")[2]) <= 1
+
+    @pytest.mark.parametrize(
+        ("n", "total", "style", "expected"),
+        [
+            (66, 66, None, "66 (100)"),
+            (8, 66, None, "8 (12.1)"),
+            (8, 66, "ama", "8 (12)"),
+            (58, 134, "ama", "58 (43.3)"),
+            (66, 66, "ama", "66 (100)"),
+            (22, 66, "ama", "22 (33)"),
+        ],
+    )
+    def test_n_percent(self, n, total, style, expected):
+        assert format_n_percent(n, total, style=style) == expected
+
+    @pytest.mark.parametrize(
+        ("values", "expected"),
+        [
+            ((10.0, 9.0, 10.0), "10 (9, 10)"),
+            ((9.5, 9.0, 10.0), "9.5 (9, 10)"),
+            ((8.0, 7.0, 9.0), "8 (7, 9)"),
+            ((1.574, 1.25, 1.98), "1.57 (1.25, 1.98)"),
+            ((0.234, 0.1, 0.5), "0.23 (0.10, 0.50)"),
+        ],
+    )
+    def test_median_integer_scale(self, values, expected):
+        assert format_median_iqr(*values) == expected
+
+    def test_median_forced_continuous(self):
+        assert format_median_iqr(10.0, 9.0, 10.0, integer=False) == "10.00 (9.00, 10.00)"
+
+    def test_count_share(self):
+        from neok2.formatting import format_count_share
+
+        assert format_count_share(96, 100) == "96 of 100"
+        with pytest.raises(ValueError, match="`count`"):
+            format_count_share(101, 100)
+
+    def test_unknown_style(self):
+        from neok2.formatting import journal_style
+
+        with pytest.raises(ValueError, match="`style` must be one of ama, vancouver"):
+            journal_style("harvard")
+
+
+class TestPrintedCoverage:
+    @pytest.mark.parametrize(
+        ("value", "printed", "expected"),
+        [
+            (0.0189, "0.019", True),
+            (0.0196, "0.019", False),
+            (0.147, "0.849", False),
+            (0.0004, "0.000", True),
+            (0.0006, "0.000", False),
+            (0.0009, "<0.001", True),
+            (0.0011, "<0.001", False),
+            (0.000932, "0.001", True),
+            (0.8495, "0.849", False),
+        ],
+    )
+    def test_p(self, value, printed, expected):
+        from neok2.formatting import covers_p
+
+        assert covers_p(value, printed) is expected
+
+    @pytest.mark.parametrize(
+        ("value", "printed", "expected"),
+        [
+            (3.0331, "3.033", True),
+            (3.0331, "3.151", False),
+            (0.5523, "2.066", False),
+            (4.7284, "4.728", True),
+            (0.9904, "0.99", True),
+            (75.77, "75.7", False),
+        ],
+    )
+    def test_rounding(self, value, printed, expected):
+        from neok2.formatting import rounds_to_printed
+
+        assert rounds_to_printed(value, printed) is expected

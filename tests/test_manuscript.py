@@ -109,7 +109,7 @@ def _check_tables_and_figures(rendered: RenderResult, html: str) -> None:
     ):
         assert f'<div id="{label}" class="neok2-table">' in html, label
     for label in ("fig-k2", "fig-forest", "fig-simulation"):
-        assert re.search(rf'<figure id="{label}">\s*<img[^>]*src="data:image/png', html)
+        assert re.search(rf'<figure id="{label}">\s*<img[^>]*src="data:image/svg\+xml', html)
     numbering = rendered.cross_references
     assert numbering["tbl-baseline"] == "Table 1"
     assert numbering["tbl-univariable"] == "Table 2"
@@ -118,6 +118,9 @@ def _check_tables_and_figures(rendered: RenderResult, html: str) -> None:
     table = html[html.index('<div id="tbl-fidelity"') :]
     assert "Published number" in table and "Rebuilt" in table
     assert "Table 2 · Antenatal steroid" in table
+    assert "Verdict" in table and "kept inconsistent" in table and "Agrees" not in table
+    kept = _text(html[html.index('<div id="tbl-kept"') :])
+    assert "The text prints 137 but Table 1 gives 99" in kept
 
 
 def _check_every_inline_number_is_from_the_results_file(
@@ -172,9 +175,18 @@ def _check_synthetic_wording(html: str, document: dict) -> None:
 
 def _check_limitations_list(html: str) -> None:
     section = html[html.index('id="limitations"') : html.index('id="conclusion"')]
-    assert section.count("<li>") >= 5
-    assert "<strong>events per variable (final model)</strong>" in section
-    assert "internal consistency of the report" in section
+    assert section.count("<li>") == 0  # paragraphs, not machine-made bullets
+    for heading in (
+        "Design and selection.",
+        "Sample size and events per variable.",
+        "Screening and multiplicity.",
+        "Confounding by indication.",
+        "Measurement.",
+        "Odds ratios and risk.",
+    ):
+        assert f"<strong>{heading}</strong>" in section, heading
+    assert "square root of the odds ratio" in section and "<table" in section
+    assert "odds ratio read as risk" not in section
 
 
 def _check_pdf(project: Path, rendered: RenderResult) -> None:

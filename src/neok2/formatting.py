@@ -14,20 +14,28 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
+    "STYLES",
+    "JournalStyle",
     "PrintedCell",
+    "covers_p",
     "decimal_places",
     "format_ci",
+    "format_count_share",
     "format_mean_sd",
     "format_median_iqr",
     "format_n_percent",
     "format_number",
     "format_odds_ratio",
     "format_p",
+    "format_percent",
+    "format_summary_number",
     "format_truncated",
+    "journal_style",
     "matches_printed",
     "parse_cell",
     "parse_interval",
     "parse_number",
+    "rounds_to_printed",
 ]
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)"
@@ -166,13 +174,22 @@ def format_ci(low: float | None, high: float | None, digits: int = 2, sep: str =
     return f"{format_odds_ratio(low, digits)}{sep}{format_odds_ratio(high, digits)}"
 
 
-def format_n_percent(n: int, total: int, digits: int = 1) -> str:
+def format_n_percent(
+    n: int, total: int, digits: int = 1, *, style: str | JournalStyle | None = None
+) -> str:
     """Display a count with its percentage of ``total`` as ``"n (pct)"``.
+
+    Without ``style`` the percentage keeps ``digits`` decimals, except that 100% prints as
+    "100"; with a journal ``style`` it follows :func:`format_percent`.
 
     Examples
     --------
     >>> format_n_percent(50, 66)
     '50 (75.8)'
+    >>> format_n_percent(66, 66)
+    '66 (100)'
+    >>> format_n_percent(50, 66, style="ama"), format_n_percent(58, 134, style="ama")
+    ('50 (76)', '58 (43.3)')
     >>> format_n_percent(0, 0)
     '0 (NA)'
     """
@@ -186,7 +203,10 @@ def format_n_percent(n: int, total: int, digits: int = 1) -> str:
     if n > total:
         raise ValueError(f"`n` ({n}) cannot exceed `total` ({total}) in an n (%) cell")
     pct = None if total == 0 else 100.0 * n / total
-    return f"{int(n)} ({format_number(pct, digits)})"
+    if style is not None:
+        return f"{int(n)} ({format_percent(pct, total, style=style)})"
+    text = format_number(pct, digits)
+    return f"{int(n)} ({'100' if total and n == total else text})"
 
 
 def format_mean_sd(mean: float, sd: float, digits: int = 2) -> str:
@@ -200,18 +220,37 @@ def format_mean_sd(mean: float, sd: float, digits: int = 2) -> str:
     return f"{format_number(mean, digits)} ± {format_number(sd, digits)}"
 
 
-def format_median_iqr(median: float, q1: float, q3: float, digits: int = 2) -> str:
-    """Display ``"median (q1, q3)"``.
+def format_median_iqr(
+    median: float, q1: float, q3: float, digits: int = 2, *, integer: bool | None = None
+) -> str:
+    """Display ``"median (q1, q3)"``; scores on an integer scale print as integers.
+
+    Parameters
+    ----------
+    median, q1, q3 : float
+    digits : int, default 2
+        Decimals of a continuous measurement.
+    integer : bool, optional
+        Whether the values are on an integer scale (an Apgar score); by default, when all
+        three are whole numbers or halves.
 
     Examples
     --------
-    >>> format_median_iqr(10, 9, 10, digits=0)
+    >>> format_median_iqr(10, 9, 10)
     '10 (9, 10)'
+    >>> format_median_iqr(9.5, 9, 10)
+    '9.5 (9, 10)'
+    >>> format_median_iqr(1.574, 1.25, 1.98)
+    '1.57 (1.25, 1.98)'
     """
-    return (
-        f"{format_number(median, digits)} "
-        f"({format_number(q1, digits)}, {format_number(q3, digits)})"
-    )
+    values = (median, q1, q3)
+    if integer is None:
+        integer = all(
+            v is not None and math.isfinite(float(v)) and (2 * float(v)).is_integer()
+            for v in values
+        )
+    shown = [format_summary_number(v, digits, integer=integer) for v in values]
+    return f"{shown[0]} ({shown[1]}, {shown[2]})"
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -377,3 +416,169 @@ def matches_printed(value: float, printed: str | float) -> bool:
         float(format_number(value, digits)) == target
         or float(format_truncated(value, digits)) == target
     )
+
+
+def rounds_to_printed(value: float, printed: str) -> bool:
+    """Whether ``value`` lies in the rounding interval of ``printed`` (round half away from zero).
+
+    Unlike :func:`matches_printed`, truncation does not count: the printed number's own
+    decimal places define an interval of half a unit in the last place on either side.
+
+    Examples
+    --------
+    >>> rounds_to_printed(3.0331, "3.033"), rounds_to_printed(3.0331, "3.151")
+    (True, False)
+    >>> rounds_to_printed(0.99, "0.99")
+    True
+    """
+    text = _printed_text(printed)
+    if value is None or not math.isfinite(float(value)):
+        return False
+    return float(format_number(float(value), decimal_places(text))) == float(text)
+
+
+def covers_p(value: float, printed: str) -> bool:
+    """Whether a printed p-value's precision covers the p-value ``value``.
+
+    ``"0.019"`` covers [0.0185, 0.0195); ``"0.000"`` covers [0, 0.0005); ``"<0.001"`` covers
+    [0, 0.001); ``">0.999"`` covers (0.999, 1]. Being on the same side of alpha is not enough.
+
+    Examples
+    --------
+    >>> covers_p(0.0189, "0.019"), covers_p(0.147, "0.849"), covers_p(0.0004, "0.000")
+    (True, False, True)
+    >>> covers_p(0.0009, "<0.001"), covers_p(0.002, "<0.001"), covers_p(0.9995, ">0.999")
+    (True, False, True)
+    """
+    text = _printed_text(printed).replace(" ", "")
+    if value is None or not math.isfinite(float(value)):
+        return False
+    value = float(value)
+    if text[:1] in "<>" or text[:2] in ("<=", ">="):
+        bound_text = text.lstrip("<>=")
+        bound = parse_number(bound_text)
+        return value < bound if text[0] == "<" else value > bound
+    return rounds_to_printed(value, text)
+
+
+# ----------------------------------------------------------------------------- journal style
+
+
+@dataclass(frozen=True)
+class JournalStyle:
+    """Precision rules of a journal style, applied by the ``format_*`` helpers below.
+
+    Attributes
+    ----------
+    name : str
+        ``"ama"`` or ``"vancouver"``.
+    percent_digits : int
+        Decimals of a percentage (at most one).
+    whole_percent_below : int
+        Denominators below this print percentages without decimals (AMA: 100).
+    p_digits : int
+        Decimals of a p-value.
+    """
+
+    name: str
+    percent_digits: int
+    whole_percent_below: int
+    p_digits: int
+
+
+STYLES: dict[str, JournalStyle] = {
+    # AMA Manual of Style 11th ed., 19.7: no decimals for a percentage of fewer than 100.
+    "ama": JournalStyle("ama", percent_digits=1, whole_percent_below=100, p_digits=3),
+    # Vancouver/ICMJE leave it to the journal; one decimal throughout is the common house rule.
+    "vancouver": JournalStyle("vancouver", percent_digits=1, whole_percent_below=0, p_digits=3),
+}
+
+
+def journal_style(name: str | JournalStyle | None = None) -> JournalStyle:
+    """The :class:`JournalStyle` called ``name`` (default ``"ama"``).
+
+    Examples
+    --------
+    >>> journal_style("vancouver").whole_percent_below
+    0
+    >>> journal_style("apa")
+    Traceback (most recent call last):
+    ...
+    ValueError: `style` must be one of ama, vancouver, got 'apa'
+    """
+    if isinstance(name, JournalStyle):
+        return name
+    key = "ama" if name is None else str(name).strip().lower()
+    if key not in STYLES:
+        raise ValueError(f"`style` must be one of {', '.join(STYLES)}, got {name!r}")
+    return STYLES[key]
+
+
+def _trim_percent(text: str) -> str:
+    # "100.0" and "33.0" carry no information in the decimal: print "100" and "33".
+    return text[:-2] if text.endswith(".0") else text
+
+
+def format_percent(
+    value: float | None, total: float | None = None, *, style: str | JournalStyle | None = None
+) -> str:
+    """A percentage under the journal's precision rules, without the % sign.
+
+    At most one decimal; none when the denominator ``total`` is below the style's limit; a
+    trailing ``.0`` is dropped ("33", "100"), so "100.0" and "43.284" never appear.
+
+    Examples
+    --------
+    >>> format_percent(33.0), format_percent(100.0), format_percent(43.284)
+    ('33', '100', '43.3')
+    >>> format_percent(12.12, total=66), format_percent(12.12, total=66, style="vancouver")
+    ('12', '12.1')
+    >>> format_percent(float("nan"))
+    'NA'
+    """
+    rules = journal_style(style)
+    if value is None or not math.isfinite(float(value)):
+        return "NA"
+    small = total is not None and float(total) < rules.whole_percent_below
+    digits = 0 if small else rules.percent_digits
+    return _trim_percent(format_number(float(value), digits))
+
+
+def format_count_share(count: int, total: int) -> str:
+    """A share of a fixed number of tries as a count: ``"96 of 100"``, never ``"96.0%"``.
+
+    Examples
+    --------
+    >>> format_count_share(96, 100)
+    '96 of 100'
+    """
+    for name, number in (("count", count), ("total", total)):
+        if isinstance(number, bool) or not float(number).is_integer() or number < 0:
+            raise ValueError(f"`{name}` must be a non-negative whole number, got {number!r}")
+    if count > total:
+        raise ValueError(f"`count` ({count}) cannot exceed `total` ({total})")
+    return f"{int(count)} of {int(total)}"
+
+
+def format_summary_number(value: float | None, digits: int = 2, *, integer: bool = False) -> str:
+    """A summary statistic: an integer scale (scores, counts) prints without decimals.
+
+    With ``integer=True`` a whole value prints as an integer and a half (a median of an even
+    number of scores) with one decimal; anything else keeps ``digits``.
+
+    Examples
+    --------
+    >>> format_summary_number(10.0, integer=True), format_summary_number(9.5, integer=True)
+    ('10', '9.5')
+    >>> format_summary_number(35.123)
+    '35.12'
+    """
+    if value is None or not math.isfinite(float(value)):
+        return format_number(value, digits)
+    if integer:
+        doubled = 2 * float(value)
+        if float(value).is_integer():
+            return format_number(float(value), 0)
+        if doubled.is_integer():
+            return format_number(float(value), 1)
+    return format_number(float(value), digits)

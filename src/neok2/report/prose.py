@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from neok2.formatting import format_ci, format_odds_ratio, format_p
 
 __all__ = [
+    "CHECK_FAMILIES",
+    "humanize",
     "in_prose",
     "list_phrase",
     "or_phrase",
@@ -112,3 +114,57 @@ def prose_list(variables: Iterable[str], labels: Mapping[str, str]) -> str:
     'gender male and SGA'
     """
     return list_phrase([in_prose(labels.get(v, v)) for v in variables])
+
+
+CHECK_FAMILIES: Mapping[str, str] = {
+    "percent": "Percentages against their counts",
+    "text_claim": "Figures in the text against Table 1",
+    "or_from_counts": "Odds ratios against the Table 1 counts",
+    "ci_symmetry": "Confidence intervals: symmetry on the log scale",
+    "ci_p": "Confidence intervals against p-values",
+    "table1_p": "Table 1 p-values against their summaries",
+    "sd_or_sem": "Spreads: standard deviation or standard error",
+    "direction": "Direction of effects",
+    "reporting": "Reporting",
+    "totals": "Totals",
+    "bin_means": "Banded counts against means",
+    "screening": "The univariable screen",
+}
+"""Headings for the audit's check families (their identifiers never reach the page)."""
+
+
+def humanize(text: str, labels: Mapping[str, str], names: Mapping[str, str] | None = None) -> str:
+    """Replace identifiers in a generated message by what a reader understands.
+
+    Variable names become their labels (as inside a sentence), other ``names`` (a text
+    claim's key, say) their given phrase, and over-precise percentages ("43.284%") one decimal.
+
+    Examples
+    --------
+    >>> humanize("The text states 17 for sga, but ga_weeks < 28 gives 43.284%.",
+    ...          {"sga": "SGA", "ga_weeks": "Gestational age (week)"})
+    'The text states 17 for SGA, but gestational age (week) < 28 gives 43.3%.'
+    >>> humanize("Caesarean section", {"caesarean": "Caesarean section"})
+    'Caesarean section'
+    """
+    # only names that cannot be ordinary words: "caesarean" stays, "sga" and "ga_weeks" go
+    replacements = {
+        key: in_prose(value)
+        for key, value in labels.items()
+        if re.search(r"[_0-9]", key) or value.lower() == key.lower()
+    }
+    replacements.update(names or {})
+    if replacements:
+        pattern = re.compile(
+            r"(?<![A-Za-z0-9_])("
+            + "|".join(re.escape(key) for key in sorted(replacements, key=len, reverse=True))
+            + r")(?![A-Za-z0-9_])"
+        )
+        text = pattern.sub(lambda match: replacements[match.group(1)], text)
+
+    def one_decimal(match: re.Match[str]) -> str:
+        value = float(match.group(1))
+        shown = f"{value:.1f}"
+        return (shown[:-2] if shown.endswith(".0") else shown) + "%"
+
+    return re.sub(r"(\d+\.\d{2,})%", one_decimal, text)

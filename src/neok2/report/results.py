@@ -6,7 +6,7 @@
   ``display`` string made by :mod:`neok2.formatting`, the data source, seed, data-file hash
   and package versions;
 - ``tables/<name>.html`` (great-tables) and ``tables/<name>.csv`` (the unrounded tidy frame);
-- ``figures/<name>.png`` (fixed DPI, no metadata, so the bytes depend only on the data).
+- ``figures/<name>.svg`` (no date, fixed hash salt, so the bytes depend only on the data).
 
 :func:`load_results` reads them back for the manuscript, which does no analysis itself.
 """
@@ -102,7 +102,7 @@ class AnalysisResults:
     table_html : Mapping[str, str]
         great-tables HTML of each table.
     figures : Mapping[str, bytes]
-        PNG bytes of each figure.
+        SVG (or PNG) bytes of each figure.
     texts : Mapping[str, str]
         Generated markdown (limitations list, ...).
     sections : Mapping[str, str]
@@ -169,6 +169,18 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def figure_suffix(content: bytes) -> str:
+    """``".svg"`` for SVG bytes, ``".png"`` otherwise.
+
+    Examples
+    --------
+    >>> figure_suffix(b"<?xml version='1.0'?><svg/>"), figure_suffix(bytes([137, 80]))
+    ('.svg', '.png')
+    """
+    head = content[:256].lstrip()
+    return ".svg" if head.startswith(b"<?xml") or head.startswith(b"<svg") else ".png"
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
@@ -229,11 +241,17 @@ def write_results(results: AnalysisResults, out_dir: str | Path) -> list[Path]:
         _write_atomically(html_path, results.table_html[name].encode("utf-8"))
         written += [csv_path, html_path]
     for name, content in sorted(results.figures.items()):
-        png_path = figures_dir / f"{name}.png"
-        _write_atomically(png_path, content)
-        written.append(png_path)
+        figure_path = figures_dir / f"{name}{figure_suffix(content)}"
+        _write_atomically(figure_path, content)
+        written.append(figure_path)
     keep.update(written)
-    for folder, pattern in ((tables_dir, "*.csv"), (tables_dir, "*.html"), (figures_dir, "*.png")):
+    stale_patterns = (
+        (tables_dir, "*.csv"),
+        (tables_dir, "*.html"),
+        (figures_dir, "*.png"),
+        (figures_dir, "*.svg"),
+    )
+    for folder, pattern in stale_patterns:
         for stale in folder.glob(pattern):
             if stale not in keep:
                 stale.unlink()
@@ -259,7 +277,10 @@ def write_results(results: AnalysisResults, out_dir: str | Path) -> list[Path]:
             name: {"csv": f"tables/{name}.csv", "html": f"tables/{name}.html"}
             for name in sorted(results.tables)
         },
-        "figures": {name: f"figures/{name}.png" for name in sorted(results.figures)},
+        "figures": {
+            name: f"figures/{name}{figure_suffix(content)}"
+            for name, content in sorted(results.figures.items())
+        },
         "texts": dict(sorted(results.texts.items())),
         "versions": dict(results.versions),
     }
@@ -361,8 +382,8 @@ class Results:
         return HTML((self.folder / self.document["tables"][name]["html"]).read_text("utf-8"))
 
     def figure(self, name: str) -> Any:
-        """An ``IPython.display.Image`` of a figure (a notice if not computed)."""
-        from IPython.display import Image
+        """An ``IPython.display.SVG`` (or ``Image``) of a figure (a notice if not computed)."""
+        from IPython.display import SVG, Image
 
         if name not in self.document["figures"]:
             missing = self._missing_sections()
@@ -383,7 +404,10 @@ class Results:
                 fontsize=8,
             )
             return Image(data=figure_png_bytes(notice))
-        return Image(filename=str(self.folder / self.document["figures"][name]))
+        path = self.folder / self.document["figures"][name]
+        if path.suffix == ".svg":
+            return SVG(filename=str(path))
+        return Image(filename=str(path))
 
     def text(self, name: str) -> str:
         """A generated markdown text (e.g. the limitations list)."""

@@ -347,7 +347,7 @@ def run_analysis(
     >>> data = pd.DataFrame({"deficiency": [1, 0, 0, 1], "k2_ng_ml": [0.04, 0.5, 0.3, 0.08]})
     >>> results = run_analysis(data, study, seed=1, sections=["cohort", "k2_figure"])
     >>> results.values["cohort.prevalence_percent"].display
-    '50.0'
+    '50'
     """
     wanted = _check_arguments(
         data,

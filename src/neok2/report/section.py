@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neok2.report.figures.png import figure_png_bytes
+from neok2.report.figures.png import figure_svg_bytes
 from neok2.report.results import ResultValue, plain_value
 from neok2.study.spec import Study
 
@@ -36,6 +36,9 @@ __all__ = [
     "TableArtifact",
     "import_requirement",
 ]
+
+SYNTHETIC_LABEL = "Synthetic data"
+SYNTHETIC_NOTE = f"{SYNTHETIC_LABEL}: computed on a generated cohort, not on patients."
 
 # Exports are handed on as they are only when they cannot be changed in place.
 _IMMUTABLE = (str, int, float, bool, bytes, type(None), np.generic, frozenset)
@@ -210,6 +213,7 @@ class SectionOutput:
     """
 
     name: str
+    data_source: str = ""
     values: dict[str, ResultValue] = field(default_factory=dict)
     tables: dict[str, TableArtifact] = field(default_factory=dict)
     figures: dict[str, bytes] = field(default_factory=dict)
@@ -225,13 +229,36 @@ class SectionOutput:
             full_key, plain_value(value), display, description, self.name
         )
 
+    @property
+    def synthetic(self) -> bool:
+        """Whether the section ran on synthetic data (its tables and figures say so)."""
+        return self.data_source == "synthetic"
+
     def table(self, name: str, frame: pd.DataFrame, gt: Any) -> None:
-        """Store a table: its tidy frame (index dropped) and a great-tables object."""
-        self.tables[name] = TableArtifact(frame.reset_index(drop=True), gt.as_raw_html())
+        """Store a table: its tidy frame (index dropped) and a great-tables object.
+
+        On synthetic data the table gets a "Synthetic data" source note, unless it has one.
+        """
+        html = gt.as_raw_html()
+        if self.synthetic and SYNTHETIC_LABEL not in html:
+            html = gt.tab_source_note(SYNTHETIC_NOTE).as_raw_html()
+        self.tables[name] = TableArtifact(frame.reset_index(drop=True), html)
 
     def figure(self, name: str, figure: Any) -> None:
-        """Store a matplotlib figure as reproducible PNG bytes."""
-        self.figures[name] = figure_png_bytes(figure)
+        """Store a matplotlib figure as reproducible SVG bytes (labelled when synthetic)."""
+        figure = getattr(figure, "figure", figure)
+        if self.synthetic:
+            figure.text(
+                0.995,
+                0.005,
+                SYNTHETIC_LABEL,
+                ha="right",
+                va="bottom",
+                fontsize=7,
+                fontstyle="italic",
+                color="0.35",
+            )
+        self.figures[name] = figure_svg_bytes(figure)
 
     def text(self, name: str, markdown: str) -> None:
         """Store a generated markdown text."""

@@ -18,6 +18,7 @@ __all__ = [
     "or_ci_cells",
     "or_table",
     "printed_p_values",
+    "published_or_cells",
 ]
 
 
@@ -104,6 +105,29 @@ def or_ci_cells(table: pd.DataFrame, method: str) -> list[str]:
     ]
 
 
+def published_or_cells(frame: pd.DataFrame) -> dict[str, str]:
+    """``variable -> "OR (low-high)"`` as the paper printed it (a spec's model table).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"variable": ["sga"], "odds_ratio": [3.462], "ci_low": [1.103],
+    ...     "ci_high": [10.871], "or_printed": ["3.462"], "ci_printed": ["1.103-10.871"]})
+    >>> published_or_cells(frame)
+    {'sga': '3.462 (1.103-10.871)'}
+    """
+    cells: dict[str, str] = {}
+    rows: Any = frame.itertuples(index=False)
+    for row in rows:
+        odds_ratio = str(getattr(row, "or_printed", "") or "") or format_odds_ratio(
+            row.odds_ratio, 3
+        )
+        interval = str(getattr(row, "ci_printed", "") or "") or format_ci(
+            row.ci_low, row.ci_high, 3
+        )
+        cells[str(row.variable)] = f"{odds_ratio} ({interval})"
+    return cells
+
+
 def or_table(
     frame: pd.DataFrame,
     labels: Mapping[str, str],
@@ -111,18 +135,24 @@ def or_table(
     *,
     extra: Mapping[str, Sequence[str]] | None = None,
     notes: Iterable[str] = (),
+    published: Mapping[str, str] | None = None,
+    rebuilt_heading: str = "OR (95% CI)",
 ) -> Any:
-    """A table of odds ratios (``variable, odds_ratio, ci_low, ci_high, p_value`` columns)."""
-    shown = pd.DataFrame(
-        {
-            "Variable": [labels.get(v, v) for v in frame["variable"]],
-            "OR": [format_odds_ratio(v) for v in frame["odds_ratio"]],
-            "95% CI": [
-                format_ci(lo, hi) for lo, hi in zip(frame["ci_low"], frame["ci_high"], strict=True)
-            ],
-            "p": [format_p(p) for p in frame["p_value"]],
-        }
-    )
+    """A table of odds ratios (``variable, odds_ratio, ci_low, ci_high, p_value`` columns).
+
+    With ``published`` (variable -> printed "OR (CI)"), a "Published OR (95% CI)" column
+    stands before the rebuilt one; a variable the paper did not report shows an en dash.
+    """
+    shown = pd.DataFrame({"Variable": [labels.get(v, v) for v in frame["variable"]]})
+    if published is not None:
+        shown["Published OR (95% CI)"] = [published.get(str(v), "–") for v in frame["variable"]]
+    shown[rebuilt_heading] = [
+        f"{format_odds_ratio(odds_ratio)} ({format_ci(lo, hi)})"
+        for odds_ratio, lo, hi in zip(
+            frame["odds_ratio"], frame["ci_low"], frame["ci_high"], strict=True
+        )
+    ]
+    shown["p"] = [format_p(p) for p in frame["p_value"]]
     for name, column in (extra or {}).items():
         shown[name] = list(column)
     return gt_table(shown, table_id, notes=notes)

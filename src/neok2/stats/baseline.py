@@ -157,6 +157,7 @@ class BaselineTable:
         p_digits: int = 3,
         smd_digits: int = 3,
         show_missing: bool = True,
+        style: str | None = None,
     ) -> pd.DataFrame:
         """The table as printed: one text cell per group, formatted through neok2.formatting.
 
@@ -172,6 +173,9 @@ class BaselineTable:
             Decimal places of standardised mean differences.
         show_missing : bool, default True
             Add a "Missing" row under each variable that has missing values.
+        style : str, optional
+            A journal style of :func:`neok2.formatting.journal_style` (``"ama"``, ...) for the
+            percentages; by default ``percent_digits`` decimals.
 
         Returns
         -------
@@ -209,7 +213,7 @@ class BaselineTable:
                 for group in self.groups:
                     cell = block[block["group"] == group].iloc[0]
                     head[group] = _format_cell(
-                        cell, self._non_missing(cell), digits, percent_digits
+                        cell, self._non_missing(cell), digits, percent_digits, style
                     )
                 records.append(head)
             else:
@@ -226,7 +230,7 @@ class BaselineTable:
                     for group in self.groups:
                         cell = block[(block["group"] == group) & (block["level"] == level)].iloc[0]
                         record[group] = _format_cell(
-                            cell, self._non_missing(cell), digits, percent_digits
+                            cell, self._non_missing(cell), digits, percent_digits, style
                         )
                     records.append(record)
             missing = {
@@ -379,10 +383,12 @@ def _float_or_none(value: Any) -> float | None:
     return float(value)
 
 
-def _format_cell(cell: pd.Series, total: int, digits: int, percent_digits: int) -> str:
+def _format_cell(
+    cell: pd.Series, total: int, digits: int, percent_digits: int, style: str | None = None
+) -> str:
     summary = cell["summary"]
     if summary == "n_percent":
-        return format_n_percent(int(cell["n"]), total, percent_digits)
+        return format_n_percent(int(cell["n"]), total, percent_digits, style=style)
     if int(cell["n"]) == 0:
         return "NA"
     if summary == "mean_sd":

@@ -18,7 +18,7 @@ same in-process, in local processes or on a Dask cluster.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -487,7 +487,9 @@ def pipeline_tables(
     return design, variables
 
 
-def power_curve(result: pd.DataFrame, *, target: float = 0.8) -> Figure:
+def power_curve(
+    result: pd.DataFrame, *, target: float = 0.8, labels: Mapping[str, str] | None = None
+) -> Figure:
     """Plot simulated power against total sample size, one line per factor.
 
     Parameters
@@ -496,6 +498,8 @@ def power_curve(result: pd.DataFrame, *, target: float = 0.8) -> Figure:
         The output of :func:`simulate_pipeline`.
     target : float, default 0.8
         Power drawn as a horizontal reference line.
+    labels : mapping, optional
+        Legend text of each variable (default: the variable name).
 
     Returns
     -------
@@ -537,7 +541,8 @@ def power_curve(result: pd.DataFrame, *, target: float = 0.8) -> Figure:
                 rows["n_total"],
                 rows["power"],
                 marker="o",
-                label=f"{variable} (OR {format_odds_ratio(odds_ratio)})",
+                label=f"{(labels or {}).get(str(variable), variable)} "
+                f"(OR {format_odds_ratio(odds_ratio)})",
             )
     axes.axhline(target, color="black", linewidth=0.8)
     axes.set_xlabel("Total sample size (cases + controls)")

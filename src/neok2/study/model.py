@@ -400,6 +400,10 @@ class _Report(_Strict):
     flags: dict[str, _CohortFlag] = _describe(
         "Binary columns counted in the cohort description.", default={}
     )
+    style: Literal["ama", "vancouver"] = _describe(
+        "Journal precision rules for printed numbers (neok2.formatting.journal_style).",
+        default="ama",
+    )
 
 
 class _Spec(_Strict):

@@ -100,7 +100,8 @@ class Study:
         figure's name), ``sex_column``, ``lowest_band`` (``{"name", "variable"}``: count the
         neonates below the lowest Table 1 band of ``variable``), ``case_share`` (threshold
         definitions whose case percentage is quoted) and ``flags`` (binary columns counted
-        in the cohort description: ``column -> {"count", "percent"}`` descriptions).
+        in the cohort description: ``column -> {"count", "percent"}`` descriptions) and
+        ``style`` (journal precision rules, ``"ama"`` or ``"vancouver"``).
     population : Mapping[str, str]
         Nouns for the subjects in prose: ``{"singular": ..., "plural": ...}``.
     provenance : Mapping[str, str]

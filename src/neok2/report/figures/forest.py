@@ -31,6 +31,8 @@ def forest_plot(
     digits: int = 2,
     title: str | None = None,
     xlabel: str = "Odds ratio (95% CI, log scale)",
+    published: pd.DataFrame | None = None,
+    series_labels: tuple[str, str] = ("Rebuilt", "Published"),
 ) -> Figure:
     """Draw odds ratios and their intervals, one row per term, top to bottom.
 
@@ -54,6 +56,11 @@ def forest_plot(
     digits : int, default 2
     title : str, optional
     xlabel : str
+    published : pandas.DataFrame, optional
+        A second set of estimates (same ``label``, ``estimate``, ``low``, ``high`` columns),
+        drawn as open circles just above each row; rows are matched by ``label``.
+    series_labels : (str, str), default ("Rebuilt", "Published")
+        Legend entries of ``tidy`` and ``published`` when both are drawn.
 
     Returns
     -------
@@ -131,6 +138,9 @@ def forest_plot(
             label="estimates",
         )
         span = [float(shown[:, 1].min()), float(shown[:, 2].max())]
+        if published is not None:
+            span = _draw_published(ax, published, rows, positions, (estimate, low, high, label))
+            span = [min(span[0], float(shown[:, 1].min())), max(span[1], float(shown[:, 2].max()))]
     else:
         span = [reference / 2.0, reference * 2.0]
     span = [min(span[0], reference), max(span[1], reference)]
@@ -157,6 +167,19 @@ def forest_plot(
                 ha="left",
                 fontsize=9,
             )
+    _plain_log_ticks(ax)
+    if published is not None and drawable.any():
+        handles, texts = ax.get_legend_handles_labels()
+        keep = [i for i, text in enumerate(texts) if text in ("estimates", "published")]
+        ax.legend(
+            [handles[i] for i in keep],
+            [series_labels[0] if texts[i] == "estimates" else series_labels[1] for i in keep],
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.0),
+            ncol=2,
+            frameon=False,
+            fontsize=8,
+        )
     ax.set_yticks(positions, names)
     ax.set_ylim(positions[-1] - 0.7, 0.7)
     ax.set_xlabel(xlabel)
@@ -164,3 +187,61 @@ def forest_plot(
         ax.set_title(title)
     figure.tight_layout()
     return figure
+
+
+_NICE_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500)
+
+
+def _plain_log_ticks(ax: Axes) -> None:
+    """Ticks at 0.5, 1, 2, 5, 10 ... printed as plain numbers, not as powers of ten."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    low, high = ax.get_xlim()
+    ticks = [tick for tick in _NICE_TICKS if low <= tick <= high]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.xaxis.set_minor_locator(NullLocator())
+
+
+def _draw_published(
+    ax: Axes,
+    published: pd.DataFrame,
+    rows: pd.DataFrame,
+    positions: np.ndarray,
+    columns: tuple[str, str, str, str],
+) -> list[float]:
+    """Open circles with thin intervals for the published estimates, just above each row."""
+    estimate, low, high, label = columns
+    missing = [column for column in columns if column not in published.columns]
+    if missing:
+        raise ValueError(f"`published` has no column(s) {missing}; give the same columns as tidy")
+    by_label = published.set_index(label)
+    xs, ys, lows, highs = [], [], [], []
+    for position, name in zip(positions, rows[label], strict=True):
+        if name not in by_label.index:
+            continue
+        row = by_label.loc[name]
+        values = [float(row[estimate]), float(row[low]), float(row[high])]
+        if not all(math.isfinite(v) and v > 0 for v in values):
+            continue
+        xs.append(values[0])
+        ys.append(position + 0.25)
+        lows.append(values[1])
+        highs.append(values[2])
+    if xs:
+        x = np.asarray(xs)
+        ax.errorbar(
+            x,
+            ys,
+            xerr=[x - np.asarray(lows), np.asarray(highs) - x],
+            fmt="o",
+            color="0.45",
+            ecolor="0.45",
+            markerfacecolor="white",
+            capsize=2,
+            markersize=5,
+            linewidth=1,
+            label="published",
+        )
+        return [min(lows), max(highs)]
+    return [math.inf, -math.inf]

@@ -189,6 +189,19 @@ def _html_arguments(options: Mapping[str, Any]) -> list[str]:
     return arguments
 
 
+def _format_links(outputs: Mapping[str, Path], formats: Mapping[str, Any]) -> str:
+    """Links from the HTML to the other formats of the same build (as Quarto's manuscripts)."""
+    names = {"typst": "PDF", "docx": "DOCX"}
+    links = [
+        f'<a href="{Path(outputs["html"]).with_suffix(suffix).name}">{names[kind]}</a>'
+        for kind, suffix in (("typst", ".pdf"), ("docx", ".docx"))
+        if kind in outputs or kind in formats
+    ]
+    if not links:
+        return ""
+    return f'<p class="neok2-formats">Other formats: {" ".join(links)}</p>\n'
+
+
 def _render_fallback(
     project_dir: Path,
     article: Path,
@@ -249,6 +262,8 @@ def _render_fallback(
     if "html" in outputs:
         style = build_dir / "style.css"
         style.write_text(HTML_STYLE, encoding="utf-8")
+        links = build_dir / "formats.html"
+        links.write_text(_format_links(outputs, formats), encoding="utf-8")
         html = run_pandoc(
             [
                 "-f",
@@ -260,6 +275,8 @@ def _render_fallback(
                 "--citeproc",
                 "--css",
                 style.name,
+                "--include-before-body",
+                links.name,
                 *_html_arguments(formats.get("html", {})),
             ],
             json.dumps(callouts(ast, output="html")),

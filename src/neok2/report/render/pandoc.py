@@ -45,7 +45,7 @@ HTML_STYLE = """\
 :root {
   --ink: #1f2328; --muted: #57606a; --rule: #d0d7de; --zebra: #f4f6f8; --link: #0b5394;
   --sans: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-  --serif: "Source Serif 4", "Source Serif Pro", Charter, Georgia, Cambria, serif;
+  --serif: "DejaVu Serif", "Source Serif 4", Charter, Georgia, Cambria, serif;
   --mono: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace;
 }
 html { font-size: 17px; }
@@ -98,6 +98,17 @@ figcaption { margin-top: 0.6em; }
 .neok2-callout-important { border-left-color: #cf222e; background: #fff5f5; }
 .neok2-callout-tip { border-left-color: #1a7f37; background: #f0fff4; }
 div.csl-entry { margin-bottom: 0.6em; padding-left: 1.5em; text-indent: -1.5em; }
+.neok2-formats { font-family: var(--sans); font-size: 0.88em; margin: 0.8em 0 0; }
+.neok2-formats a { margin-right: 0.8em; }
+/* Quarto's manuscript layout on a wide screen: the contents stick in a column at the left */
+@media (min-width: 1250px) {
+  body { margin-left: max(18em, calc(50% - 22.5em)); }
+  nav#TOC { position: fixed; top: 2.5em; left: 1.25em; width: 14em; max-height: 85vh;
+            overflow-y: auto; margin: 0; background: #fff; }
+  nav#TOC > ul { columns: 1; }
+  nav#TOC::before { content: "On this page"; display: block; font-weight: 600;
+                    margin-bottom: 0.4em; }
+}
 @media print { body { max-width: none; } nav#TOC { display: none; } }
 """
 
@@ -246,6 +257,9 @@ def _joined(value: str | list[str]) -> str:
 
 def _image_output(output: Mapping[str, Any]) -> tuple[str, bytes] | None:
     data = output.get("data", {})
+    if "image/svg+xml" in data:
+        # SVG travels as text: vector figures in the HTML and in the typst PDF
+        return ".svg", _joined(data["image/svg+xml"]).encode("utf-8")
     for mime, suffix in (("image/png", ".png"), ("image/jpeg", ".jpg")):
         if mime in data:
             return suffix, base64.b64decode(_joined(data[mime]))

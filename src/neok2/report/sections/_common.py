@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from neok2.formatting import format_ci, format_odds_ratio, format_p
+from neok2.formatting import format_ci, format_odds_ratio, format_p, journal_style
 from neok2.report.prose import or_phrase, prose_list
 from neok2.report.section import SectionOutput
 from neok2.study.spec import Study
 
-__all__ = ["add_odds_ratio", "add_variables", "case_rule", "measurement_variable", "threshold_rule"]
+__all__ = [
+    "add_odds_ratio",
+    "add_variables",
+    "case_rule",
+    "claim_names",
+    "journal_style_of",
+    "measurement_variable",
+    "threshold_rule",
+]
 
 
 def threshold_rule(study: Study, name: str) -> tuple[str, float] | None:
@@ -74,3 +82,20 @@ def add_odds_ratio(out: SectionOutput, variable: str, row: Any, model: str) -> N
         or_phrase(odds_ratio, low, high, p_value),
         f"{model} odds ratio, CI and p-value of {variable}",
     )
+
+
+def claim_names(study: Study) -> dict[str, str]:
+    """``claim key -> the words the text printed, quoted`` for every text claim of the study."""
+    return {str(name): f"“{claim['printed']}”" for name, claim in study.text_claims.items()}
+
+
+def journal_style_of(study: Study) -> str:
+    """The journal style of the study's ``report.style`` (default ``"ama"``), checked.
+
+    Examples
+    --------
+    >>> from neok2.study.spec import load_study
+    >>> journal_style_of(load_study("k2_neonates"))
+    'ama'
+    """
+    return journal_style(str(study.report.get("style", "ama"))).name

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from neok2.report.prose import CHECK_FAMILIES, humanize
 from neok2.report.section import Section, SectionInputs, SectionOutput
+from neok2.report.sections._common import claim_names
 from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("audit")
+    out = SectionOutput("audit", data_source=inputs.data_source)
     audit = inputs.module("neok2.audit.run")
     result = audit.audit_study(inputs.study)
     out.export("checks", result.checks)
     findings = result.tidy()
     findings = findings[findings["severity"].isin(["error", "warning"])].reset_index(drop=True)
-    shown = findings[["check", "location", "reported", "recomputed", "severity", "message"]]
+    shown = findings[["check", "location", "reported", "recomputed", "severity", "message"]].copy()
+    names = claim_names(inputs.study)
+    shown["check"] = [CHECK_FAMILIES.get(str(c), str(c).replace("_", " ")) for c in shown["check"]]
+    for column in ("location", "message", "reported", "recomputed"):
+        shown[column] = [humanize(str(t), inputs.labels, names) for t in shown[column]]
     gt = (
         gt_table(
             shown.rename(

@@ -6,10 +6,10 @@ import math
 
 import pandas as pd
 
-from neok2.formatting import format_number, format_p
+from neok2.formatting import format_number, format_p, format_percent
 from neok2.report.prose import p_phrase, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput
-from neok2.report.sections._common import case_rule
+from neok2.report.sections._common import case_rule, journal_style_of
 
 
 def _bands(inputs: SectionInputs) -> dict[str, tuple[str, pd.Series]]:
@@ -39,7 +39,7 @@ def _bands(inputs: SectionInputs) -> dict[str, tuple[str, pd.Series]]:
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("baseline")
+    out = SectionOutput("baseline", data_source=inputs.data_source)
     baseline = inputs.module("neok2.stats.baseline")
     study, data = inputs.study, inputs.data
     rows = study.table1[study.table1["level"] == ""].drop_duplicates("variable")
@@ -74,6 +74,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     gt = result.to_gt(
         headers={group: study.group_labels[group] for group in ("case", "control")},
         table_id="tbl_baseline",
+        style=journal_style_of(study),
     )
     out.table("baseline", tidy, gt)
     out.export("table", tidy)
@@ -84,6 +85,10 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         "rows left out of Table 1 because case/control status is missing",
     )
     alpha = float(study.design.get("alpha", 0.05))
+    group_sizes = {
+        "case": int((frame[inputs.outcome] == 1).sum()),
+        "control": int((frame[inputs.outcome] == 0).sum()),
+    }
     heads = tidy[tidy["level"] == ""]
     significant: list[str] = []
     for variable, block in heads.groupby("variable", sort=False):
@@ -116,7 +121,11 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
                 out.add(
                     f"{variable}.{group}_percent",
                     float(cell["percent"]),
-                    format_number(float(cell["percent"]), 1),
+                    format_percent(
+                        float(cell["percent"]),
+                        group_sizes[group],
+                        style=journal_style_of(study),
+                    ),
                     f"percentage of {group}s with {variable}",
                 )
         elif first["summary"] == "mean_sd":

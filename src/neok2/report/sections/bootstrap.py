@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from neok2.formatting import format_number
+from neok2.formatting import format_count_share, format_percent
 from neok2.report.prose import prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("bootstrap")
+    out = SectionOutput("bootstrap", data_source=inputs.data_source)
     selection = inputs.module("neok2.stats.selection")
     table = selection.bootstrap_inclusion(
         inputs.data,
@@ -26,8 +26,10 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     shown = pd.DataFrame(
         {
             "Variable": [inputs.labels.get(v, v) for v in table["variable"]],
-            "Selected (%)": [format_number(100 * f, 1) for f in table["inclusion_frequency"]],
-            "Valid resamples": [str(int(v)) for v in table["n_valid"]],
+            "Passed the screen": [
+                format_count_share(round(f * n), int(n))
+                for f, n in zip(table["inclusion_frequency"], table["n_valid"], strict=True)
+            ],
         }
     )
     out.table(
@@ -37,7 +39,8 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             shown,
             "tbl_bootstrap",
             notes=[
-                f"{inputs.bootstrap_replicates} bootstrap resamples, seed {inputs.seed}; "
+                f"{inputs.bootstrap_replicates} bootstrap resamples (those in which every model "
+                f"could be fitted count), seed {inputs.seed}; "
                 f"screen at p < {inputs.study.screening_threshold:g}."
             ],
         ),
@@ -49,10 +52,17 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         "bootstrap resamples",
     )
     for row in table.itertuples(index=False):
+        n_valid = int(row.n_valid)
+        out.add(
+            f"{row.variable}.inclusion_count",
+            round(float(row.inclusion_frequency) * n_valid),
+            format_count_share(round(float(row.inclusion_frequency) * n_valid), n_valid),
+            f"resamples in which {row.variable} passes the screen, of the valid ones",
+        )
         out.add(
             f"{row.variable}.inclusion_percent",
             100 * float(row.inclusion_frequency),
-            format_number(100 * float(row.inclusion_frequency), 0),
+            format_percent(100 * float(row.inclusion_frequency)),
             f"percentage of resamples in which {row.variable} passes the screen",
         )
     stable = [str(v) for v in table.loc[table["inclusion_frequency"] >= 0.8, "variable"]]

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from neok2.formatting import format_number
+from neok2.formatting import format_number, format_percent
 from neok2.report.section import Section, SectionInputs, SectionOutput, percent
-from neok2.report.sections._common import case_rule, threshold_rule
+from neok2.report.sections._common import case_rule, journal_style_of, threshold_rule
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("cohort")
+    out = SectionOutput("cohort", data_source=inputs.data_source)
     data, study = inputs.data, inputs.study
     outcome = data[inputs.outcome]
     n_total = len(data)
@@ -32,11 +32,12 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         str(int(outcome.isna().sum())),
         "rows whose case/control status is missing",
     )
+    style = journal_style_of(inputs.study)
     prevalence = percent(n_cases, n_cases + n_controls)
     out.add(
         "prevalence_percent",
         prevalence,
-        format_number(prevalence, 1),
+        format_percent(prevalence, n_cases + n_controls, style=style),
         "percentage of neonates classed as cases",
     )
     settings = study.report
@@ -81,7 +82,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         out.add(
             f"{name}_percent",
             share,
-            format_number(share, 1),
+            format_percent(share, known, style=style),
             f"percentage of neonates with known {column} below {cutoff:g}",
         )
         out.add(f"{name}_cutoff", cutoff, f"{cutoff:g}", f"cutoff of {column} for {name}")
@@ -91,7 +92,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             out.add(
                 f"{name}_case_percent",
                 case_percent,
-                format_number(case_percent, 1),
+                format_percent(case_percent, count, style=style),
                 f"percentage of {name} neonates who are cases",
             )
     for column, described in settings.get("flags", {}).items():
@@ -100,7 +101,12 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         count = int((data[column] == 1).sum())
         share = percent(count, int(data[column].notna().sum()))
         out.add(f"n_{column}", count, str(count), str(described["count"]))
-        out.add(f"{column}_percent", share, format_number(share, 1), str(described["percent"]))
+        out.add(
+            f"{column}_percent",
+            share,
+            format_percent(share, int(data[column].notna().sum()), style=style),
+            str(described["percent"]),
+        )
     missing_cells = int(data.isna().sum().sum())
     rows_missing = int(data.isna().any(axis=1).sum())
     out.add("n_missing_cells", missing_cells, str(missing_cells), "missing values in the file")

@@ -6,14 +6,20 @@ from neok2.report.section import Section, SectionInputs, SectionOutput
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("forest")
+    out = SectionOutput("forest", data_source=inputs.data_source)
     forest = inputs.module("neok2.report.figures.forest")
     table = inputs.upstream["multivariable"]["table"]
+    published = inputs.study.multivariable[["variable", "odds_ratio", "ci_low", "ci_high"]]
     figure = forest.forest_plot(
         table,
         label="variable",
         labels=dict(inputs.labels),
         xlabel="Adjusted odds ratio (95% CI, log scale)",
+        published=published,
+        series_labels=(
+            "Rebuilt (synthetic data)" if inputs.data_source == "synthetic" else "Rebuilt",
+            "Published",
+        ),
     )
     out.figure("forest", figure)
     return out

@@ -1,17 +1,88 @@
-"""The limitations list: design facts, audit findings and simulated power (replication mode),
-or the author's own data and models (author mode)."""
+"""Limitations as a few grouped paragraphs, each sentence carrying its number.
+
+In author mode the list comes from the author's own data and fitted models instead
+(:mod:`neok2.report.sections._author_limitations`).
+
+The numbered statements come from :func:`neok2.audit.limitations.study_limitations` (design
+facts, events per variable, multiplicity, risk ratios, E-values, confounding by indication);
+this section writes them as six paragraphs a reader can follow: design and selection, sample
+size and events per variable, screening and multiplicity, confounding by indication,
+measurement, and odds ratios and risk (with one compact table instead of one sentence per
+odds ratio). Proportions print as percentages throughout.
+
+E-values follow one method for published and rebuilt odds ratios alike: VanderWeele and
+Ding's E-value with the risk ratio approximated by the square root of the odds ratio, as
+they advise for an outcome more common than about 15% (here about a third of the sample).
+"""
 
 from __future__ import annotations
 
+import math
+import re
+from typing import Any
+
 import pandas as pd
 
+from neok2.formatting import format_number, format_percent
+from neok2.report.prose import humanize, in_prose, list_phrase
 from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.sections._author_limitations import author_limitations
 from neok2.report.tables import gt_table
 
+E_VALUE_METHOD = (
+    "E-values use VanderWeele and Ding's formula with the risk ratio approximated by the "
+    "square root of the odds ratio, the approximation for an outcome as common as this one; "
+    "the same method is applied to the published and the rebuilt odds ratios"
+)
+
+
+def _statements(items: pd.DataFrame, topic: str) -> list[str]:
+    return [str(s) for s in items.loc[items["topic"] == topic, "statement"]]
+
+
+def _values(items: pd.DataFrame, topic: str) -> list[float]:
+    return [float(v) for v in items.loc[items["topic"] == topic, "value"]]
+
+
+def _percent(share: float) -> str:
+    return f"{format_percent(100 * share)}%"
+
+
+def _e_value_pair(limitations: Any, odds_ratio: float, low: float, high: float) -> str:
+    """``"E (E for the CI limit)"`` with the square-root approximation."""
+    if not all(math.isfinite(v) and v > 0 for v in (odds_ratio, low, high)):
+        return "not estimable"
+    point = limitations.e_value(odds_ratio, common_outcome=True)
+    nearer = low if odds_ratio >= 1 else high
+    limit = 1.0 if low <= 1 <= high else limitations.e_value(nearer, common_outcome=True)
+    return f"{format_number(point, 2)} ({format_number(limit, 2)})"
+
+
+def _risk_table(study: Any, items: pd.DataFrame, labels: dict[str, str]) -> list[str]:
+    """A pipe table: factor, model, published OR, unexposed risk, approximate risk ratio."""
+    statements = _statements(items, "odds ratio read as risk")
+    risks = _values(items, "odds ratio read as risk")
+    lines = [
+        "| Factor | Model | Published OR | Risk among the unexposed | Approximate risk ratio |",
+        "|:--|:--|--:|--:|--:|",
+    ]
+    pattern = re.compile(
+        r"The (\w+) OR of ([0-9.]+) for (.+?) corresponds .*unexposed risk of ([0-9.]+)%"
+    )
+    for statement, risk_ratio in zip(statements, risks, strict=True):
+        match = pattern.match(statement)
+        if match is None:
+            continue
+        model, odds_ratio, label, baseline = match.groups()
+        lines.append(
+            f"| {label} | {model} | {odds_ratio} | {format_percent(float(baseline))}% | "
+            f"{format_number(risk_ratio, 2)} |"
+        )
+    return lines if len(lines) > 2 else []
+
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("limitations")
+    out = SectionOutput("limitations", data_source=inputs.data_source)
     if inputs.author:
         # the author's own study: every statement from the data and its fitted models
         items = author_limitations(inputs)
@@ -23,50 +94,157 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         out.add("n_items", len(items), str(len(items)), "limitations listed")
         return out
     limitations = inputs.module("neok2.audit.limitations")
+    study = inputs.study
+    labels = dict(inputs.labels)
     simulation = inputs.upstream.get("simulation", {}).get("summary")
-    # the study's own exposures open to confounding by indication (none: no such item)
     result = limitations.study_limitations(
-        inputs.study, simulation=simulation, indications=dict(inputs.study.indications)
+        study, simulation=simulation, indications=dict(study.indications)
     )
     items = result.tidy()
-    lines = [result.to_markdown()]
+    items["statement"] = [humanize(str(t), labels) for t in items["statement"]]
+    alpha = float(study.design.get("alpha", 0.05))
+    paragraphs: list[str] = []
+
+    # 1. design and selection
+    design = " ".join(_statements(items, "design"))
+    baseline = " ".join(_statements(items, "baseline risk"))
+    baseline = re.sub(r"(\d+\.\d)%", lambda m: f"{format_percent(float(m.group(1)))}%", baseline)
+    paragraphs.append(f"**Design and selection.** {design} {baseline}".strip())
+
+    # 2. sample size and events per variable
+    epv = _values(items, "events per variable (final model)")
+    epv_pool = _values(items, "events per variable (candidate pool)")
+    events = min(study.groups.values())
+    sentences = [
+        f"With {events} cases, the final model had {format_number(epv[0], 1)} events per "
+        f"variable but the pool of {len(study.candidates)} candidates only "
+        f"{format_number(epv_pool[0], 1)}, against a common minimum of 10 [@peduzzi1996]."
+        if epv and epv_pool
+        else ""
+    ]
+    if "simulation" in inputs.upstream:
+        power = inputs.upstream["simulation"]["power"]
+        parts = [
+            f"{in_prose(labels.get(str(v), str(v)))} in {_percent(float(p))}"
+            for v, p in zip(power["variable"], power["power"], strict=True)
+        ]
+        if parts:
+            sentences.append(
+                "In simulated studies of the published size, the whole pipeline found "
+                f"{list_phrase(parts)} of replicates significant after adjustment."
+            )
+    paragraphs.append(
+        "**Sample size and events per variable.** " + " ".join(s for s in sentences if s)
+    )
+
+    # 3. screening and multiplicity
+    tests = study.table1[(study.table1["level"] == "") & (study.table1["group"] == "case")]
+    tests = tests[tests["p_printed"] != ""]
+    sentences = []
+    if len(tests):
+        familywise = 1 - (1 - alpha) ** len(tests)
+        sentences.append(
+            f"Table 1 reports {len(tests)} tests; with no true difference "
+            f"{format_number(len(tests) * alpha, 1)} would fall below p = {alpha:g} by chance, "
+            f"and the chance of at least one is {_percent(familywise)}."
+        )
+    threshold = study.screening_threshold
+    sentences.append(
+        f"Screening {len(study.candidates)} candidates at p < {threshold:g} lets "
+        f"{format_number(len(study.candidates) * threshold, 1)} through by chance alone; "
+        "the factors it keeps are those whose estimates happened to be large, so their odds "
+        "ratios are biased away from 1 and their intervals and p-values ignore the selection."
+    )
+    if "simulation" in inputs.upstream:
+        power = inputs.upstream["simulation"]["power"]
+        false_inclusion = float(power["false_inclusion_mean"].iloc[0]) if len(power) else math.nan
+        if math.isfinite(false_inclusion):
+            sentences.append(
+                f"In the simulation a null candidate ended up significant in "
+                f"{_percent(false_inclusion)} of replicates."
+            )
+    paragraphs.append("**Screening and multiplicity.** " + " ".join(sentences))
+
+    # 4. confounding by indication, with E-values
+    indication = " ".join(
+        s.rstrip(".") + "." for s in _statements(items, "confounding by indication")
+    )
+    e_rows = []
+    rebuilt = inputs.upstream.get("multivariable", {})
+    rebuilt_table = rebuilt.get("table") if rebuilt else None
+    for record in study.multivariable.to_dict(orient="records"):
+        variable = str(record["variable"])
+        published = _e_value_pair(
+            limitations,
+            float(record["odds_ratio"]),
+            float(record["ci_low"]),
+            float(record["ci_high"]),
+        )
+        mine = "not estimated"
+        if rebuilt_table is not None and variable in set(rebuilt_table["variable"]):
+            row = rebuilt_table[rebuilt_table["variable"] == variable].iloc[0]
+            mine = _e_value_pair(
+                limitations, float(row["odds_ratio"]), float(row["ci_low"]), float(row["ci_high"])
+            )
+        e_rows.append(
+            f"{in_prose(labels.get(variable, variable))} {published} published, {mine} rebuilt"
+        )
+    text = "**Confounding by indication.** "
+    if indication:
+        text += indication.replace(" (week)", "") + " "
+    text += (
+        f"{E_VALUE_METHOD} [@vanderweele2017]. The E-values (for the confidence limit nearer 1 "
+        f"in brackets) are: {list_phrase(e_rows)}; an unmeasured confounder would need "
+        "associations of that strength with both exposure and deficiency to explain an "
+        "estimate away."
+    )
+    paragraphs.append(text)
+
+    # 5. measurement (and the report's own arithmetic)
+    sentences = []
     if "audit" in inputs.upstream:
         checks = inputs.upstream["audit"]["checks"]
         errors = checks[checks["severity"] == "error"]
-        families = errors["check"].value_counts()
-        described = ", ".join(
-            f"{count} in {family.replace('_', ' ')}" for family, count in families.items()
-        )
-        lines.append(
-            f"- **internal consistency of the report**: {len(errors)} of {len(checks)} "
-            f"recomputable published numbers disagree with the numbers they derive from "
-            f"beyond rounding ({described}); "
+        sentences.append(
+            f"{len(errors)} of {len(checks)} published numbers that can be recomputed from "
+            "others disagree with them beyond rounding (listed in the audit table); "
             + (
                 "where they conflict, the synthetic cohort follows Table 1."
                 if inputs.data_source == "synthetic"
-                else "these concern the published report, not the analysed data."
+                else "they concern the published report, not the analysed data."
             )
         )
-        items = pd.concat(
-            [
-                items,
-                pd.DataFrame(
-                    [
-                        {
-                            "topic": "internal consistency of the report",
-                            "statement": lines[-1][2:],
-                            "value": float(len(errors)),
-                            "unit": "findings",
-                            "source": "audit",
-                        }
-                    ]
-                ),
-            ],
-            ignore_index=True,
+    if inputs.data_source == "synthetic":
+        sentences.append(
+            "Every measurement in this rebuild is generated; none was observed, so measurement "
+            "error in the original assay and records cannot be assessed here."
         )
-    text = "\n".join(lines)
-    out.text("limitations", text)
-    out.table("limitations", items, gt_table(items[["topic", "statement"]], "tbl_limitations"))
+    paragraphs.append("**Measurement.** " + " ".join(sentences))
+
+    # 6. odds ratios and risk
+    table = _risk_table(study, items, labels)
+    paragraphs.append(
+        f"**Odds ratios and risk.** With {_percent(study.groups['case'] / study.n)} of the "
+        "sample being cases, an odds ratio overstates the risk ratio it is often read as: "
+        "the published odds ratios correspond "
+        "to the approximate risk ratios below [@zhang1998], each smaller than its odds ratio."
+        if table
+        else "**Odds ratios and risk.** Odds ratios of a common outcome overstate risk ratios."
+    )
+    markdown = humanize("\n\n".join(paragraphs), labels)
+    if table:
+        markdown += "\n\n" + "\n".join(table) + "\n"
+    out.text("limitations", markdown)
+    out.table(
+        "limitations",
+        items,
+        gt_table(
+            items[["topic", "statement"]].rename(
+                columns={"topic": "Topic", "statement": "Statement"}
+            ),
+            "tbl_limitations",
+        ),
+    )
     out.add("n_items", len(items), str(len(items)), "limitations listed")
     return out
 
@@ -75,5 +253,5 @@ SECTION = Section(
     "limitations",
     _compute,
     uses=("audit", "simulation", "baseline", "univariable", "multivariable", "sensitivity"),
-    modules={"neok2.audit.limitations": ("study_limitations",)},
+    modules={"neok2.audit.limitations": ("study_limitations", "e_value")},
 )

@@ -10,7 +10,7 @@ from neok2.report.section import Section, SectionInputs, SectionOutput
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("methods")
+    out = SectionOutput("methods", data_source=inputs.data_source)
     study = inputs.study
     threshold = study.screening_threshold
     alpha = float(study.design.get("alpha", 0.05))

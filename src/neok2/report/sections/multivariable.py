@@ -5,11 +5,11 @@ from __future__ import annotations
 from neok2.report.prose import in_prose, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput, SectionUnavailable
 from neok2.report.sections._common import add_odds_ratio, add_variables
-from neok2.report.tables import or_table
+from neok2.report.tables import or_table, published_or_cells
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("multivariable")
+    out = SectionOutput("multivariable", data_source=inputs.data_source)
     selection = inputs.module("neok2.stats.selection")
     result = selection.screen_and_fit(
         inputs.data,
@@ -37,9 +37,13 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         "tbl_multivariable",
         notes=[
             f"One model with every screened-in term; n = {model.n}, "
-            f"{model.events} cases; Wald 95% CI and p-value.",
+            f"{model.events} cases; Wald 95% CI and p-value of the rebuilt estimate. "
+            "Published: adjusted odds ratios as printed (– for terms the paper entered but "
+            "did not report).",
             *notes,
         ],
+        published=published_or_cells(inputs.study.multivariable),
+        rebuilt_heading="Rebuilt OR (95% CI)",
     )
     out.table("multivariable", table, gt)
     out.add("formula", model.formula, model.formula, "the multivariable model")

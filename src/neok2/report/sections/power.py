@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neok2.formatting import format_number, format_odds_ratio
+from neok2.formatting import format_number, format_odds_ratio, format_percent
 from neok2.report.section import Section, SectionInputs, SectionOutput, SectionUnavailable
 from neok2.report.tables import gt_table
 
@@ -74,7 +74,7 @@ def _author_design(inputs: SectionInputs, power: Any) -> pd.DataFrame:
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("power")
+    out = SectionOutput("power", data_source=inputs.data_source)
     power = inputs.module("neok2.stats.power")
     if inputs.author:
         table = _author_design(inputs, power)
@@ -93,7 +93,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             "Factor": [inputs.labels.get(v, v) for v in table["variable"]],
             "Model": list(table["model"]),
             or_name: [format_odds_ratio(v) for v in table["published_odds_ratio"]],
-            "Control exposure (%)": [format_number(100 * v, 1) for v in table["p0"]],
+            "Exposed controls (%)": [format_percent(100 * v) for v in table["p0"]],
             f"Power at {at_or}": [
                 format_number(100 * v, 0) + "%" for v in table["power_published"]
             ],

@@ -10,7 +10,7 @@ from neok2.report.section import Section, SectionInputs, SectionOutput
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("published")
+    out = SectionOutput("published", data_source=inputs.data_source)
     study = inputs.study
     out.add("n_total", study.n, str(study.n), "neonates in the published study")
     for group in ("case", "control"):

@@ -10,7 +10,7 @@ from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("reproducibility")
+    out = SectionOutput("reproducibility", data_source=inputs.data_source)
     out.add("seed", inputs.seed, str(inputs.seed), "seed of every random step")
     out.add(
         "data_source",

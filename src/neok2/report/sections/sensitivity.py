@@ -14,7 +14,7 @@ from neok2.report.tables import gt_table, or_ci_cells
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("sensitivity")
+    out = SectionOutput("sensitivity", data_source=inputs.data_source)
     logistic = inputs.module("neok2.stats.logistic")
     contingency = inputs.module("neok2.stats.contingency")
     limitations = inputs.module("neok2.audit.limitations")
@@ -24,10 +24,11 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             return math.nan
         return float(limitations.risk_ratio_from_odds_ratio(odds_ratio, baseline_risk))
 
-    def e_value(ratio: float) -> float:
-        if not math.isfinite(ratio) or ratio <= 0:
+    def e_value(odds_ratio: float) -> float:
+        # one method throughout (see report.sections.limitations): sqrt(OR) for a common outcome
+        if not math.isfinite(odds_ratio) or odds_ratio <= 0:
             return math.nan
-        return float(limitations.e_value(ratio, kind="risk_ratio"))
+        return float(limitations.e_value(odds_ratio, common_outcome=True))
 
     model = inputs.upstream["multivariable"]
     wald, formula = model["table"], model["formula"]
@@ -56,8 +57,6 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         low, high = float(wald["ci_low"].iloc[index]), float(wald["ci_high"].iloc[index])
         adjusted_rr = risk_ratio(adjusted, baseline_risk)
         rr_low, rr_high = risk_ratio(low, baseline_risk), risk_ratio(high, baseline_risk)
-        limit = rr_low if adjusted_rr >= 1 else rr_high
-        crosses = rr_low <= 1.0 <= rr_high
         records.append(
             {
                 "variable": variable,
@@ -75,8 +74,10 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
                 "risk_ratio": adjusted_rr,
                 "risk_ratio_low": rr_low,
                 "risk_ratio_high": rr_high,
-                "e_value": e_value(adjusted_rr),
-                "e_value_ci": 1.0 if crosses else e_value(limit),
+                "e_value": e_value(adjusted),
+                "e_value_ci": 1.0
+                if low <= 1.0 <= high
+                else e_value(low if adjusted >= 1 else high),
             }
         )
     table = pd.DataFrame.from_records(records)
@@ -109,10 +110,10 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             "tbl_sensitivity",
             notes=[
                 "Profile: likelihood-ratio intervals; Firth: penalised likelihood with penalised "
-                "profile intervals; approximate RR = OR / (1 - p0 + p0 OR) with p0 the risk among "
-                "the unexposed; E-value = RR + sqrt(RR (RR - 1)), for the estimate and the CI "
-                "limit "
-                "nearer 1 (1 when the interval includes 1)."
+                "profile intervals; approximate RR = OR / (1 - P + P × OR) with P the risk among "
+                "the unexposed; E-value (VanderWeele and Ding) = RR + sqrt(RR (RR - 1)) with RR = "
+                "sqrt(OR), the approximation for a common outcome, for the estimate and the CI "
+                "limit nearer 1 (1 when the interval includes 1)."
             ],
         ),
     )

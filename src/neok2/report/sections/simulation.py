@@ -6,14 +6,14 @@ import math
 
 import pandas as pd
 
-from neok2.formatting import format_number, format_odds_ratio
+from neok2.formatting import format_number, format_odds_ratio, format_percent
 from neok2.report.prose import in_prose
 from neok2.report.section import Section, SectionInputs, SectionOutput, SectionUnavailable
 from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("simulation")
+    out = SectionOutput("simulation", data_source=inputs.data_source)
     simulation = inputs.module("neok2.stats.simulation")
     study = inputs.study
     if inputs.author:
@@ -43,7 +43,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         n_workers=1,
         progress=False,
     )
-    figure = simulation.power_curve(table)
+    figure = simulation.power_curve(table, labels=dict(inputs.labels))
     out.figure("simulation", figure)
     at_study = table[table["n_total"] == n_study]
     true_rows = at_study[at_study["true_odds_ratio"] != 1.0]
@@ -52,9 +52,9 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         {
             "Factor": [inputs.labels.get(v, v) for v in at_study["variable"]],
             "True OR": [format_odds_ratio(v) for v in at_study["true_odds_ratio"]],
-            "Passes screen (%)": [format_number(100 * v, 1) for v in at_study["selection_rate"]],
+            "Passes screen (%)": [format_percent(100 * v) for v in at_study["selection_rate"]],
             "Significant in final model (%)": [
-                format_number(100 * (p if not math.isnan(p) else f), 1)
+                format_percent(100 * (p if not math.isnan(p) else f))
                 for p, f in zip(at_study["power"], at_study["false_inclusion"], strict=True)
             ],
             "Mean OR when selected": [format_odds_ratio(v) for v in at_study["mean_or_selected"]],
@@ -134,6 +134,16 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         }
     )
     out.export("summary", pd.DataFrame(summary_rows))
+    out.export(
+        "power",
+        pd.DataFrame(
+            {
+                "variable": [str(v) for v in true_rows["variable"]],
+                "power": [float(v) for v in true_rows["power"]],
+                "false_inclusion_mean": false_inclusion,
+            }
+        ),
+    )
     return out
 
 

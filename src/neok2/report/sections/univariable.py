@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.sections._common import add_odds_ratio, add_variables
-from neok2.report.tables import or_table
+from neok2.report.tables import or_table, published_or_cells
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
-    out = SectionOutput("univariable")
+    out = SectionOutput("univariable", data_source=inputs.data_source)
     logistic = inputs.module("neok2.stats.logistic")
     candidates = inputs.candidates()
     table = logistic.univariable(inputs.data, inputs.outcome, candidates)
@@ -20,8 +20,14 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         table,
         inputs.labels,
         "tbl_univariable",
-        extra={f"p < {threshold:g}": ["yes" if s else "" for s in table["selected"]]},
-        notes=[f"Each model: {inputs.outcome} ~ one variable; Wald 95% CI and p-value.", *notes],
+        extra={f"Passes p < {threshold:g}": ["yes" if s else "" for s in table["selected"]]},
+        notes=[
+            "One logistic model per factor; Wald 95% CI and p-value of the rebuilt estimate. "
+            "Published: as printed in the paper's Table 2 (– where it printed none).",
+            *notes,
+        ],
+        published=published_or_cells(inputs.study.univariable),
+        rebuilt_heading="Rebuilt OR (95% CI)",
     )
     out.table("univariable", table, gt)
     selected = [str(v) for v in table.loc[table["selected"], "variable"]]
