@@ -32,7 +32,17 @@ from neok2.audit import run as audit
 from neok2.cli.app import main
 from neok2.report import analysis
 from neok2.report.figures import forest
-from neok2.stats import baseline, batch, contingency, growth, logistic, power, selection, simulation
+from neok2.stats import (
+    baseline,
+    batch,
+    contingency,
+    growth,
+    logistic,
+    power,
+    power_proportions,
+    selection,
+    simulation,
+)
 from neok2.study import dictionary
 from neok2.study import spec as study
 from neok2.study.spec import SpecError
@@ -1268,7 +1278,7 @@ OTHER_CASES = [
     ),
     Case(
         "cohen_h: p above 1",
-        lambda d, s: power.cohen_h(2, 0.1),
+        lambda d, s: power_proportions.cohen_h(2, 0.1),
         ValueError,
         r"`p1` must lie in \[0, 1\], got 2.0",
     ),
@@ -1280,7 +1290,7 @@ OTHER_CASES = [
     ),
     Case(
         "power_two_proportions: nothing to solve",
-        lambda d, s: power.power_two_proportions(h=0.2),
+        lambda d, s: power_proportions.power_two_proportions(h=0.2),
         ValueError,
         r"exactly one of `h`, `n1`, `n2`, `power` must be None",
     ),

@@ -14,15 +14,14 @@ import pandas as pd
 import pytest
 
 from neok2.stats.power import (
-    cohen_h,
     detectable_odds_ratio,
     events_per_variable,
     power_case_control,
-    power_two_proportions,
     sample_size_case_control,
     sample_size_logistic,
     study_power,
 )
+from neok2.stats.power_proportions import cohen_h, power_two_proportions
 from neok2.study.spec import load_study
 
 REFERENCE = Path(__file__).parent / "reference"

@@ -56,7 +56,7 @@ _LAZY = {
     "detectable_odds_ratio": "stats.power",
     "events_per_variable": "stats.power",
     "power_case_control": "stats.power",
-    "power_two_proportions": "stats.power",
+    "power_two_proportions": "stats.power_proportions",
     "sample_size_case_control": "stats.power",
     "sample_size_logistic": "stats.power",
     "study_power": "stats.power",
@@ -220,7 +220,6 @@ if TYPE_CHECKING:
         detectable_odds_ratio,
         events_per_variable,
         power_case_control,
-        power_two_proportions,
         sample_size_case_control,
         sample_size_logistic,
         study_power,
@@ -235,6 +234,7 @@ if TYPE_CHECKING:
     )
     from neok2.stats.power_designs import power_matched, power_stratified
     from neok2.stats.power_exact import exact_power, power_methods
+    from neok2.stats.power_proportions import power_two_proportions
     from neok2.stats.selection import (
         ScreenResult,
         StepwiseResult,
