@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from neok2.stats.logistic_many import fit_logistic_many
 from neok2.study.spec import load_study
-from neok2.synth.calibration import fit_logistic_many
 from neok2.synth.fidelity import NOT_SIGNIFICANT_STATISTIC, fidelity_report
 from neok2.synth.generator import synthesize_cohort
 

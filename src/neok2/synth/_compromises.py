@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 
 from neok2.formatting import format_number, format_p, matches_printed
+from neok2.stats.logistic_many import fit_logistic_many, wald_p
 from neok2.stats.printed import Interval
 from neok2.stats.summaries import SpreadReadings
 from neok2.study.claims import UnresolvableClaimError, claim_on_table1, parse_claim
 from neok2.study.spec import Study
 from neok2.synth._continuous import GROUPS, FloatArray, mean_targets
-from neok2.synth.calibration import fit_logistic_many, wald_p
 from neok2.synth.implied import (
     SEM_READING,
     or_contradiction,

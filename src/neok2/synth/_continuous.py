@@ -13,8 +13,8 @@ from scipy import stats
 
 from neok2.formatting import decimal_places, format_number, parse_cell
 from neok2.stats.growth import GROWTH_REFERENCE_RANGE
+from neok2.stats.logistic_many import fit_logistic_many, wald_p
 from neok2.study.spec import ColumnSpec, Study
-from neok2.synth.calibration import fit_logistic_many, wald_p
 from neok2.synth.implied import (
     or_contradiction,
     printed_interval,

@@ -25,9 +25,9 @@ from scipy import stats
 from neok2._io import atomic_write_csv
 from neok2.formatting import decimal_places, format_number, matches_printed, parse_cell
 from neok2.stats.growth import GROWTH_REFERENCE_RANGE, birthweight_centile_10
+from neok2.stats.logistic_many import fit_logistic_many, wald_p
 from neok2.study.claims import UnresolvableClaimError, claim_on_data, claim_on_table1, parse_claim
 from neok2.study.spec import Study
-from neok2.synth.calibration import fit_logistic_many, wald_p
 from neok2.synth.fidelity_result import REPORT_COLUMNS, FidelityReport, fidelity_gt
 from neok2.synth.implied import (
     SEM_READING,
