@@ -414,13 +414,14 @@ def _non_numeric(frame: pd.DataFrame, spec: ColumnSpec) -> tuple[pd.Series, list
         infinite = raw.isin([math.inf, -math.inf])
         numeric = numeric.mask(infinite)
         bad |= infinite
+    expected = "is not a 0/1 code" if spec.type == "binary" else "is not a finite number"
     problems = [
         {
             "row": int(position) + 1,
             "column": spec.name,
             "check": "numeric",
             "value": str(raw.iloc[position]),
-            "message": f"value {_scalar(raw.iloc[position])!r} is not a finite number",
+            "message": f"value {_scalar(raw.iloc[position])!r} {expected}",
         }
         for position in bad.to_numpy().nonzero()[0]
     ]
