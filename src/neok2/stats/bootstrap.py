@@ -42,7 +42,6 @@ from neok2.stats.logistic import (
     FirthOption,
     _aliased,
     _design,
-    _formula_from,
     _is_plain_numeric,
     _variable_p_value,
     logistic_regression,
@@ -328,7 +327,7 @@ def _multivariable_fails(
 def _design_builds(sample: pd.DataFrame, outcome: str, names: list[str]) -> bool:
     """Whether :mod:`neok2.stats.logistic` accepts the multivariable design on the resample."""
     try:
-        _design(sample, _formula_from(outcome, names), outcome=outcome, covariates=names)
+        _design(sample, None, outcome=outcome, covariates=names)
     except ValueError:
         return False
     return True
