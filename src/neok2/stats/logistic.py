@@ -270,10 +270,20 @@ def _check_covariate_names(outcome: Any, covariates: Any) -> None:
 
 
 def _aliased(X: np.ndarray) -> list[int]:
+    """Columns that are linear combinations of earlier ones (a greedy rank check).
+
+    ``X = QR`` with orthonormal ``Q``, so every column subset of ``X`` has the singular values
+    of the same subset of ``R``: the checks run on the k-by-k ``R`` with numpy's tolerance for
+    the n-by-k subset, and a million rows cost one QR instead of k SVDs of the full matrix.
+    """
+    n_rows = X.shape[0]
+    R = np.linalg.qr(X, mode="r") if n_rows > X.shape[1] else X
     kept: list[int] = []
     aliased = []
     for j in range(X.shape[1]):
-        if np.linalg.matrix_rank(X[:, [*kept, j]]) > len(kept):
+        singular = np.linalg.svd(R[:, [*kept, j]], compute_uv=False)
+        tolerance = singular.max(initial=0.0) * max(n_rows, len(kept) + 1) * np.finfo(float).eps
+        if int((singular > tolerance).sum()) > len(kept):
             kept.append(j)
         else:
             aliased.append(j)
