@@ -20,7 +20,7 @@ def _data_source(path: Path, choice: str) -> str:
 
 
 @click.command(name="analyze")
-@click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("data", type=click.Path(path_type=Path))
 @study_option
 @click.option(
     "--seed",

@@ -99,12 +99,14 @@ def _sizes(text: str) -> list[int]:
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Local processes (default: CPU count).")  # fmt: skip
 @click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786.")
+@click.option("--connect-timeout", type=click.FloatRange(min=0, min_open=True), default=5.0,
+              show_default=True, help="Seconds to wait for the Dask scheduler.")  # fmt: skip
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @click.option("--out", "prefix", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write PREFIX.csv (unrounded table) and PREFIX.png (power curve).")  # fmt: skip
 def simulate(study: str, sizes: str, replicates: int, seed: int, threshold: float | None,
              firth: bool, chunk_size: int, workers: int | None, scheduler: str | None,
-             progress: bool, prefix: Path | None) -> None:  # fmt: skip
+             connect_timeout: float, progress: bool, prefix: Path | None) -> None:  # fmt: skip
     """Monte Carlo power of the screen-then-adjust analysis over a grid of sample sizes."""
     spec = load_study(study)
     table = simulate_pipeline(
@@ -112,7 +114,8 @@ def simulate(study: str, sizes: str, replicates: int, seed: int, threshold: floa
         controls_per_case=spec.groups["control"] / spec.groups["case"],
         n_replicates=replicates, seed=seed,
         threshold=spec.screening_threshold if threshold is None else threshold, firth=firth,
-        chunk_size=chunk_size, n_workers=workers, scheduler=scheduler, progress=progress,
+        chunk_size=chunk_size, n_workers=workers, scheduler=scheduler,
+        connect_timeout=connect_timeout, progress=progress,
     )  # fmt: skip
     columns = ["n_total", "variable", "true_odds_ratio", "power", "false_inclusion",
                "selection_rate", "mean_or_selected", "coverage", "n_separated"]  # fmt: skip

@@ -676,6 +676,11 @@ class Counts2x2:
 
 
 def _binary_column(data: pd.DataFrame, column: str, argument: str) -> pd.Series:
+    if isinstance(data.columns, pd.MultiIndex):
+        raise ValueError(
+            "`data` has MultiIndex (multi-level) columns; flatten them to one name per "
+            "column first, e.g. data.columns = ['_'.join(map(str, c)) for c in data.columns]"
+        )
     if not isinstance(column, str):
         raise TypeError(f"`{argument}` must be a column name, got {type(column).__name__}")
     if column not in data.columns:
@@ -686,6 +691,11 @@ def _binary_column(data: pd.DataFrame, column: str, argument: str) -> pd.Series:
             "the duplicates"
         )
     values = data[column]
+    if isinstance(values.dtype, pd.CategoricalDtype) and (
+        pd.api.types.is_numeric_dtype(values.cat.categories)
+    ):
+        # 0/1 stored as a category (SPSS value labels, astype("category")) is still 0/1
+        values = values.astype(float)
     present = values.dropna()
     if pd.api.types.is_bool_dtype(present):
         present = present.astype(int)

@@ -538,3 +538,16 @@ def check_text_column(values: pd.Series, name: str) -> None:
             f"pd.to_numeric(data[{name!r}], errors='coerce') (cells that are still text become "
             f"NaN, missing); if it really is categorical, use data[{name!r}].astype('category')"
         )
+
+
+def decode_categorical(values: pd.Series) -> pd.Series:
+    """A categorical column with numeric or boolean categories as those plain values.
+
+    Other columns come back unchanged, so a text category is still refused as an outcome.
+    """
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values
+    categories = values.cat.categories
+    if pd.api.types.is_numeric_dtype(categories) or pd.api.types.is_bool_dtype(categories):
+        return values.astype(categories.dtype if not values.isna().any() else float)
+    return values

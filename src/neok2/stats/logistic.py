@@ -244,7 +244,7 @@ def _check_outcome(data: pd.DataFrame, outcome: str) -> None:
     values = data[outcome]
     if values.isna().all():
         raise ValueError(f"outcome column `{outcome}` is entirely missing")
-    observed = values.dropna()
+    observed = _formula.decode_categorical(values.dropna())
     if pd.api.types.is_bool_dtype(observed):
         return
     codes = set(pd.unique(observed)) if pd.api.types.is_numeric_dtype(observed) else None
@@ -331,6 +331,10 @@ def _design(
         outcome, used = parsed.outcome, list(parsed.variables)
         _check_columns(data, [outcome, *used], "formula")
     assert outcome is not None
+    if isinstance(data[outcome].dtype, pd.CategoricalDtype):
+        # a 0/1 outcome stored as a category (e.g. read from SPSS) is still 0/1
+        data = data.copy(deep=False)
+        data[outcome] = _formula.decode_categorical(data[outcome])
     if not direct:
         _formula.check_unique_columns(data, [outcome, *used])
         for name in used:
@@ -752,6 +756,7 @@ def _fit_univariable(
 def _check_candidates(data: Any, outcome: Any, candidates: Any) -> list[str]:
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
+    _formula.check_flat_columns(data)
     if not isinstance(outcome, str):
         raise TypeError(f"`outcome` must be a column name (str), got {type(outcome).__name__}")
     if isinstance(candidates, str) or not isinstance(candidates, Sequence):

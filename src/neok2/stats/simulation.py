@@ -547,16 +547,40 @@ def _sizes(n_cases: Any, n_controls: Any, n_total: Any, controls_per_case: Any
     return sizes
 
 
-def _execute(chunks: list[_Chunk], scheduler: Any, n_workers: int | None,
-             progress: bool) -> list[dict[str, np.ndarray]]:  # fmt: skip
+def _connect(scheduler: Any, connect_timeout: float) -> Any:
+    """A Dask client, or one clear ValueError when the scheduler cannot be reached in time."""
+    import logging
+
+    from distributed import Client
+
+    if isinstance(scheduler, Client):
+        return scheduler
+    # distributed logs each failed attempt with a traceback; the error below says it all
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        return Client(str(scheduler), timeout=connect_timeout)
+    except (OSError, TimeoutError, ValueError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ValueError(
+            f"`scheduler`: cannot reach the Dask scheduler {str(scheduler)!r} within "
+            f"{connect_timeout:g} s ({reason}); start it, fix the address or raise "
+            "`connect_timeout`, or leave the scheduler out to run on local processes"
+        ) from None
+    finally:
+        quiet.setLevel(level)
+
+
+def _execute(chunks: list[_Chunk], scheduler: Any, n_workers: int | None, progress: bool,
+             connect_timeout: float = 5.0) -> list[dict[str, np.ndarray]]:  # fmt: skip
     results: list[dict[str, np.ndarray] | None] = [None] * len(chunks)
     bar = tqdm(total=len(chunks), disable=not progress, desc="simulate", unit="chunk")
     try:
         if scheduler is not None:
-            from distributed import Client
             from distributed import as_completed as dask_completed
 
-            client = scheduler if isinstance(scheduler, Client) else Client(str(scheduler))
+            client = _connect(scheduler, connect_timeout)
             try:
                 futures = client.map(_run_chunk, chunks, pure=False)
                 position = {future.key: index for index, future in enumerate(futures)}
@@ -605,6 +629,7 @@ def simulate_pipeline(
     firth: bool = False,
     chunk_size: int = 500,
     scheduler: Any = None,
+    connect_timeout: float = 5.0,
     n_workers: int | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
@@ -635,6 +660,8 @@ def simulate_pipeline(
         depend on ``seed`` and ``chunk_size``, never on how the chunks are scheduled.
     scheduler : str or distributed.Client, optional
         Dask scheduler address (``"tcp://host:8786"``) or client to run the chunks on.
+    connect_timeout : float, default 5
+        Seconds to wait for the scheduler before a ValueError says it cannot be reached.
     n_workers : int, optional
         Local processes; 1 (or a single chunk) runs in this process. Default: CPU count.
     progress : bool, default True
@@ -683,6 +710,13 @@ def simulate_pipeline(
     for name, value in (("n_replicates", n_replicates), ("chunk_size", chunk_size)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise ValueError(f"`{name}` must be a positive integer, got {value!r}")
+    if (
+        isinstance(connect_timeout, bool)
+        or not isinstance(connect_timeout, int | float)
+        or not (0 < connect_timeout < math.inf)
+    ):
+        raise ValueError(f"`connect_timeout` must be a positive number of seconds, got "
+                         f"{connect_timeout!r}")  # fmt: skip
     if n_workers is not None and (not isinstance(n_workers, int) or n_workers < 1):
         raise ValueError(f"`n_workers` must be a positive integer or None, got {n_workers!r}")
     for name, level in (("threshold", threshold), ("alpha", alpha)):
@@ -705,7 +739,7 @@ def simulate_pipeline(
                 case_probabilities=model.case_probabilities, log_odds_ratios=log_odds_ratios,
                 threshold=float(threshold), alpha=float(alpha), firth=bool(firth),
             ))  # fmt: skip
-    results = _execute(chunks, scheduler, n_workers, progress)
+    results = _execute(chunks, scheduler, n_workers, progress, connect_timeout)
     records = []
     for grid_index, (case_count, control_count) in enumerate(sizes):
         totals = {name: np.zeros(len(model.names)) for name in _SUMS}

@@ -629,4 +629,11 @@ def load_study(study: str | Path) -> Study:
     except yaml.YAMLError as error:
         name = str(path) if path is not None else str(study)
         raise SpecError(f"study spec {name!r} is not valid YAML: {_yaml_problem(error)}") from None
-    return parse_study(data, path=path)
+    try:
+        return parse_study(data, path=path)
+    except SpecError as error:
+        name = str(path) if path is not None else str(study)
+        if name in str(error):
+            raise
+        # the problem alone does not say which of several spec files holds it
+        raise SpecError(f"study spec {name!r}: {error}") from None
