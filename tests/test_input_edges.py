@@ -88,7 +88,8 @@ class TestFiles:
         spec["groups"]["case"]["n"] = -3
         path = tmp_path / "broken_spec.yaml"
         path.write_text(yaml.safe_dump(spec), encoding="utf-8")
-        with pytest.raises(SpecError, match=r"(?s)study spec .*broken_spec\.yaml.: .*groups\.case\.n"):
+        expected = r"(?s)study spec .*broken_spec\.yaml.: .*groups\.case\.n"
+        with pytest.raises(SpecError, match=expected):
             load_study(path)
 
 
