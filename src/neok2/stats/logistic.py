@@ -277,7 +277,7 @@ def _aliased(X: np.ndarray) -> list[int]:
     the n-by-k subset, and a million rows cost one QR instead of k SVDs of the full matrix.
     """
     n_rows = X.shape[0]
-    R = np.linalg.qr(X, mode="r") if n_rows > X.shape[1] else X
+    R: np.ndarray = np.asarray(np.linalg.qr(X, mode="r")) if n_rows > X.shape[1] else X
     kept: list[int] = []
     aliased = []
     for j in range(X.shape[1]):
