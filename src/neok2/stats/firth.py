@@ -288,9 +288,14 @@ def profile_interval(
                 return math.nan
             previous, previous_root, current = current, current_root, following
             current_root = signed_root(current)
-            if abs(current - previous) <= _SECANT_TOLERANCE * max(1.0, abs(current)):
+            # The statistic itself is known only to the fits' precision (worse with many
+            # rows), so a root matching the target that closely also ends the search.
+            if (
+                abs(current - previous) <= _SECANT_TOLERANCE * max(1.0, abs(current))
+                or abs(current_root - target) <= _SECANT_TOLERANCE * target
+            ):
                 return current
-        return math.nan
+        return current if abs(current_root - target) <= 1e-7 * target else math.nan
 
     def bound(direction: float) -> float:
         found = secant(direction)

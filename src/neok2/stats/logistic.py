@@ -331,6 +331,7 @@ def _design(
         outcome, used = parsed.outcome, list(parsed.variables)
         _check_columns(data, [outcome, *used], "formula")
     assert outcome is not None
+    _formula.check_unique_columns(data, [outcome])
     if isinstance(data[outcome].dtype, pd.CategoricalDtype):
         # a 0/1 outcome stored as a category (e.g. read from SPSS) is still 0/1
         data = data.copy(deep=False)
