@@ -787,7 +787,7 @@ CLI_CASES = [
     CliCase("validate: broken SPSS", ("validate", "{in}/broken.sav"),
             r"neok2: error: .*cannot be parsed as spss"),
     CliCase("validate: directory", ("validate", "{in}"),
-            r"Invalid value for 'DATA': File '.*' is a directory"),
+            r"neok2: error: data file '.*' is a directory; name a data file"),
     CliCase("validate: text in numeric", ("validate", "{in}/text_in_numeric.csv"),
             r"row 4, column ga_weeks: value 'abc' is not a finite number", exit_code=1),
     CliCase("validate: infinity", ("validate", "{in}/infinite.csv"),
@@ -804,7 +804,8 @@ CLI_CASES = [
             r"neok2: error: .*could not determine a constructor"),
     CliCase("validate: impossible spec", ("validate", "{in}/good.csv", "--study",
                                           "{in}/spec_impossible.yaml"),
-            r"neok2: error: groups: case n \(70\) \+ control n \(134\) = 204"),
+            r"neok2: error: study spec '.*spec_impossible.yaml': groups: case n \(70\) \+ "
+            r"control n \(134\) = 204"),
     CliCase("validate: unknown study", ("validate", "{in}/good.csv", "--study", "nope"),
             r"neok2: error: `study`: 'nope' is neither a shipped study"),
     CliCase("table1: missing file", ("table1", "{in}/absent.csv", "--study", "k2_neonates",
@@ -829,7 +830,8 @@ CLI_CASES = [
             r"neok2: error: `--out`: .*good.csv is the input data file; choose another"),
     CliCase("table1: broken spec", ("table1", "{in}/good.csv", "--study",
                                     "{in}/spec_list.yaml", "--out", "{out}/t"),
-            r"neok2: error: a study spec must be a mapping at the top level, got list"),
+            r"neok2: error: study spec '.*spec_list.yaml': a study spec must be a mapping at the "
+            r"top level, got list"),
     CliCase("screen: missing file", ("screen", "{in}/absent.csv"),
             r"neok2: error: data file '.*absent.csv' does not exist"),
     CliCase("screen: binary bytes", ("screen", "{in}/binary.csv"),
@@ -847,7 +849,8 @@ CLI_CASES = [
     CliCase("audit: broken spec", ("audit", "--study", "{in}/spec_bad_yaml.yaml"),
             r"neok2: error: study spec .* is not valid YAML"),
     CliCase("audit: data file as spec", ("audit", "--study", "{in}/good.csv"),
-            r"neok2: error: a study spec must be a mapping at the top level, got str"),
+            r"neok2: error: study spec '.*good.csv': a study spec must be a mapping at the top "
+            r"level, got str"),
     CliCase("audit: format", ("audit", "--format", "xlsx"),
             r"Invalid value for '--format': 'xlsx' is not one of 'csv', 'md', 'json'"),
     CliCase("audit: out is a directory", ("audit", "--out", "{out}"),

@@ -193,7 +193,7 @@ class TestMidpAndLargeTables:
             assert row.ci_low == pytest.approx(woolf[0], rel=1e-5)
             assert row.ci_high == pytest.approx(woolf[1], rel=1e-5)
 
-    @pytest.mark.parametrize("value", [10**12, 10**400, 1e300, math.inf])
+    @pytest.mark.parametrize("value", [10**12, 10**400, 1e300])
     @pytest.mark.parametrize("argument", ["a", "b", "c", "d"])
     def test_huge_counts_name_the_argument(self, value, argument):
         counts = dict(a=5, b=6, c=7, d=8) | {argument: value}

@@ -234,6 +234,8 @@ risk_difference_high : float
 def _check_count(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer | float | np.floating):
         raise TypeError(f"`{name}` must be a whole-number count, got {type(value).__name__}")
+    if isinstance(value, float | np.floating) and not math.isfinite(value):
+        raise ValueError(f"`{name}` must be a non-negative whole number, got {value!r}")
     if value > MAX_COUNT:
         shown = (
             f"{value:.3g}"
