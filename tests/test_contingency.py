@@ -1,6 +1,7 @@
 """2x2 odds ratios: every number is checked against R (tests/reference/contingency.R).
 
-R 4.2.2 with epiR 2.0.57 wrote tests/reference/contingency.csv; the tests only read it.
+R 4.2.2 with epiR 2.0.57 wrote tests/reference/contingency.csv and contingency_midp.R wrote
+contingency_midp.csv (median-unbiased mid-p estimates, large tables); the tests only read them.
 Cells: a = exposed cases, b = unexposed cases, c = exposed controls, d = unexposed controls.
 """
 
@@ -121,7 +122,9 @@ class TestMethodAgainstR:
     def test_midp_matches_r(self, reference, cells, table):
         ref = reference[table]
         result = odds_ratio_2x2(*cells[table], method="midp")
-        assert result.odds_ratio == pytest.approx(ref["exact_mle_tight"], rel=1e-8)
+        # the estimate of the mid-p row is the median-unbiased one (contingency_midp.R)
+        if 0 < ref["exact_mle_tight"] < math.inf:
+            assert result.odds_ratio != pytest.approx(ref["exact_mle_tight"], rel=1e-6)
         assert result.ci_low == pytest.approx(ref["midp_low_tight"], rel=TIGHT)
         assert result.ci_high == pytest.approx(ref["midp_high_tight"], rel=TIGHT)
 
@@ -140,6 +143,68 @@ class TestMethodAgainstR:
         # midp is narrower than the exact interval: it counts only half the observed table.
         exact, midp = intervals.iloc[2], intervals.iloc[3]
         assert exact["ci_low"] < midp["ci_low"] < midp["ci_high"] < exact["ci_high"]
+
+
+MIDP_REFERENCE = Path(__file__).parent / "reference" / "contingency_midp.csv"
+
+
+def _midp_reference() -> dict[str, tuple[tuple[int, int, int, int], dict[str, float]]]:
+    frame = pd.read_csv(MIDP_REFERENCE)
+    return {
+        str(name): (
+            tuple(int(block[cell].iloc[0]) for cell in "abcd"),  # type: ignore[misc]
+            dict(zip(block["quantity"], block["value"], strict=True)),
+        )
+        for name, block in frame.groupby("table", sort=False)
+    }
+
+
+class TestMidpAndLargeTables:
+    """The mid-p row against tests/reference/contingency_midp.R; big tables stay fast."""
+
+    @pytest.mark.parametrize("table", list(_midp_reference()))
+    def test_midp_row_is_median_unbiased_as_epitools(self, table):
+        counts, ref = _midp_reference()[table]
+        row = _row(odds_ratio_2x2(*counts), "midp")
+        assert row["estimate"] == "median_unbiased"
+        assert row["odds_ratio"] == pytest.approx(ref["midp_estimate"], rel=TIGHT, abs=1e-12)
+        assert row["ci_low"] == pytest.approx(ref["midp_low"], rel=TIGHT, abs=1e-12)
+        assert row["ci_high"] == pytest.approx(ref["midp_high"], rel=TIGHT)
+
+    @pytest.mark.parametrize("table", list(_midp_reference()))
+    def test_exact_row_matches_fisher_equations(self, table):
+        counts, ref = _midp_reference()[table]
+        row = _row(odds_ratio_2x2(*counts), "exact")
+        assert row["odds_ratio"] == pytest.approx(ref["conditional_mle"], rel=TIGHT, abs=1e-12)
+        assert row["ci_low"] == pytest.approx(ref["exact_low"], rel=TIGHT, abs=1e-12)
+        assert row["ci_high"] == pytest.approx(ref["exact_high"], rel=TIGHT)
+
+    def test_median_unbiased_differs_from_the_conditional_mle(self):
+        counts, _ = _midp_reference()["small"]
+        intervals = odds_ratio_2x2(*counts).intervals().set_index("method")
+        # R: 0.27536 (median-unbiased) against 0.26677 (conditional MLE)
+        assert intervals.loc["midp", "odds_ratio"] == pytest.approx(0.2753574, rel=1e-6)
+        assert intervals.loc["exact", "odds_ratio"] == pytest.approx(0.2667746, rel=1e-6)
+
+    def test_a_million_counts_take_well_under_a_second(self):
+        import time
+
+        start = time.perf_counter()
+        result = odds_ratio_2x2(10**6, 10**6, 10**6, 2 * 10**6)
+        elapsed = time.perf_counter() - start
+        assert elapsed < 1.0
+        # With 10^6 counts every interval is close to Woolf's: 2 * exp(+/-1.96 * sqrt(3.5e-6))
+        woolf = (2 * math.exp(-1.959964 * math.sqrt(3.5e-6)), 2 * math.exp(1.959964 * 3.5e-6**0.5))
+        for row in result.intervals().itertuples():
+            assert row.ci_low == pytest.approx(woolf[0], rel=1e-5)
+            assert row.ci_high == pytest.approx(woolf[1], rel=1e-5)
+
+    @pytest.mark.parametrize("value", [10**12, 10**400, 1e300])
+    @pytest.mark.parametrize("argument", ["a", "b", "c", "d"])
+    def test_huge_counts_name_the_argument(self, value, argument):
+        counts = dict(a=5, b=6, c=7, d=8) | {argument: value}
+        with pytest.raises(ValueError, match=rf"`{argument}` is .*beyond the largest count"):
+            odds_ratio_2x2(**counts)
 
 
 class TestTests:

@@ -70,6 +70,8 @@ def checkout(tmp_path: Path) -> Path:
     for name in ("src", "pyproject.toml", "requirements.lock"):
         (root / name).symlink_to(ROOT / name)
     (root / ".venv").symlink_to(VENV)
+    # A fresh stamp of our own: Make must never reinstall the shared environment from here.
+    (root / "installed.stamp").touch()
     manuscript = root / "manuscript"
     manuscript.mkdir()
     (manuscript / "_quarto.yml").write_text(
@@ -85,7 +87,7 @@ def checkout(tmp_path: Path) -> Path:
 def make(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     environment = {key: value for key, value in os.environ.items() if key != "MAKEFLAGS"}
     return subprocess.run(
-        ["make", "--no-print-directory", "paper", QUICK, *arguments],
+        ["make", "--no-print-directory", "paper", QUICK, "STAMP=installed.stamp", *arguments],
         cwd=root,
         capture_output=True,
         text=True,

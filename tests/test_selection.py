@@ -522,6 +522,7 @@ class TestScreenCommand:
             main,
             [
                 "screen",
+                "--no-validate",
                 str(REFERENCE / "birthwt.csv"),
                 "--outcome",
                 "low",
@@ -543,17 +544,27 @@ class TestScreenCommand:
     def test_prints_table_without_out(self):
         outcome = CliRunner().invoke(
             main,
-            ["screen", str(REFERENCE / "birthwt.csv"), "--outcome", "low", "--candidates", "smoke"],
+            [
+                "screen",
+                "--no-validate",
+                str(REFERENCE / "birthwt.csv"),
+                "--outcome",
+                "low",
+                "--candidates",
+                "smoke",
+            ],
         )
         assert outcome.exit_code == 0
         # R: smoke OR 2.02 (Wald 1.08-3.78), p = 0.0276
-        assert outcome.output.startswith("smoke: 2.02 (1.08-3.78) p=0.028")
+        assert outcome.stdout.startswith("smoke: 2.02 (1.08-3.78) p=0.028")
+        assert "was not validated" in outcome.stderr
 
     def test_separation_note_is_printed(self, tmp_path):
         outcome = CliRunner().invoke(
             main,
             [
                 "screen",
+                "--no-validate",
                 str(REFERENCE / "endometrial.csv"),
                 "--outcome",
                 "HG",
@@ -571,6 +582,7 @@ class TestScreenCommand:
             main,
             [
                 "screen",
+                "--no-validate",
                 str(REFERENCE / "birthwt.csv"),
                 "--outcome",
                 "low",
@@ -589,6 +601,7 @@ class TestScreenCommand:
             main,
             [
                 "screen",
+                "--no-validate",
                 str(data),
                 "--outcome",
                 "low",

@@ -359,6 +359,14 @@ def one_of(value: T, name: str, choices: Sequence[Any]) -> T:
     return value
 
 
+def _flat_columns(frame: pd.DataFrame) -> None:
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise ValueError(
+            "`data` has MultiIndex (multi-level) columns; flatten them to one name per "
+            "column first, e.g. data.columns = ['_'.join(map(str, c)) for c in data.columns]"
+        )
+
+
 def column_in(frame: pd.DataFrame, column: Any, name: str) -> str:
     """Check that ``column`` names a column of ``frame``.
 
@@ -395,6 +403,7 @@ def column_in(frame: pd.DataFrame, column: Any, name: str) -> str:
     """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {_kind(frame)}")
+    _flat_columns(frame)
     if not isinstance(column, str):
         raise TypeError(f"`{name}` must be a column name (str), got {_kind(column)} {column!r}")
     if column not in frame.columns:
@@ -435,6 +444,7 @@ def columns_in(frame: pd.DataFrame, columns: Sequence[Any], name: str) -> list[s
     """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {_kind(frame)}")
+    _flat_columns(frame)
     if isinstance(columns, str | bytes) or not isinstance(columns, Sequence):
         raise TypeError(f"`{name}` must be a list of column names, got {_kind(columns)}")
     wrong = [column for column in columns if not isinstance(column, str)]

@@ -13,7 +13,7 @@ from neok2.study.spec import load_study
 
 
 @click.command(name="analyze")
-@click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("data", type=click.Path(path_type=Path))
 @study_option
 @click.option(
     "--seed",

@@ -164,6 +164,13 @@ def _sizes(text: str) -> list[int]:
     "with latent correlations calibrated to Tables 1-3.",
 )
 @click.option("--no-screen", is_flag=True, help="Enter every candidate (no screening step).")
+@click.option(
+    "--connect-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=5.0,
+    show_default=True,
+    help="Seconds to wait for the Dask scheduler.",
+)
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @click.option(
     "--out",
@@ -184,6 +191,7 @@ def simulate(
     scheduler: str | None,
     structure: str,
     no_screen: bool,
+    connect_timeout: float,
     progress: bool,
     prefix: Path | None,
 ) -> None:
@@ -208,6 +216,7 @@ def simulate(
         chunk_size=chunk_size,
         n_workers=workers,
         scheduler=scheduler,
+        connect_timeout=connect_timeout,
         progress=progress,
     )
     columns = [

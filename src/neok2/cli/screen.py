@@ -15,7 +15,7 @@ _FIRTH = {"auto": "auto", "true": True, "false": False}
 
 
 @click.command(name="screen")
-@click.argument("data", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("data", type=click.Path(path_type=str))
 @click.option("--outcome", default=None, help="0/1 outcome column [default: the study's outcome].")
 @click.option(
     "--candidates",

@@ -15,7 +15,7 @@ from neok2.study.spec import load_study
 
 
 @click.command(name="table1")
-@click.argument("data", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("data", type=click.Path(path_type=str))
 @click.option(
     "--group", default=None, help="Grouping column with two values [default: the study's outcome]."
 )

@@ -12,7 +12,7 @@ from neok2.study.spec import load_study
 
 
 @click.command(name="validate")
-@click.argument("data", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("data", type=click.Path(path_type=str))
 @study_option
 @click.option(
     "--details",

@@ -151,6 +151,25 @@ class _Choice:
     note: str
 
 
+def _check_stray_codes(variable: str, values: pd.Series) -> None:
+    """Refuse a 0/1 column with a few other codes, which would pass for a continuous one."""
+    present = values.dropna()
+    if not pd.api.types.is_numeric_dtype(present) or present.empty:
+        return
+    stray = present[~present.isin([0, 1])]
+    if (
+        0 < stray.nunique() <= 2
+        and len(stray) <= 0.05 * len(present)
+        and present.isin([0, 1]).any()
+    ):
+        shown = sorted({float(value) for value in stray})
+        raise ValueError(
+            f"`data`: {variable!r} is a 0/1 variable except for {len(stray)} row(s) holding "
+            f"{shown} (rows {stray.index[:5].tolist()}); fix or blank those cells, or pass "
+            f"summary={{{variable!r}: 'median_iqr'}} if the values are real"
+        )
+
+
 def _choose_summary(
     variable: str,
     values: pd.Series,
@@ -170,6 +189,7 @@ def _choose_summary(
         return _Choice(requested, "summary as requested")
     if _is_binary(values):
         return _Choice("n_percent", "0/1 variable: n (%) of 1")
+    _check_stray_codes(variable, values)
     if not numeric:
         return _Choice("n_percent", "categorical: n (%) per level")
     distinct = int(values.dropna().nunique())

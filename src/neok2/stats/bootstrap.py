@@ -38,15 +38,8 @@ import numpy as np
 import pandas as pd
 
 from neok2.stats.batch import fit_binomial_batch
-from neok2.stats.logistic import (
-    FirthOption,
-    _aliased,
-    _design,
-    _formula_from,
-    _is_plain_numeric,
-    _variable_p_value,
-    logistic_regression,
-)
+from neok2.stats.design import _aliased, _is_plain_numeric, design_matrix
+from neok2.stats.logistic import FirthOption, _variable_p_value, logistic_regression
 
 __all__ = ["row_counts", "screen_resamples"]
 
@@ -339,7 +332,7 @@ def _multivariable_fails(
 def _design_builds(sample: pd.DataFrame, outcome: str, names: list[str]) -> bool:
     """Whether :mod:`neok2.stats.logistic` accepts the multivariable design on the resample."""
     try:
-        _design(sample, _formula_from(outcome, names), outcome=outcome, covariates=names)
+        design_matrix(sample, None, outcome=outcome, covariates=names)
     except ValueError:
         return False
     return True

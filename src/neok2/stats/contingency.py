@@ -21,10 +21,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
-from scipy.stats.contingency import odds_ratio as scipy_odds_ratio
 
 from neok2._validation import column_in, probability
 from neok2.formatting import format_ci, format_odds_ratio, format_p
+from neok2.stats.conditional_law import ConditionalLaw
 
 __all__ = [
     "INTERVAL_METHODS",
@@ -43,6 +43,9 @@ _DESIGNS = ("case-control", "cohort")
 # numerically 0 or infinite for any table of realistic size.
 _LOG_BOUND = 30.0
 _ROOT_TOLERANCE = 1e-13
+# Largest cell count accepted: beyond it doubles lose whole numbers in the margins' sums and
+# no study of subjects comes near it.
+MAX_COUNT = 10**9
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,8 @@ class OddsRatioInterval:
     odds_ratio, ci_low, ci_high : float
         Estimate and limits (0 and ``inf`` are legitimate limits for tables with a zero cell).
     estimate : str
-        ``"sample"`` (cross-product ratio ad/bc) or ``"conditional_mle"``.
+        ``"sample"`` (cross-product ratio ad/bc), ``"conditional_mle"`` (exact) or
+        ``"median_unbiased"`` (mid-p: the odds ratio at which both mid-p tails are 1/2).
     corrected : bool
         Whether 0.5 was added to every cell (Haldane-Anscombe) for this row.
     """
@@ -296,6 +300,18 @@ risk_difference_high : float
 def _check_count(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer | float | np.floating):
         raise TypeError(f"`{name}` must be a whole-number count, got {type(value).__name__}")
+    if isinstance(value, float | np.floating) and not math.isfinite(value):
+        raise ValueError(f"`{name}` must be a non-negative whole number, got {value!r}")
+    if value > MAX_COUNT:
+        shown = (
+            f"{value:.3g}"
+            if isinstance(value, float | np.floating)
+            else f"a {len(str(int(value)))}-digit number"
+        )
+        raise ValueError(
+            f"`{name}` is {shown}, beyond the largest count handled ({MAX_COUNT:.0e}); "
+            "counts of subjects are far smaller, so check the value"
+        )
     if not math.isfinite(float(value)) or float(value) != int(value) or value < 0:
         raise ValueError(f"`{name}` must be a non-negative whole number, got {value!r}")
     return int(value)
@@ -387,44 +403,6 @@ def _score(a: int, b: int, c: int, d: int, conf_level: float) -> tuple[float, fl
     return estimate, math.exp(low), math.exp(high)
 
 
-def _exact(a: int, b: int, c: int, d: int, conf_level: float) -> tuple[float, float, float]:
-    result = scipy_odds_ratio(np.array([[a, c], [b, d]]), kind="conditional")
-    interval = result.confidence_interval(confidence_level=conf_level)
-    return float(result.statistic), float(interval.low), float(interval.high)
-
-
-def _midp(a: int, b: int, c: int, d: int, conf_level: float) -> tuple[float, float]:
-    """Mid-p limits: half the probability of the observed table counts towards each tail."""
-    cases, exposed, total = a + b, a + c, a + b + c + d
-    support = np.arange(max(0, exposed - (c + d)), min(exposed, cases) + 1)
-    log_central = stats.hypergeom.logpmf(support, total, cases, exposed)
-    observed = support == a
-    tail = (1 - conf_level) / 2
-
-    def probabilities(log_or: float) -> np.ndarray:
-        log_density = log_central + log_or * support
-        density = np.exp(log_density - log_density.max())
-        return density / density.sum()
-
-    def upper_excess(log_or: float) -> float:
-        p = probabilities(log_or)
-        return float(p[support > a].sum() + 0.5 * p[observed].sum()) - tail
-
-    def lower_excess(log_or: float) -> float:
-        p = probabilities(log_or)
-        return float(p[support < a].sum() + 0.5 * p[observed].sum()) - tail
-
-    low = 0.0
-    if a > support[0]:
-        low = math.exp(optimize.brentq(upper_excess, -_LOG_BOUND, _LOG_BOUND, xtol=_ROOT_TOLERANCE))
-    high = math.inf
-    if a < support[-1]:
-        high = math.exp(
-            optimize.brentq(lower_excess, -_LOG_BOUND, _LOG_BOUND, xtol=_ROOT_TOLERANCE)
-        )
-    return low, high
-
-
 def _cohort_measures(
     a: int, b: int, c: int, d: int, z: float
 ) -> tuple[float, float, float, float, float, float]:
@@ -482,8 +460,12 @@ def odds_ratio_2x2(
           (epiR searches on a 0.1% grid, neok2 solves to 1e-13 on the log scale).
         - ``"exact"``: conditional maximum-likelihood estimate with Fisher's exact
           (conditional) interval, as ``fisher.test``.
-        - ``"midp"``: conditional MLE with the mid-p exact interval, as
+        - ``"midp"``: median-unbiased estimate with the mid-p exact interval, as
           ``epitools::oddsratio.midp``.
+
+        Every method stays fast for large tables: the conditional (exact and mid-p)
+        computations run on a window of +/- 20 standard deviations around ``a``, outside
+        which the probability is below 1e-87, so 10^6 counts take milliseconds.
     conf_level : float, default 0.95
         Confidence level, strictly between 0 and 1.
     correction : {"auto", "haldane", "none"}, default "auto"
@@ -510,11 +492,13 @@ def odds_ratio_2x2(
     Woolf: ``exp(log(ad/bc) +/- z * sqrt(1/a + 1/b + 1/c + 1/d))``. Score: the limits are the
     two odds ratios whose score statistic ``(n1 (p1_hat - p1~))^2 (1/(n1 p1~ q1~) +
     1/(n2 p2~ q2~))`` equals the chi-square(1) quantile, the tilde proportions being the
-    MLEs constrained to that odds ratio (exposure rows as the two binomials). Exact: scipy's
-    conditional odds ratio, the noncentral hypergeometric equations of ``fisher.test``.
-    Mid-p: ``P(X > a) + P(X = a)/2 = alpha/2`` for the lower limit and ``P(X < a) + P(X =
-    a)/2 = alpha/2`` for the upper. Chi-square: ``scipy.stats.chi2_contingency`` with and
-    without Yates' correction (R's ``chisq.test(correct = FALSE/TRUE)``); Fisher:
+    MLEs constrained to that odds ratio (exposure rows as the two binomials). Exact: the
+    noncentral hypergeometric equations of ``fisher.test`` (estimate: ``E[X] = a``; limits:
+    ``P(X >= a) = alpha/2`` and ``P(X <= a) = alpha/2``). Mid-p: ``P(X > a) + P(X = a)/2 =
+    alpha/2`` for the lower limit and ``P(X < a) + P(X = a)/2 = alpha/2`` for the upper; the
+    estimate solves ``P(X < a) + P(X = a)/2 = 1/2`` (median-unbiased, as epitools).
+    Chi-square: ``scipy.stats.chi2_contingency`` with and without Yates' correction (R's
+    ``chisq.test(correct = FALSE/TRUE)``); Fisher:
     ``scipy.stats.fisher_exact`` (R's ``fisher.test``). Cohort measures: risk ratio with a
     Wald interval on its log, risk difference with a Wald interval (``epiR::epi.2by2``,
     ``method = "cohort.count"``).
@@ -562,14 +546,23 @@ def odds_ratio_2x2(
     elif has_zero:
         notes.append("a cell is zero and correction='none': the Woolf interval is undefined")
     score = _score(a, b, c, d, conf_level)
-    exact = _exact(a, b, c, d, conf_level)
-    midp_low, midp_high = _midp(a, b, c, d, conf_level)
+    conditional = ConditionalLaw(a, b, c, d)
     interval_rows = (
         OddsRatioInterval("woolf", *woolf, estimate="sample", corrected=apply_haldane),
         OddsRatioInterval("score", *score, estimate="sample", corrected=False),
-        OddsRatioInterval("exact", *exact, estimate="conditional_mle", corrected=False),
         OddsRatioInterval(
-            "midp", exact[0], midp_low, midp_high, estimate="conditional_mle", corrected=False
+            "exact",
+            conditional.mle(),
+            *conditional.limits(conf_level, 1.0),
+            estimate="conditional_mle",
+            corrected=False,
+        ),
+        OddsRatioInterval(
+            "midp",
+            conditional.median_unbiased(),
+            *conditional.limits(conf_level, 0.5),
+            estimate="median_unbiased",
+            corrected=False,
         ),
     )
 
@@ -688,6 +681,11 @@ def _binary_column(data: pd.DataFrame, column: str, argument: str) -> pd.Series:
             "the duplicates"
         )
     values = data[column]
+    if isinstance(values.dtype, pd.CategoricalDtype) and (
+        pd.api.types.is_numeric_dtype(values.cat.categories)
+    ):
+        # 0/1 stored as a category (SPSS value labels, astype("category")) is still 0/1
+        values = values.astype(float)
     present = values.dropna()
     if pd.api.types.is_bool_dtype(present):
         present = present.astype(int)

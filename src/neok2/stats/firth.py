@@ -38,6 +38,13 @@ _LP_TOLERANCE = 1e-7
 # The score certificate of detect_separation must clear the LP tolerance by this factor, so
 # that it only answers where the solver's own answer is unambiguous.
 _CERTIFICATE_MARGIN = 1e-3
+# Rows per block in the Firth computations (bounds their memory) and the row count above
+# which the Firth Newton step uses the Fisher information alone.
+_ROW_BLOCK = 16384
+# Secant search for profile bounds: at most this many steps, stopped at this relative step.
+_SECANT_STEPS = 12
+_SECANT_TOLERANCE = 1e-11
+_EXACT_CURVATURE_ROWS = 20000
 
 
 @dataclass(frozen=True)
@@ -103,8 +110,13 @@ def _penalty_curvature(
         # each grouped row stands for `frequency` identical rows of the expanded data
         first = (X * (frequency * leverage * (1.0 - 6.0 * weights))[:, None]).T @ X
         slope = slope * frequency
-    outer = np.einsum("ij,ik->ijk", X, X).reshape(n_rows, n_columns * n_columns)
-    B = (X * slope[:, None]).T @ outer
+    # B is summed over blocks of rows, so memory stays at _ROW_BLOCK * k^2 however many rows
+    B = np.zeros((n_columns, n_columns * n_columns))
+    for start in range(0, n_rows, _ROW_BLOCK):
+        rows = slice(start, start + _ROW_BLOCK)
+        block = X[rows]
+        outer = np.einsum("ij,ik->ijk", block, block).reshape(-1, n_columns * n_columns)
+        B += (block * slope[rows, None]).T @ outer
     second = B @ np.kron(inverse, inverse) @ B.T
     return np.asarray(0.5 * first - 0.5 * second)
 
@@ -129,11 +141,20 @@ def _score_and_information(
         cholesky = np.linalg.cholesky(information)
     except np.linalg.LinAlgError:
         return None
-    # hat-matrix diagonal of W^1/2 X (X'WX)^-1 X' W^1/2 (per subject, not per grouped row)
-    half = np.linalg.solve(cholesky, (X * np.sqrt(weights)[:, None]).T)
-    leverage = np.sum(half * half, axis=0)
+    # hat-matrix diagonal of W^1/2 X (X'WX)^-1 X' W^1/2 (per subject, not per grouped
+    # row), by blocks of rows
+    leverage = np.empty(X.shape[0])
+    for start in range(0, X.shape[0], _ROW_BLOCK):
+        rows = slice(start, start + _ROW_BLOCK)
+        half = np.linalg.solve(cholesky, (X[rows] * np.sqrt(weights[rows])[:, None]).T)
+        leverage[rows] = np.sum(half * half, axis=0)
     adjusted = residual + leverage * (0.5 - probability)
     score = X.T @ (adjusted if frequency is None else frequency * adjusted)
+    if X.shape[0] > _EXACT_CURVATURE_ROWS:
+        # The penalty's curvature is O(k) against the information's O(n): with many rows,
+        # Fisher scoring (logistf's method) converges as fast, to the same estimate, and
+        # skips the n k^3 work of the exact term.
+        return score, information
     inverse = np.asarray(np.linalg.inv(information), dtype=np.float64)
     curvature = information - _penalty_curvature(
         X, weights, probability, leverage, inverse, frequency
@@ -237,7 +258,9 @@ def profile_interval(
     """Profile (penalised) likelihood interval and likelihood-ratio p-value for one coefficient.
 
     The bounds solve ``2 * (objective(fit) - profile(b)) = critical`` on each side of the
-    estimate with Brent's method; the p-value compares ``2 * (objective - profile(0))`` with
+    estimate by secant steps on the signed root of that statistic (Brent's method on a
+    bracket when they do not settle), each constrained fit starting from the covariance's
+    linear prediction; the p-value compares ``2 * (objective - profile(0))`` with
     a chi-square on 1 df. Returns ``(low, high, p_value, all_converged)``; a bound that cannot
     be bracketed is NaN.
     """
@@ -257,7 +280,51 @@ def profile_interval(
         warm["start"] = constrained.coefficients
         return 2.0 * (fit.objective - constrained.objective)
 
+    target = math.sqrt(critical)
+    # How the other coefficients move with this one, from the covariance: constrained fits
+    # start from this linear prediction and converge in a step or two.
+    slope = fit.covariance[:, index] / fit.covariance[index, index]
+    predict = bool(np.all(np.isfinite(slope)))
+
+    def signed_root(value: float) -> float:
+        if predict:
+            warm["start"] = fit.coefficients + slope * (value - estimate)
+        return math.sqrt(max(drop(value), 0.0))
+
+    def secant(direction: float) -> float:
+        """The bound by secant steps on the signed root, nearly linear in the coefficient.
+
+        A handful of constrained fits instead of Brent's dozen or two; NaN when the steps
+        do not settle (a flat profile), and the bracketing search takes over.
+        """
+        previous, previous_root = estimate, 0.0
+        current = estimate + direction * target * scale
+        current_root = signed_root(current)
+        for _ in range(_SECANT_STEPS):
+            if not math.isfinite(current_root) or current_root <= previous_root:
+                return math.nan
+            following = current + (target - current_root) * (current - previous) / (
+                current_root - previous_root
+            )
+            if direction * (following - estimate) <= 0 or abs(following - estimate) > 64 * abs(
+                current - estimate
+            ):
+                return math.nan
+            previous, previous_root, current = current, current_root, following
+            current_root = signed_root(current)
+            # The statistic itself is known only to the fits' precision (worse with many
+            # rows), so a root matching the target that closely also ends the search.
+            if (
+                abs(current - previous) <= _SECANT_TOLERANCE * max(1.0, abs(current))
+                or abs(current_root - target) <= _SECANT_TOLERANCE * target
+            ):
+                return current
+        return current if abs(current_root - target) <= 1e-7 * target else math.nan
+
     def bound(direction: float) -> float:
+        found = secant(direction)
+        if math.isfinite(found):
+            return found
         warm["start"] = fit.coefficients
         inner, distance = estimate, 2.0 * scale
         for _ in range(30):
@@ -353,10 +420,14 @@ def detect_separation(
             if score * np.sum(1.0 / weights) <= _CERTIFICATE_MARGIN * _LP_TOLERANCE * n_rows:
                 return Separation(kind=None, infinite=())
     signed = (X / scale) * (2.0 * y - 1.0)[:, None]
+    total = signed.sum(axis=0)
+    # Repeated rows repeat a constraint: the LPs need each distinct row once (the objective
+    # above keeps the sum over all rows), which shrinks large data sets with discrete columns.
+    signed = np.unique(signed, axis=0)
     n_columns = signed.shape[1]
     box = [(-1.0, 1.0)] * n_columns
     # linprog minimises; constraints -signed @ b <= 0 mean signed @ b >= 0
-    if _linprog(-signed.sum(axis=0), -signed, box) <= _LP_TOLERANCE * n_rows:
+    if _linprog(-total, -signed, box) <= _LP_TOLERANCE * n_rows:
         return Separation(kind=None, infinite=())
     infinite = []
     for j in range(n_columns):
@@ -366,7 +437,7 @@ def detect_separation(
             if _linprog(objective, -signed, box) > _LP_TOLERANCE * 10:
                 infinite.append(j)
                 break
-    with_margin = np.hstack([-signed, np.ones((n_rows, 1))])
+    with_margin = np.hstack([-signed, np.ones((signed.shape[0], 1))])
     objective = np.zeros(n_columns + 1)
     objective[-1] = -1.0
     margin = _linprog(objective, with_margin, [*box, (0.0, 1.0)])

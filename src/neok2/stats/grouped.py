@@ -108,15 +108,15 @@ def stack_counts(
 
 
 def grouped_records(
-    data: pd.DataFrame, formula: str, weights: str | None
-) -> tuple[pd.DataFrame, str, np.ndarray | None, int]:
+    data: pd.DataFrame, formula: str | None, weights: str | None
+) -> tuple[pd.DataFrame, str | None, np.ndarray | None, int]:
     """Data, formula and frequencies for grouped records (``weights`` or ``cbind``).
 
     Returns the (possibly stacked) data without its weight-0 rows, the formula with a plain
     ``case`` outcome in place of ``cbind(cases, controls)``, the frequencies (None for
     ungrouped data) and the number of weight-0 rows left out.
     """
-    counts = CBIND.match(formula)
+    counts = None if formula is None else CBIND.match(formula)
     if counts is None and weights is None:
         return data, formula, None, 0
     if counts is not None:

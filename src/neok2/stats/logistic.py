@@ -10,22 +10,27 @@ penalised likelihood so that no divergent odds ratio is ever shown.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from formulaic import Formula, model_matrix
-from formulaic.errors import FormulaicError
 from scipy import special, stats
 
 from neok2._frozen import frozen_fields
 from neok2._validation import probability
 from neok2.formatting import format_ci, format_odds_ratio, format_p
 from neok2.stats import firth as _firth
+from neok2.stats import formula as _formula
 from neok2.stats import grouped as _grouped
+from neok2.stats.design import (
+    INTERCEPT,
+    Design,
+    _check_columns,
+    _check_covariate_names,
+    design_matrix,
+)
 
 __all__ = [
     "CI_METHODS",
@@ -38,12 +43,6 @@ CI_METHODS = ("auto", "wald", "profile")
 CiOption = Literal["auto", "wald", "profile"]
 FirthOption = Literal["auto"] | bool
 
-INTERCEPT = "(Intercept)"
-# Row labels quoted in an error message.
-_ROWS_SHOWN = 5
-# A text column whose values are more than this share numbers is taken for a numeric column
-# with data-entry errors rather than for a factor.
-_NUMBER_SHARE = 0.5
 
 _TIDY_COLUMNS = [
     "term",
@@ -63,22 +62,6 @@ _TIDY_COLUMNS = [
     "n_missing",
     "note",
 ]
-
-
-@dataclass(frozen=True, eq=False)
-class _Design:
-    """Complete-case design matrix with the formula terms that own each column."""
-
-    X: np.ndarray
-    y: np.ndarray
-    columns: tuple[str, ...]
-    column_variables: tuple[str, ...]
-    terms: dict[str, tuple[int, ...]]
-    outcome: str
-    formula: str
-    n_missing: int
-    missing: pd.DataFrame
-    frequency: np.ndarray | None = None  # frequency weights of the complete rows
 
 
 @frozen_fields("missing")
@@ -137,7 +120,7 @@ class LogisticResult:
     conf_level: float
     notes: tuple[str, ...]
     _table: pd.DataFrame = field(repr=False)
-    _design: _Design = field(repr=False)
+    _design: Design = field(repr=False)
     _fit: _firth.Fit = field(repr=False)
 
     def tidy(self, *, intercept: bool = True) -> pd.DataFrame:
@@ -257,291 +240,6 @@ class LogisticResult:
 # ----------------------------------------------------------------------------- validation
 
 
-def _quote(name: str) -> str:
-    return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name) else f"`{name}`"
-
-
-def _check_columns(data: pd.DataFrame, names: Sequence[str], argument: str) -> None:
-    unknown = [name for name in names if name not in data.columns]
-    if unknown:
-        available = ", ".join(map(str, data.columns[:30]))
-        raise ValueError(f"unknown column(s) {unknown} in `{argument}`; the data have: {available}")
-
-
-def _check_outcome(data: pd.DataFrame, outcome: str) -> None:
-    values = data[outcome]
-    if values.isna().all():
-        raise ValueError(f"outcome column `{outcome}` is entirely missing")
-    observed = values.dropna()
-    if pd.api.types.is_bool_dtype(observed):
-        return
-    codes = set(pd.unique(observed)) if pd.api.types.is_numeric_dtype(observed) else None
-    if codes is None or not codes <= {0, 1}:
-        shown = sorted(map(str, pd.unique(observed)))[:6]
-        raise ValueError(
-            f"outcome `{outcome}` must be binary, coded 0/1 or True/False; found values "
-            f"{shown}; recode it, e.g. (data[{outcome!r}] == 'case').astype(int)"
-        )
-
-
-def _formula_from(outcome: Any, covariates: Any) -> str:
-    if not isinstance(outcome, str):
-        raise TypeError(f"`outcome` must be a column name (str), got {type(outcome).__name__}")
-    if isinstance(covariates, str) or not isinstance(covariates, Sequence):
-        raise TypeError("`covariates` must be a list of column names, e.g. ['sga', 'prom']")
-    if not all(isinstance(name, str) for name in covariates):
-        raise TypeError("`covariates` must contain column names (str) only")
-    if len(set(covariates)) != len(covariates):
-        raise ValueError(f"`covariates` lists a column twice: {list(covariates)}")
-    if outcome in covariates:
-        raise ValueError(f"the outcome `{outcome}` cannot also be a covariate")
-    rhs = " + ".join(_quote(name) for name in covariates) or "1"
-    return f"{_quote(outcome)} ~ {rhs}"
-
-
-def _parse(formula: str) -> tuple[str, Any]:
-    try:
-        parsed = Formula(formula)
-    except (FormulaicError, SyntaxError, ValueError, TypeError) as error:
-        reason = str(error).splitlines()[0]
-        raise ValueError(f"`formula` {formula!r} does not parse: {reason}") from None
-    if not hasattr(parsed, "lhs") or "~" not in formula:
-        raise ValueError(f"`formula` {formula!r} needs an outcome: write 'outcome ~ covariates'")
-    lhs_variables = sorted(parsed.lhs.required_variables)
-    outcome = lhs_variables[0] if len(lhs_variables) == 1 else None
-    if outcome is None or str(parsed.lhs).strip("` ") != outcome:
-        raise ValueError(
-            f"`formula` {formula!r}: the left-hand side must be one 0/1 column, "
-            f"not {str(parsed.lhs)!r}"
-        )
-    return outcome, parsed.rhs
-
-
-def _aliased(X: np.ndarray) -> list[int]:
-    kept: list[int] = []
-    aliased = []
-    for j in range(X.shape[1]):
-        if np.linalg.matrix_rank(X[:, [*kept, j]]) > len(kept):
-            kept.append(j)
-        else:
-            aliased.append(j)
-    return aliased
-
-
-def _formula_columns(
-    rhs: Any, complete: pd.DataFrame, formula: str, data: pd.DataFrame
-) -> tuple[list[str], np.ndarray, dict[str, tuple[int, ...]], list[str]]:
-    try:
-        matrix = model_matrix(rhs, complete, na_action="raise")
-    except FormulaicError as error:
-        reason = str(error).splitlines()[0]
-        raise ValueError(
-            f"`formula` {formula!r} cannot be evaluated on the data: {reason}"
-        ) from None
-    spec = matrix.model_spec
-    names = [INTERCEPT if name == "Intercept" else str(name) for name in matrix.columns]
-    X = np.asarray(matrix.to_numpy(dtype=float))
-
-    terms: dict[str, tuple[int, ...]] = {}
-    column_variables = [""] * len(names)
-    for term, indices in spec.term_indices.items():
-        variables = sorted(set(spec.term_variables[term]) & set(data.columns))
-        label = INTERCEPT if str(term) == "1" else str(term)
-        variable = variables[0] if len(variables) == 1 else label
-        terms[label] = tuple(indices)
-        for index in indices:
-            column_variables[index] = variable
-    return names, X, terms, column_variables
-
-
-def _is_plain_numeric(values: pd.Series) -> bool:
-    return not isinstance(values.dtype, pd.CategoricalDtype) and (
-        pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
-    )
-
-
-def _row_labels(index: pd.Index, mask: np.ndarray) -> str:
-    """The first few row labels where ``mask`` holds, for error messages."""
-    labels = [str(label) for label in index[mask][:_ROWS_SHOWN]]
-    more = int(mask.sum()) - len(labels)
-    return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
-
-
-def _check_unique_columns(data: pd.DataFrame, names: Sequence[str]) -> None:
-    if data.columns.is_unique:
-        return
-    repeated = sorted({str(name) for name in names if int((data.columns == name).sum()) > 1})
-    if repeated:
-        raise ValueError(
-            f"column name(s) {repeated} appear more than once in `data`, so the model cannot "
-            "tell which one to use; rename or drop the duplicates, e.g. "
-            "data.loc[:, ~data.columns.duplicated()]"
-        )
-
-
-def _check_finite(values: np.ndarray, name: str, index: pd.Index) -> None:
-    infinite = np.isinf(values)
-    if infinite.any():
-        raise ValueError(
-            f"column {name!r} holds non-finite values (inf or -inf) in row(s) "
-            f"{_row_labels(index, infinite)}; replace them with the true values, or with NaN "
-            "to leave those rows out as missing"
-        )
-
-
-def _check_text_column(values: pd.Series, name: str) -> None:
-    """Reject a text column that is really numeric with a few stray text cells.
-
-    formulaic would make such a column a factor with one level per distinct number, which
-    fails much later with an obscure message (or, worse, fits a nonsensical model).
-    """
-    observed = values.dropna()
-    parsed = pd.to_numeric(observed, errors="coerce")
-    text = parsed.isna().to_numpy(dtype=bool)
-    if text.any() and int((~text).sum()) > _NUMBER_SHARE * observed.size:
-        shown = ", ".join(
-            f"row {label}: {value!r}" for label, value in observed[text].head(_ROWS_SHOWN).items()
-        )
-        more = max(int(text.sum()) - _ROWS_SHOWN, 0)
-        raise ValueError(
-            f"column {name!r} mixes numbers and text ({shown}"
-            + (f" and {more} more" if more else "")
-            + "); fix those cells, then make the column numeric with "
-            f"pd.to_numeric(data[{name!r}], errors='coerce') (cells that are still text become "
-            f"NaN, missing); if it really is categorical, use data[{name!r}].astype('category')"
-        )
-
-
-def _design(
-    data: pd.DataFrame,
-    formula: str,
-    *,
-    outcome: str | None = None,
-    covariates: Sequence[str] | None = None,
-    frequency: np.ndarray | None = None,
-) -> _Design:
-    # Numeric covariates named directly need no formula machinery; the columns and names are
-    # those formulaic would build, at a fraction of the cost (this matters for bootstraps).
-    rhs: Any = None
-    if outcome is not None and covariates is not None:
-        _check_unique_columns(data, [outcome, *covariates])
-    if (
-        outcome is not None
-        and covariates is not None
-        and all(_is_plain_numeric(data[name]) for name in covariates)
-    ):
-        direct = True
-        used = list(covariates)
-    else:
-        direct = False
-        outcome, rhs = _parse(formula)
-        _check_columns(data, [outcome], "formula")
-        required = sorted(rhs.required_variables)
-        unknown = [
-            name
-            for name in required
-            if name not in data.columns and not re.search(rf"{re.escape(name)}\s*\(", formula)
-        ]
-        if unknown:
-            _check_columns(data, unknown, "formula")
-        used = [name for name in required if name in data.columns]
-        _check_unique_columns(data, [outcome, *used])
-        for name in used:
-            values = data[name]
-            if _is_plain_numeric(values) and not pd.api.types.is_bool_dtype(values):
-                _check_finite(values.to_numpy(dtype=float, na_value=np.nan), name, data.index)
-            elif not isinstance(values.dtype, pd.CategoricalDtype) and (
-                pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
-            ):
-                _check_text_column(values, name)
-    columns_used = [outcome, *[name for name in used if name != outcome]]
-    if direct:
-        # Straight to numpy: for a small model, pandas indexing costs more than the fit. The
-        # outcome is converted only once _check_outcome has vouched for it.
-        covariate_values = np.empty((len(data), len(used)))
-        for j, name in enumerate(used):
-            covariate_values[:, j] = data[name].to_numpy(dtype=float, na_value=np.nan)
-            _check_finite(covariate_values[:, j], name, data.index)
-        missing_cells = np.column_stack(
-            [data[outcome].isna().to_numpy(dtype=bool), np.isnan(covariate_values)]
-        )
-    else:
-        subset = data[columns_used]
-        missing_cells = np.asarray(subset.isna().to_numpy(), dtype=bool)
-    for j, name in enumerate(columns_used[1:], start=1):
-        if missing_cells[:, j].all():
-            raise ValueError(f"column `{name}` is entirely missing; drop it from the model")
-    _check_outcome(data, outcome)
-
-    incomplete = np.asarray(missing_cells.any(axis=1), dtype=bool)
-    if incomplete.all():
-        raise ValueError(f"no row of the data is complete for {formula!r}")
-    if direct:
-        y = data[outcome].to_numpy(dtype=float, na_value=np.nan)[~incomplete]
-        # column-major, as pandas hands out its blocks: the fits then round exactly as before
-        complete_covariates = np.asfortranarray(covariate_values[~incomplete])
-    else:
-        complete = subset.loc[pd.Series(~incomplete, index=subset.index)]
-        y = complete[outcome].to_numpy(dtype=float)
-    if frequency is not None:
-        frequency = frequency[~incomplete]
-    if np.unique(y).size < 2:
-        raise ValueError(
-            f"outcome `{outcome}` has one value only ({int(y[0])}) in the {y.size} complete "
-            "rows; logistic regression needs both cases (1) and controls (0)"
-        )
-    if direct:
-        names = [INTERCEPT, *used]
-        X = np.column_stack([np.ones(len(y)), complete_covariates])
-        terms: dict[str, tuple[int, ...]] = {name: (j,) for j, name in enumerate(names)}
-        column_variables = list(names)
-    else:
-        names, X, terms, column_variables = _formula_columns(rhs, complete, formula, data)
-        # The data columns are finite by now, so a non-finite design column comes from a
-        # transformation in the formula, such as np.log of a zero.
-        non_finite = ~np.isfinite(X)
-        if non_finite.any():
-            j = int(np.flatnonzero(non_finite.any(axis=0))[0])
-            raise ValueError(
-                f"`formula` {formula!r}: model column `{names[j]}` is not finite in row(s) "
-                f"{_row_labels(complete.index, non_finite[:, j])}; the transformation is "
-                "undefined there, so fix the data or the formula"
-            )
-    for j, name in enumerate(names):
-        if name != INTERCEPT and np.ptp(X[:, j]) == 0:
-            raise ValueError(
-                f"covariate `{name}` is constant (every complete row is {X[0, j]:g}); "
-                "remove it from the model"
-            )
-    aliased = _aliased(X)
-    if aliased:
-        shown = [names[j] for j in aliased]
-        raise ValueError(
-            f"covariate(s) {shown} are linear combinations of the other columns (the design "
-            "is rank deficient); remove them from the model"
-        )
-    if X.shape[0] <= X.shape[1]:
-        raise ValueError(
-            f"{X.shape[0]} complete rows cannot estimate {X.shape[1]} coefficients; "
-            "use fewer covariates"
-        )
-    missing = pd.DataFrame(
-        {"variable": [str(name) for name in columns_used], "n_missing": missing_cells.sum(axis=0)}
-    )
-    return _Design(
-        X=X,
-        y=y,
-        columns=tuple(names),
-        column_variables=tuple(column_variables),
-        terms=terms,
-        outcome=outcome,
-        formula=" ".join(formula.split()),
-        n_missing=int(incomplete.sum()),
-        missing=missing,
-        frequency=frequency,
-    )
-
-
 def _check_options(ci: Any, firth: Any, conf_level: Any) -> None:
     if ci not in CI_METHODS:
         raise ValueError(f"`ci` must be one of {list(CI_METHODS)}, got {ci!r}")
@@ -563,6 +261,7 @@ def logistic_regression(
     firth: FirthOption = "auto",
     conf_level: float = 0.95,
     weights: str | None = None,
+    allow_formula_code: bool = False,
 ) -> LogisticResult:
     """Fit a binary logistic regression and report odds ratios.
 
@@ -571,9 +270,11 @@ def logistic_regression(
     data : pandas.DataFrame
         One row per subject.
     formula : str, optional
-        R-style formula, ``"deficiency ~ antenatal_steroid + caesarean + sga"``; parsed by
-        formulaic, so ``C(race)``, ``np.log(x)`` and interactions work. Text columns enter as
-        treatment-coded factors. Give either ``formula`` or ``outcome`` with ``covariates``.
+        R-style formula, ``"deficiency ~ antenatal_steroid + caesarean + sga"``, checked
+        against a small grammar before anything is evaluated (:mod:`neok2.stats.formula`):
+        column names (in backticks when not plain), ``C(race)``, ``I(age ** 2)``, ``:`` and
+        ``*`` interactions, ``- 1``. Text columns enter as treatment-coded factors. Give either
+        ``formula`` or ``outcome`` with ``covariates``.
     outcome : str, optional
         Outcome column coded 0/1 (or True/False); 1 is the event (case).
     covariates : sequence of str, optional
@@ -596,6 +297,9 @@ def logistic_regression(
         grouped rows). Rows of weight 0 are left out with a note. Grouped case/control counts
         are written as R writes them, ``"cbind(ncases, ncontrols) ~ agegp + alcgp"``; the
         outcome is then named ``"case"``.
+    allow_formula_code : bool, default False
+        Hand ``formula`` to formulaic unchecked, so that Python such as ``np.log(x)`` runs.
+        Only for a formula you wrote yourself: it executes whatever code the text holds.
 
     Returns
     -------
@@ -648,17 +352,25 @@ def logistic_regression(
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
     _check_options(ci, firth, conf_level)
+    _formula.check_flat_columns(data)
     if formula is None:
         if outcome is None or covariates is None:
             raise ValueError("give a `formula`, or both `outcome` and `covariates`")
-        formula = _formula_from(outcome, covariates)
+        _check_covariate_names(outcome, covariates)
         _check_columns(data, [outcome, *covariates], "outcome/covariates")
     elif outcome is not None or covariates is not None:
         raise ValueError("give either `formula` or `outcome` with `covariates`, not both")
     elif not isinstance(formula, str):
         raise TypeError(f"`formula` must be a string, got {type(formula).__name__}")
     data, formula, frequency, n_zero = _grouped.grouped_records(data, formula, weights)
-    design = _design(data, formula, outcome=outcome, covariates=covariates, frequency=frequency)
+    design = design_matrix(
+        data,
+        formula,
+        outcome=outcome,
+        covariates=covariates,
+        frequency=frequency,
+        allow_formula_code=allow_formula_code is True,
+    )
     result = _fit_design(design, ci=ci, firth=firth, conf_level=float(conf_level))
     if n_zero:
         notes = (*result.notes, f"{n_zero} grouped row(s) of weight 0 left out")
@@ -667,7 +379,7 @@ def logistic_regression(
 
 
 def _fit_design(
-    design: _Design, *, ci: str, firth: FirthOption, conf_level: float
+    design: Design, *, ci: str, firth: FirthOption, conf_level: float
 ) -> LogisticResult:
     X, y = design.X, design.y
     # Unless Firth is forced, the ML fit comes first: when it converges its score equation
@@ -869,6 +581,7 @@ def _fit_univariable(
 def _check_candidates(data: Any, outcome: Any, candidates: Any) -> list[str]:
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
+    _formula.check_flat_columns(data)
     if not isinstance(outcome, str):
         raise TypeError(f"`outcome` must be a column name (str), got {type(outcome).__name__}")
     if isinstance(candidates, str) or not isinstance(candidates, Sequence):

@@ -12,6 +12,7 @@ follow, so chunks combine exactly, whatever the scheduler.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -279,8 +280,37 @@ def design_sizes(
     return sizes
 
 
+def connect(scheduler: Any, connect_timeout: float) -> Any:
+    """A Dask client, or one clear ValueError when the scheduler cannot be reached in time."""
+    import logging
+
+    from distributed import Client
+
+    if isinstance(scheduler, Client):
+        return scheduler
+    # distributed logs each failed attempt with a traceback; the error below says it all
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        return Client(str(scheduler), timeout=connect_timeout)
+    except (OSError, TimeoutError, ValueError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ValueError(
+            f"`scheduler`: cannot reach the Dask scheduler {str(scheduler)!r} within "
+            f"{connect_timeout:g} s ({reason}); start it, fix the address or raise "
+            "`connect_timeout`, or leave the scheduler out to run on local processes"
+        ) from None
+    finally:
+        quiet.setLevel(level)
+
+
 def execute(
-    chunks: list[Chunk], scheduler: Any, n_workers: int | None, progress: bool | None
+    chunks: list[Chunk],
+    scheduler: Any,
+    n_workers: int | None,
+    progress: bool | None,
+    connect_timeout: float = 5.0,
 ) -> list[dict[str, np.ndarray]]:
     """Run the chunks in process, in local processes or on Dask; results in chunk order."""
     results: list[dict[str, np.ndarray] | None] = [None] * len(chunks)
@@ -289,10 +319,9 @@ def execute(
     bar = tqdm(total=len(chunks), disable=disable, desc="simulate", unit="chunk")
     try:
         if scheduler is not None:
-            from distributed import Client
             from distributed import as_completed as dask_completed
 
-            client = scheduler if isinstance(scheduler, Client) else Client(str(scheduler))
+            client = connect(scheduler, connect_timeout)
             try:
                 futures = client.map(run_chunk, chunks, pure=False)
                 position = {future.key: index for index, future in enumerate(futures)}
@@ -321,7 +350,13 @@ def execute(
 
 
 def check_settings(
-    seed: Any, n_replicates: Any, chunk_size: Any, n_workers: Any, threshold: Any, alpha: Any
+    seed: Any,
+    n_replicates: Any,
+    chunk_size: Any,
+    n_workers: Any,
+    threshold: Any,
+    alpha: Any,
+    connect_timeout: Any = 5.0,
 ) -> None:
     """Validate the common simulation arguments (ValueError naming the argument)."""
     seed_like(seed)
@@ -329,6 +364,10 @@ def check_settings(
     int_like(chunk_size, "chunk_size", minimum=1)
     if n_workers is not None:
         int_like(n_workers, "n_workers", minimum=1)
+    if not 0 < float_like(connect_timeout, "connect_timeout") < math.inf:
+        raise ValueError(
+            f"`connect_timeout` must be a positive number of seconds, got {connect_timeout!r}"
+        )
     levels = [("threshold", threshold)] if threshold is not None else []
     for name, level in [*levels, ("alpha", alpha)]:
         if not 0.0 < float_like(level, name) <= 1.0:
@@ -348,6 +387,7 @@ def run_grid(
     scheduler: Any,
     n_workers: int | None,
     progress: bool | None,
+    connect_timeout: float = 5.0,
 ) -> list[dict[str, np.ndarray]]:
     """Simulate every design of ``sizes``; one dict of summed tallies per design.
 
@@ -381,7 +421,7 @@ def run_grid(
                     firth=bool(firth),
                 )
             )
-    results = execute(chunks, scheduler, n_workers, progress)
+    results = execute(chunks, scheduler, n_workers, progress, connect_timeout)
     totals = []
     for grid_index in range(len(sizes)):
         total = {name: np.zeros(len(model.names)) for name in SUMS}

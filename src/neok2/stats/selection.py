@@ -21,12 +21,12 @@ from neok2._frozen import frozen_fields
 from neok2._validation import float_like, int_like, seed_or_generator
 from neok2.formatting import format_ci, format_odds_ratio, format_p
 from neok2.stats.bootstrap import screen_resamples
+from neok2.stats.design import _check_outcome
 from neok2.stats.logistic import (
     CiOption,
     FirthOption,
     LogisticResult,
     _check_candidates,
-    _check_outcome,
     _fit_univariable,
     _variable_p_value,
     logistic_regression,

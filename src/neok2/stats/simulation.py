@@ -140,6 +140,7 @@ def simulate_pipeline(
     firth: bool = False,
     chunk_size: int = 500,
     scheduler: Any = None,
+    connect_timeout: float = 5.0,
     n_workers: int | None = None,
     progress: bool | None = None,
 ) -> pd.DataFrame:
@@ -171,6 +172,8 @@ def simulate_pipeline(
         depend on ``seed`` and ``chunk_size``, never on how the chunks are scheduled.
     scheduler : str or distributed.Client, optional
         Dask scheduler address (``"tcp://host:8786"``) or client to run the chunks on.
+    connect_timeout : float, default 5
+        Seconds to wait for the scheduler before a ValueError says it cannot be reached.
     n_workers : int, optional
         Local processes; 1 (or a single chunk) runs in this process. Default: CPU count.
     progress : bool or None, default None
@@ -221,7 +224,7 @@ def simulate_pipeline(
     """
     if not isinstance(model, ExposureModel):
         raise TypeError(f"`model` must be an ExposureModel, got {type(model).__name__}")
-    check_settings(seed, n_replicates, chunk_size, n_workers, threshold, alpha)
+    check_settings(seed, n_replicates, chunk_size, n_workers, threshold, alpha, connect_timeout)
     sizes = design_sizes(n_cases, n_controls, n_total, controls_per_case)
     totals = run_grid(
         model,
@@ -233,6 +236,7 @@ def simulate_pipeline(
         firth=firth,
         chunk_size=int(chunk_size),
         scheduler=scheduler,
+        connect_timeout=connect_timeout,
         n_workers=n_workers,
         progress=progress,
     )
@@ -374,6 +378,7 @@ def pipeline_summary(
     firth: bool = False,
     chunk_size: int = 500,
     scheduler: Any = None,
+    connect_timeout: float = 5.0,
     n_workers: int | None = None,
     progress: bool | None = None,
 ) -> pd.DataFrame:
@@ -419,6 +424,7 @@ def pipeline_summary(
         firth=firth,
         chunk_size=chunk_size,
         scheduler=scheduler,
+        connect_timeout=connect_timeout,
         n_workers=n_workers,
         progress=progress,
     )[0]
@@ -438,6 +444,7 @@ def pipeline_tables(
     firth: bool = False,
     chunk_size: int = 500,
     scheduler: Any = None,
+    connect_timeout: float = 5.0,
     n_workers: int | None = None,
     progress: bool | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -454,7 +461,7 @@ def pipeline_tables(
     """
     if not isinstance(model, ExposureModel):
         raise TypeError(f"`model` must be an ExposureModel, got {type(model).__name__}")
-    check_settings(seed, n_replicates, chunk_size, n_workers, threshold, alpha)
+    check_settings(seed, n_replicates, chunk_size, n_workers, threshold, alpha, connect_timeout)
     sizes = design_sizes(n_cases, n_controls, n_total, controls_per_case)
     totals = run_grid(
         model,
@@ -466,6 +473,7 @@ def pipeline_tables(
         firth=firth,
         chunk_size=int(chunk_size),
         scheduler=scheduler,
+        connect_timeout=connect_timeout,
         n_workers=n_workers,
         progress=progress,
     )

@@ -70,8 +70,14 @@ def read_data(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"data file {str(path)!r} is a directory; name a data file")
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"data file {str(path)!r} does not exist")
+    if not path.is_file():
+        # a device or pipe such as /dev/null: reading it gives no rows at all
+        raise ValueError(
+            f"data file {str(path)!r} is empty: it is not a regular file, so it holds no rows; "
+            "name a .csv, .sav or .dta file"
+        )
     kind = _READERS.get(path.suffix.lower())
     if kind is None:
         raise ValueError(

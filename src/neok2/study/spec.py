@@ -527,4 +527,10 @@ def load_study(study: str | Path) -> Study:
     except yaml.YAMLError as error:
         name = str(path) if path is not None else str(study)
         raise SpecError(f"study spec {name!r} is not valid YAML: {_yaml_problem(error)}") from None
-    return parse_study(data, path=path, source=source)
+    try:
+        return parse_study(data, path=path, source=source)
+    except SpecError as error:
+        if source in str(error):
+            raise
+        # the problem alone does not say which of several spec files holds it
+        raise SpecError(f"study spec {source!r}: {error}") from None
