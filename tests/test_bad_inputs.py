@@ -1707,7 +1707,8 @@ CLI_CASES = [
     CliCase(
         "table1: broken spec",
         ("table1", "{in}/good.csv", "--study", "{in}/spec_list.yaml", "--out", "{out}/t"),
-        r"neok2: error: .*a study spec must be a mapping at the top level, got list.*spec_list.yaml",
+        r"neok2: error: .*a study spec must be a mapping at the top level, got list"
+        r".*spec_list.yaml",
     ),
     CliCase(
         "screen: missing file",
