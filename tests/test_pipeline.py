@@ -61,7 +61,7 @@ def test_two_clean_runs_give_identical_bytes(tmp_path: Path):
         "results/tables/baseline.html",
         "results/tables/univariable.csv",
         "results/tables/multivariable.csv",
-        "results/figures/forest.png",
+        "results/figures/forest.svg",
     }
     assert expected <= set(first)
     different = [name for name in first if first[name] != second[name]]

@@ -583,6 +583,7 @@ class TestCommandLine:
         )
         assert outcome.exit_code == 0, outcome.output
         assert sorted(p.name for p in tmp_path.iterdir()) == [
+            ".neok2-written.json",  # the manifest that lets a rerun replace these files
             "k2.csv",
             "k2_compromises.csv",
             "k2_fidelity.csv",
