@@ -150,6 +150,12 @@ def test_results_display_is_escaped_and_plain_is_not(tmp_path):
         results.display("cohort.typo")
 
 
+def test_a_missing_table_notice_escapes_its_reason(tmp_path):
+    document = {"values": {}, "tables": {}, "sections": {"baseline": "no column <b>x</b>"}}
+    notice = Results(folder=tmp_path, document=document).table("baseline").data
+    assert "no column &lt;b&gt;x&lt;/b&gt;" in notice and "<b>" not in notice
+
+
 def test_inline_values_that_are_not_strings_are_escaped():
     from neok2.report.render.execute import _inline_text
 

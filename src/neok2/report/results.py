@@ -15,6 +15,7 @@ The folder is written whole: into a temporary folder beside it, then swapped in.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import platform
@@ -399,7 +400,9 @@ class Results:
             missing = self._missing_sections()
             if not missing:
                 raise KeyError(f"results.json has no table {name!r}")
-            return HTML(f"<table><tr><td>Table not available ({missing})</td></tr></table>")
+            # the reasons may quote column names: escaped like any text from the data
+            notice = html.escape(f"Table not available ({missing})")
+            return HTML(f"<table><tr><td>{notice}</td></tr></table>")
         return HTML((self.folder / self.document["tables"][name]["html"]).read_text("utf-8"))
 
     def figure(self, name: str) -> Any:
@@ -423,6 +426,7 @@ class Results:
                 va="center",
                 wrap=True,
                 fontsize=8,
+                parse_math=False,
             )
             return Image(data=figure_png_bytes(notice))
         path = self.folder / self.document["figures"][name]
