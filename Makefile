@@ -75,10 +75,10 @@ endif
 # The results depend on what DATA holds, not on its modification time: the stamp records the
 # file's SHA-256 with the study, seed, mode, data source, comparison and analysis options, and
 # is rewritten only when one of them changes (a replacement file with an older date still
-# rebuilds everything).
-DATA_STAMP := $(RESULTS_DIR)/.data-stamp
+# rebuilds everything). It lives beside the results folder, not in it: `neok2 analyze`
+# replaces that folder whole and refuses one holding files it did not write.
+DATA_STAMP := .neok2-data-stamp
 $(DATA_STAMP): $(DATA) FORCE
-	@mkdir -p $(RESULTS_DIR)
 	@stamp="$$(sha256sum < $(DATA) | cut -d' ' -f1) $(STUDY) $(SEED) $(MODE) $(DATA_SOURCE) $(COMPARE) $(ANALYZE_OPTIONS)"; \
 	  echo "$$stamp" | cmp -s - $@ || echo "$$stamp" > $@
 
@@ -138,7 +138,7 @@ clean-paper:
 	rm -rf $(MANUSCRIPT_DIR)/_manuscript $(MANUSCRIPT_DIR)/.build
 
 clean: clean-paper
-	rm -rf $(RESULTS_DIR)
+	rm -rf $(RESULTS_DIR) $(DATA_STAMP)
 
 clean-data: clean
 	rm -f synthetic/*.csv

@@ -27,6 +27,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from neok2._io import record_written
 from neok2.cli.app import main as cli
 from neok2.report.analysis import (
     SECTIONS,
@@ -277,8 +278,10 @@ class TestWriteResults:
         assert svg.startswith(b"<?xml") and b"<dc:date>" not in svg and b"<dc:creator>" not in svg
 
     def test_stale_artifacts_are_removed(self, tmp_path, results):
-        (tmp_path / "tables").mkdir()
+        # an artifact an earlier run wrote (recorded in the manifest) does not survive
+        write_results(results, tmp_path)
         (tmp_path / "tables" / "old.csv").write_text("x\n")
+        record_written(tmp_path / "tables" / "old.csv")
         write_results(results, tmp_path)
         assert not (tmp_path / "tables" / "old.csv").exists()
 

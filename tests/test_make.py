@@ -162,7 +162,7 @@ def test_concurrent_builds_wait_for_each_other(checkout: Path, cohorts: dict[str
     # whichever ran last, the manuscript shows the data its results were computed from
     shown = shown_hash(checkout)
     assert shown in {sha256(path) for path in cohorts.values()}
-    stamp = (checkout / "results" / ".data-stamp").read_text().split()[0]
+    stamp = (checkout / ".neok2-data-stamp").read_text().split()[0]
     assert stamp == shown
     # and asking again for the other data set rebuilds it
     other = next(name for name, path in cohorts.items() if sha256(path) != shown)

@@ -4,13 +4,20 @@ A reader who opens an output file sees either the old content or the complete ne
 never a half-written file: the text goes to a temporary file in the destination folder (so
 that the final rename stays on one file system) and :func:`os.replace` swaps it in. A write
 that fails midway removes the temporary file and leaves any existing file untouched.
+
+A whole folder of outputs (``neok2 analyze --out DIR``) is written the same way by
+:func:`atomic_folder`: into a temporary folder beside ``DIR``, which then takes ``DIR``'s place,
+so that a reader (or a kill) sees the complete old folder or the complete new one, never a mix.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,11 +26,13 @@ from pathlib import Path
 import pandas as pd
 
 __all__ = [
+    "atomic_folder",
     "atomic_output",
     "atomic_write_bytes",
     "atomic_write_csv",
     "atomic_write_text",
     "check_replaceable",
+    "check_replaceable_folder",
     "file_sha256",
     "record_written",
     "refuse_overwrite_input",
@@ -368,3 +377,204 @@ def check_replaceable(
             "another path, or pass --force to replace it"
         )
     return target
+
+
+# ----------------------------------------------------------------------------- whole folders
+
+_STAGING = ".neok2-new-"
+_ASIDE = ".neok2-old-"
+
+
+def check_replaceable_folder(
+    path: str | os.PathLike[str], *, force: bool = False, argument: str = "--out"
+) -> Path:
+    r"""Refuse to replace a folder that holds any file neok2 did not write, unless ``force``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The output folder about to be replaced as a whole.
+    force : bool
+        Replace it even when it holds files neok2 did not write (or changed since).
+    argument : str
+        The option or argument named in the error.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        When ``path`` exists and is not a folder, or holds (at any depth) a file or link that
+        is not in its folder's neok2 manifest, and ``force`` is false.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "notes.txt").write_text("mine")
+    >>> check_replaceable_folder(folder)
+    Traceback (most recent call last):
+    ...
+    ValueError: `--out` '...' holds 1 file neok2 did not write (notes.txt); ...
+    >>> check_replaceable_folder(folder, force=True) == folder
+    True
+    """
+    target = _as_path(path, argument)
+    if not target.exists() and not target.is_symlink():
+        return target
+    if target.is_symlink() or not target.is_dir():
+        raise ValueError(
+            f"`{argument}` {str(target)!r} exists and is not a directory; choose another path"
+        )
+    if force:
+        return target
+    foreign: list[str] = []
+    for folder, subfolders, files in os.walk(target):
+        subfolders.sort()
+        for name in sorted(files):
+            if name == MANIFEST:
+                continue
+            file = Path(folder) / name
+            if file.is_symlink() or not written_by_neok2(file):
+                foreign.append(file.relative_to(target).as_posix())
+        foreign.extend(
+            (Path(folder) / name).relative_to(target).as_posix()
+            for name in subfolders
+            if (Path(folder) / name).is_symlink()
+        )
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        noun = "file" if len(foreign) == 1 else "files"
+        raise ValueError(
+            f"`{argument}` {str(target)!r} holds {len(foreign)} {noun} neok2 did not write "
+            f"({shown}); the whole folder is replaced, so choose another folder, or pass "
+            "--force to replace it"
+        )
+    return target
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2`` with ``RENAME_EXCHANGE``).
+
+    Returns False where the call or the file system does not support it.
+    """
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    renameat2.restype = ctypes.c_int
+    at_cwd, exchange = -100, 2
+    if renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _tidy_abandoned(target: Path) -> None:
+    """Clear what a killed earlier run left beside ``target`` (its own process is gone).
+
+    A staging folder is half written: removed. A folder set aside during a two-step swap is
+    complete: it goes back to ``target`` if the new folder never arrived, else it is removed.
+    """
+    prefix = f".{target.name}.neok2-"
+    for sibling in sorted(target.parent.glob(f"{prefix}*")):
+        kind, _, rest = sibling.name[len(prefix) :].partition("-")
+        pid_text = rest.split("-", 1)[0]
+        if kind not in ("new", "old") or not pid_text.isdigit() or _process_alive(int(pid_text)):
+            continue
+        if kind == "old" and not target.exists():
+            os.rename(sibling, target)
+        else:
+            shutil.rmtree(sibling, ignore_errors=True)
+
+
+@contextmanager
+def atomic_folder(
+    path: str | os.PathLike[str], *, force: bool = False, argument: str = "--out"
+) -> Iterator[Path]:
+    """Yield an empty temporary folder beside ``path``; on success it replaces ``path`` whole.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The output folder. Its parent is created when missing.
+    force : bool
+        Replace ``path`` even when it holds files neok2 did not write
+        (see :func:`check_replaceable_folder`).
+    argument : str
+        The option or argument named in errors.
+
+    Yields
+    ------
+    pathlib.Path
+        The staging folder: write every output there.
+
+    Raises
+    ------
+    ValueError
+        From :func:`check_replaceable_folder`.
+
+    Notes
+    -----
+    On Linux the staging folder and ``path`` trade places in one ``renameat2`` exchange and
+    the old folder is then deleted; elsewhere ``path`` is renamed aside, the new folder
+    renamed in and the old one deleted (a kill between the two renames leaves both complete
+    folders beside ``path``, and the next run puts the old one back before writing). If the
+    ``with`` block raises, the staging folder is deleted and ``path`` is untouched. The new
+    folder gets the permissions of a plain ``mkdir``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "results"
+    >>> with atomic_folder(out) as staging:
+    ...     _ = (staging / "a.txt").write_text("new")
+    ...     out.exists()
+    False
+    >>> sorted(p.name for p in out.iterdir())
+    ['a.txt']
+    """
+    target = _as_path(path, argument)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _tidy_abandoned(target)
+    check_replaceable_folder(target, force=force, argument=argument)
+    staging = Path(
+        tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}{_STAGING}{os.getpid()}-")
+    )
+    try:
+        yield staging
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)
+        if not target.exists():
+            os.rename(staging, target)
+        elif not _exchange(staging, target):
+            aside = staging.with_name(staging.name.replace(_STAGING, _ASIDE, 1))
+            os.rename(target, aside)
+            os.rename(staging, target)
+            shutil.rmtree(aside)
+        # after an exchange the staging path holds the old folder: removed below
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from neok2._io import check_replaceable_folder
 from neok2.cli.common import no_validate_option, read_validated, study_option
 from neok2.report.results import file_sha256, write_results
 from neok2.report.run import run_analysis
@@ -28,7 +29,12 @@ from neok2.study.spec import load_study
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("results"),
     show_default=True,
-    help="Folder for the artifacts.",
+    help="Folder for the artifacts; replaced as a whole once every file is written.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace the --out folder even if it holds files neok2 did not write.",
 )
 @click.option(
     "--mode",
@@ -73,6 +79,7 @@ def command(
     study: str,
     seed: int | None,
     out_dir: Path,
+    force: bool,
     mode: str,
     data_source: str,
     compare_published: bool,
@@ -83,8 +90,11 @@ def command(
     """Analyse DATA (.csv, .sav or .dta) and write results.json, tables and figures to OUT.
 
     DATA is checked against the study's data dictionary first (skip with --no-validate).
-    DATA is only read; OUT must not contain it. Sections whose library module is missing
-    are listed as not available. The mode and the data source are recorded in results.json.
+    DATA is only read; OUT must not contain it. OUT is written whole: into a temporary
+    folder beside it, then swapped in, so an interrupted run leaves the earlier results
+    intact; an OUT holding files neok2 did not write is refused unless --force. Sections
+    whose library module is missing are listed as not available. The mode and the data
+    source are recorded in results.json.
     """
     if compare_published and mode != "author":
         raise click.UsageError(
@@ -94,6 +104,8 @@ def command(
     out_path = out_dir.resolve()
     if out_path == data_path.parent or out_path in data_path.parents:
         raise ValueError(f"--out {str(out_dir)!r} contains DATA; choose another folder")
+    # refuse before the analysis runs, not after minutes of work
+    check_replaceable_folder(out_dir, force=force, argument="--out")
     spec = load_study(study)
     if seed is None:
         seed = spec.default_seed
@@ -114,7 +126,7 @@ def command(
         bootstrap_replicates=bootstrap_replicates,
         simulation_replicates=simulation_replicates,
     )
-    written = write_results(results, out_dir)
+    written = write_results(results, out_dir, force=force)
     missing = {name: reason for name, reason in results.sections.items() if reason}
     click.echo(
         f"{data}: {len(results.values)} values, {len(results.tables)} tables, "

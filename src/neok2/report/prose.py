@@ -1,7 +1,10 @@
 """Phrases the manuscript text quotes: p-values, odds ratios and lists of variables.
 
 Every helper returns plain text built from :mod:`neok2.formatting`, so a number reads the same
-in a sentence as in a table.
+in a sentence as in a table. Plain text becomes markdown only through :func:`escape_markdown`
+(defined in :mod:`neok2.report.escape`, re-exported here), applied once where it meets
+markdown: :meth:`neok2.report.results.Results.display` for the values the manuscript quotes,
+and the sections that write markdown texts for everything they put in them.
 """
 
 from __future__ import annotations
@@ -11,9 +14,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from neok2.formatting import format_ci, format_odds_ratio, format_p
+from neok2.report.escape import code_span, escape_markdown
 
 __all__ = [
     "CHECK_FAMILIES",
+    "code_span",
+    "escape_markdown",
     "humanize",
     "in_prose",
     "list_phrase",

@@ -8,11 +8,14 @@
 - ``tables/<name>.html`` (great-tables) and ``tables/<name>.csv`` (the unrounded tidy frame);
 - ``figures/<name>.svg`` (no date, fixed hash salt, so the bytes depend only on the data).
 
+The folder is written whole: into a temporary folder beside it, then swapped in.
+
 :func:`load_results` reads them back for the manuscript, which does no analysis itself.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import platform
@@ -26,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from neok2._frozen import frozen_fields
-from neok2._io import file_sha256
+from neok2._io import atomic_folder, file_sha256, record_written
+from neok2.report.escape import code_span, escape_markdown
 
 __all__ = [
     "AnalysisResults",
@@ -194,27 +198,41 @@ def _write_atomically(path: Path, content: bytes) -> None:
     temporary.replace(path)
 
 
-def write_results(results: AnalysisResults, out_dir: str | Path) -> list[Path]:
-    """Write the artifacts of :func:`~neok2.report.run.run_analysis` into ``out_dir``.
+def write_results(
+    results: AnalysisResults, out_dir: str | Path, *, force: bool = False
+) -> list[Path]:
+    """Write the artifacts of :func:`~neok2.report.run.run_analysis` into ``out_dir``, whole.
 
     Parameters
     ----------
     results : AnalysisResults
     out_dir : str or pathlib.Path
-        Created if needed. Tables and figures of an earlier run that this run did not
-        produce are removed, so the folder never mixes two runs; ``results.json`` is
-        written last, so its presence means the set is complete.
+        The results folder. Everything is written to a temporary folder beside it, which
+        then replaces it in one step (:func:`neok2._io.atomic_folder`): a failure or a kill
+        at any point leaves either the complete earlier folder or the complete new one, and
+        nothing of an earlier run survives into the new one.
+    force : bool, default False
+        Replace ``out_dir`` even when it holds files neok2 did not write; without it such a
+        folder is refused, since the whole folder is replaced.
 
     Returns
     -------
     list of pathlib.Path
-        The files written, ``results.json`` last.
+        The files written (paths inside ``out_dir``), ``results.json`` last.
+
+    Raises
+    ------
+    TypeError
+        When ``results`` does not come from ``run_analysis``.
+    ValueError
+        When ``out_dir`` is a file, or holds a file neok2 did not write and ``force`` is false.
 
     Notes
     -----
     CSV tables hold the unrounded tidy frames (``repr`` precision); HTML tables are
-    great-tables output; PNG figures are saved at a fixed DPI without metadata, so two runs
-    with the same data and seed give byte-identical files.
+    great-tables output; figures are saved without dates, so two runs with the same data and
+    seed give byte-identical folders. Each folder carries a manifest of the files neok2
+    wrote (``.neok2-written.json``), by which a later run knows it may replace them.
 
     Examples
     --------
@@ -230,31 +248,24 @@ def write_results(results: AnalysisResults, out_dir: str | Path) -> list[Path]:
     if not isinstance(results, AnalysisResults):
         raise TypeError(f"`results` must come from run_analysis, got {type(results).__name__}")
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"`out_dir`: {str(out)!r} exists and is not a directory")
-    written: list[Path] = []
-    tables_dir, figures_dir = out / "tables", out / "figures"
-    keep: set[Path] = set()
-    for name, frame in sorted(results.tables.items()):
-        csv_path, html_path = tables_dir / f"{name}.csv", tables_dir / f"{name}.html"
-        _write_atomically(csv_path, frame.to_csv(index=False, lineterminator="\n").encode())
-        _write_atomically(html_path, results.table_html[name].encode("utf-8"))
-        written += [csv_path, html_path]
-    for name, content in sorted(results.figures.items()):
-        figure_path = figures_dir / f"{name}{figure_suffix(content)}"
-        _write_atomically(figure_path, content)
-        written.append(figure_path)
-    keep.update(written)
-    stale_patterns = (
-        (tables_dir, "*.csv"),
-        (tables_dir, "*.html"),
-        (figures_dir, "*.png"),
-        (figures_dir, "*.svg"),
-    )
-    for folder, pattern in stale_patterns:
-        for stale in folder.glob(pattern):
-            if stale not in keep:
-                stale.unlink()
+    relative: list[str] = []
+    with atomic_folder(out, force=force, argument="out_dir") as staging:
+
+        def put(name: str, content: bytes) -> None:
+            _write_atomically(staging / name, content)
+            relative.append(name)
+
+        for name, frame in sorted(results.tables.items()):
+            put(f"tables/{name}.csv", frame.to_csv(index=False, lineterminator="\n").encode())
+            put(f"tables/{name}.html", results.table_html[name].encode("utf-8"))
+        for name, content in sorted(results.figures.items()):
+            put(f"figures/{name}{figure_suffix(content)}", content)
+        put("results.json", _results_json(results).encode("utf-8"))
+        record_written(*(staging / name for name in relative))
+    return [out / name for name in relative]
+
+
+def _results_json(results: AnalysisResults) -> str:
     document = {
         "schema": SCHEMA_VERSION,
         "study": results.study,
@@ -285,10 +296,7 @@ def write_results(results: AnalysisResults, out_dir: str | Path) -> list[Path]:
         "versions": dict(results.versions),
     }
     text = json.dumps(document, indent=2, sort_keys=False, allow_nan=True, default=_json_default)
-    results_path = out / "results.json"
-    _write_atomically(results_path, (text + "\n").encode("utf-8"))
-    written.append(results_path)
-    return written
+    return text + "\n"
 
 
 # ----------------------------------------------------------------------------- reading back
@@ -344,14 +352,28 @@ class Results:
         return "; ".join(f"{name}: {reason}" for name, reason in sections.items() if reason)
 
     def display(self, key: str) -> str:
-        """The display text of a quoted number.
+        """The display text of a quoted number, escaped for the manuscript's markdown.
 
+        The manuscript inserts what this returns as markdown, and a display text may hold
+        spec labels (a list of selected factors, say), so it is escaped with
+        :func:`~neok2.report.escape.escape_markdown`: a label reads literally in every output
+        format, and a number reads as before. :meth:`plain` gives the text unescaped.
         A key of a section that was not computed reads ``"[not available]"``; any other
         unknown key is an error, so that a typo cannot slip into the text.
         """
         values = self.document["values"]
         if key in values:
+            return escape_markdown(str(values[key]["display"]))
+        return self._not_available(key)
+
+    def plain(self, key: str) -> str:
+        """The display text of a quoted number as stored in results.json (not escaped)."""
+        values = self.document["values"]
+        if key in values:
             return str(values[key]["display"])
+        return self._not_available(key)
+
+    def _not_available(self, key: str) -> str:
         section = key.split(".", 1)[0]
         if self.document["sections"].get(section):
             return "[not available]"
@@ -378,7 +400,9 @@ class Results:
             missing = self._missing_sections()
             if not missing:
                 raise KeyError(f"results.json has no table {name!r}")
-            return HTML(f"<table><tr><td>Table not available ({missing})</td></tr></table>")
+            # the reasons may quote column names: escaped like any text from the data
+            notice = html.escape(f"Table not available ({missing})")
+            return HTML(f"<table><tr><td>{notice}</td></tr></table>")
         return HTML((self.folder / self.document["tables"][name]["html"]).read_text("utf-8"))
 
     def figure(self, name: str) -> Any:
@@ -402,6 +426,7 @@ class Results:
                 va="center",
                 wrap=True,
                 fontsize=8,
+                parse_math=False,
             )
             return Image(data=figure_png_bytes(notice))
         path = self.folder / self.document["figures"][name]
@@ -410,8 +435,17 @@ class Results:
         return Image(filename=str(path))
 
     def text(self, name: str) -> str:
-        """A generated markdown text (e.g. the limitations list)."""
+        """A generated markdown text (e.g. the limitations list).
+
+        The sections that write these texts escape every label and statement in them with
+        :func:`~neok2.report.escape.escape_markdown`; only their own markup stays markdown.
+        """
         return str(self.document["texts"][name])
+
+    @property
+    def data_file_code(self) -> str:
+        """The analysed file's name as a markdown code span, safe whatever characters it holds."""
+        return code_span(str(self.document["data_file"]["name"]))
 
 
 def load_results(folder: str | Path) -> Results:

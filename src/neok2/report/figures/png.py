@@ -2,7 +2,9 @@
 
 Every figure is drawn in :data:`FIGURE_FONT`, the manuscript's body font (the typst PDF and
 the HTML set their text in it too), and saved without dates or random ids, so that the bytes
-depend only on what is drawn.
+depend only on what is drawn. Text is drawn literally: labels come from a spec, and a ``$`` in
+one is a dollar sign, not the start of mathtext (matplotlib's SVG writer escapes the text it
+keeps in comments itself).
 """
 
 from __future__ import annotations
@@ -22,8 +24,20 @@ FIGURE_STYLE: Any = {
     "mathtext.fontset": "dejavuserif",
     "svg.hashsalt": "neok2",
     "svg.fonttype": "path",
+    # texts created while the style applies (tick labels made at draw time) are literal
+    "text.parse_math": False,
 }
 """rcParams under which every report figure is drawn and saved (use with ``rc_context``)."""
+
+
+def _literal_text(figure: Any) -> Any:
+    """Turn mathtext off for every text the figure already holds; return the figure."""
+    from matplotlib.text import Text
+
+    figure = getattr(figure, "figure", figure)
+    for text in figure.findobj(Text):
+        text.set_parse_math(False)
+    return figure
 
 
 def figure_png_bytes(figure: Any, *, dpi: int = FIGURE_DPI) -> bytes:
@@ -42,7 +56,7 @@ def figure_png_bytes(figure: Any, *, dpi: int = FIGURE_DPI) -> bytes:
     """
     import matplotlib
 
-    figure = getattr(figure, "figure", figure)
+    figure = _literal_text(figure)
     buffer = io.BytesIO()
     with matplotlib.rc_context(FIGURE_STYLE):
         figure.savefig(
@@ -65,10 +79,17 @@ def figure_svg_bytes(figure: Any) -> bytes:
     True
     >>> svg == figure_svg_bytes(figure)
     True
+
+    A ``$`` in a label is a dollar sign, so ``$x$`` draws three glyphs, not one italic x:
+
+    >>> dollars = Figure(figsize=(1, 1))
+    >>> _ = dollars.text(0.1, 0.5, "$x$")
+    >>> figure_svg_bytes(dollars).count(b"<use xlink:href")
+    3
     """
     import matplotlib
 
-    figure = getattr(figure, "figure", figure)
+    figure = _literal_text(figure)
     buffer = io.BytesIO()
     with matplotlib.rc_context(FIGURE_STYLE):
         figure.savefig(

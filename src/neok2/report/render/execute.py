@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from neok2.report.escape import escape_markdown
 from neok2.report.render.qmd import CodeCell, MarkdownChunk, QmdDocument
 
 __all__ = ["Execution", "cell_setting", "execute_document"]
@@ -103,9 +104,11 @@ def _inline_text(outputs: Sequence[Mapping[str, Any]]) -> str:
         try:
             value = ast.literal_eval(plain)
         except (ValueError, SyntaxError):
-            return plain
-        # Quarto prints a string result without its quotes; other values as their repr.
-        return value if isinstance(value, str) else plain
+            return escape_markdown(plain)
+        # Quarto prints a string result without its quotes, as markdown (the manuscript's
+        # helpers escape what they return); other values as their repr, which is plain text
+        # (a list of labels, say) and is escaped here. Numbers read the same either way.
+        return value if isinstance(value, str) else escape_markdown(plain)
     return ""
 
 

@@ -366,7 +366,8 @@ def _cell_markdown(
         path.write_bytes(content)
         caption = f"{numbering[label]}: {cell.options['fig-cap']}"
         alt = str(cell.options.get("fig-alt", ""))
-        alt_attribute = f' fig-alt="{alt}"' if alt else ""
+        quoted = alt.replace("\\", "\\\\").replace('"', '\\"')
+        alt_attribute = f' fig-alt="{quoted}"' if alt else ""
         relative = f"{figure_dir.name}/{path.name}"
         parts.append(f"\n![{caption}]({relative}){{#{label} width={width}{alt_attribute}}}\n\n")
         return "".join(parts)

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from neok2.formatting import format_number, format_percent
-from neok2.report.prose import humanize, in_prose, list_phrase
+from neok2.report.prose import escape_markdown, humanize, in_prose, list_phrase
 from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.sections._author_limitations import author_limitations
 from neok2.report.tables import gt_table
@@ -59,7 +59,10 @@ def _e_value_pair(limitations: Any, odds_ratio: float, low: float, high: float) 
 
 
 def _risk_table(study: Any, items: pd.DataFrame, labels: dict[str, str]) -> list[str]:
-    """A pipe table: factor, model, published OR, unexposed risk, approximate risk ratio."""
+    """A pipe table: factor, model, published OR, unexposed risk, approximate risk ratio.
+
+    The factor and model come from the spec's labels, so they are escaped for markdown.
+    """
     statements = _statements(items, "odds ratio read as risk")
     risks = _values(items, "odds ratio read as risk")
     lines = [
@@ -75,7 +78,8 @@ def _risk_table(study: Any, items: pd.DataFrame, labels: dict[str, str]) -> list
             continue
         model, odds_ratio, label, baseline = match.groups()
         lines.append(
-            f"| {label} | {model} | {odds_ratio} | {format_percent(float(baseline))}% | "
+            f"| {escape_markdown(label)} | {escape_markdown(model)} | {odds_ratio} | "
+            f"{format_percent(float(baseline))}% | "
             f"{format_number(risk_ratio, 2)} |"
         )
     return lines if len(lines) > 2 else []
@@ -88,7 +92,10 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         items = author_limitations(inputs)
         out.text(
             "limitations",
-            "\n".join(f"- **{row.topic}**: {row.statement}" for row in items.itertuples()),
+            "\n".join(
+                f"- **{escape_markdown(str(row.topic))}**: {escape_markdown(str(row.statement))}"
+                for row in items.itertuples()
+            ),
         )
         out.table("limitations", items, gt_table(items[["topic", "statement"]], "tbl_limitations"))
         out.add("n_items", len(items), str(len(items)), "limitations listed")
@@ -102,6 +109,11 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     )
     items = result.tidy()
     items["statement"] = [humanize(str(t), labels) for t in items["statement"]]
+
+    def plain(text: str) -> str:
+        """Plain text (statements, labels, numbers) as markdown; only the markup below is not."""
+        return escape_markdown(humanize(text, labels))
+
     alpha = float(study.design.get("alpha", 0.05))
     paragraphs: list[str] = []
 
@@ -109,16 +121,19 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     design = " ".join(_statements(items, "design"))
     baseline = " ".join(_statements(items, "baseline risk"))
     baseline = re.sub(r"(\d+\.\d)%", lambda m: f"{format_percent(float(m.group(1)))}%", baseline)
-    paragraphs.append(f"**Design and selection.** {design} {baseline}".strip())
+    paragraphs.append(f"**Design and selection.** {plain(f'{design} {baseline}'.strip())}")
 
     # 2. sample size and events per variable
     epv = _values(items, "events per variable (final model)")
     epv_pool = _values(items, "events per variable (candidate pool)")
     events = min(study.groups.values())
     sentences = [
-        f"With {events} cases, the final model had {format_number(epv[0], 1)} events per "
-        f"variable but the pool of {len(study.candidates)} candidates only "
-        f"{format_number(epv_pool[0], 1)}, against a common minimum of 10 [@peduzzi1996]."
+        plain(
+            f"With {events} cases, the final model had {format_number(epv[0], 1)} events per "
+            f"variable but the pool of {len(study.candidates)} candidates only "
+            f"{format_number(epv_pool[0], 1)}, against a common minimum of 10"
+        )
+        + " [@peduzzi1996]."
         if epv and epv_pool
         else ""
     ]
@@ -130,8 +145,10 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         ]
         if parts:
             sentences.append(
-                "In simulated studies of the published size, the whole pipeline found "
-                f"{list_phrase(parts)} of replicates significant after adjustment."
+                plain(
+                    "In simulated studies of the published size, the whole pipeline found "
+                    f"{list_phrase(parts)} of replicates significant after adjustment."
+                )
             )
     paragraphs.append(
         "**Sample size and events per variable.** " + " ".join(s for s in sentences if s)
@@ -163,7 +180,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
                 f"In the simulation a null candidate ended up significant in "
                 f"{_percent(false_inclusion)} of replicates."
             )
-    paragraphs.append("**Screening and multiplicity.** " + " ".join(sentences))
+    paragraphs.append("**Screening and multiplicity.** " + plain(" ".join(sentences)))
 
     # 4. confounding by indication, with E-values
     indication = " ".join(
@@ -191,12 +208,11 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         )
     text = "**Confounding by indication.** "
     if indication:
-        text += indication.replace(" (week)", "") + " "
-    text += (
-        f"{E_VALUE_METHOD} [@vanderweele2017]. The E-values (for the confidence limit nearer 1 "
-        f"in brackets) are: {list_phrase(e_rows)}; an unmeasured confounder would need "
-        "associations of that strength with both exposure and deficiency to explain an "
-        "estimate away."
+        text += plain(indication.replace(" (week)", "")) + " "
+    text += f"{plain(E_VALUE_METHOD)} [@vanderweele2017]. " + plain(
+        "The E-values (for the confidence limit nearer 1 in brackets) are: "
+        f"{list_phrase(e_rows)}; an unmeasured confounder would need associations of "
+        "that strength with both exposure and deficiency to explain an estimate away."
     )
     paragraphs.append(text)
 
@@ -219,7 +235,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             "Every measurement in this rebuild is generated; none was observed, so measurement "
             "error in the original assay and records cannot be assessed here."
         )
-    paragraphs.append("**Measurement.** " + " ".join(sentences))
+    paragraphs.append("**Measurement.** " + plain(" ".join(sentences)))
 
     # 6. odds ratios and risk
     table = _risk_table(study, items, labels)
@@ -231,7 +247,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         if table
         else "**Odds ratios and risk.** Odds ratios of a common outcome overstate risk ratios."
     )
-    markdown = humanize("\n\n".join(paragraphs), labels)
+    markdown = "\n\n".join(paragraphs)
     if table:
         markdown += "\n\n" + "\n".join(table) + "\n"
     out.text("limitations", markdown)
