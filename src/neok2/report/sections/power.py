@@ -21,7 +21,10 @@ from neok2.report.tables import gt_table
 
 ODDS_RATIO_GRID: tuple[float, ...] = (1.5, 2.0, 3.0, 4.0)
 """True odds ratios at which the crude design power is tabulated."""
-METHODS: tuple[tuple[str, str], ...] = (("fleiss", "Fleiss (crude)"), ("wald", "exact Wald (crude)"))
+METHODS: tuple[tuple[str, str], ...] = (
+    ("fleiss", "Fleiss (crude)"),
+    ("wald", "exact Wald (crude)"),
+)
 """``(key, label)`` of the analytic methods; the label is what tables and text print."""
 
 
@@ -56,9 +59,7 @@ def _design_factors(inputs: SectionInputs, power: Any) -> pd.DataFrame:
                 records.append(
                     {"variable": variable, "p0": p0, "n_cases": n_cases, "n_controls": n_controls}
                 )
-    return pd.DataFrame.from_records(
-        records, columns=["variable", "p0", "n_cases", "n_controls"]
-    )
+    return pd.DataFrame.from_records(records, columns=["variable", "p0", "n_cases", "n_controls"])
 
 
 def _wald_detectable(exact: Any, p0: float, n_cases: int, n_controls: int, alpha: float) -> float:
