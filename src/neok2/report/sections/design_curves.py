@@ -9,7 +9,7 @@ import math
 import pandas as pd
 
 from neok2.formatting import format_number, format_odds_ratio
-from neok2.report.section import Section, SectionInputs, SectionOutput, SectionUnavailable
+from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.sections.simulation import (
     CHUNK_SIZE,
     CURVE_SHARE,

@@ -88,7 +88,8 @@ def _crude_grid(inputs: SectionInputs, factors: pd.DataFrame) -> pd.DataFrame:
     power, exact = inputs.module("neok2.stats.power"), inputs.module("neok2.stats.power_exact")
     alpha = inputs.alpha
     records = []
-    for row in factors.itertuples(index=False):
+    factor_rows: Any = factors.itertuples(index=False)
+    for row in factor_rows:
         p0, cases, controls = float(row.p0), int(row.n_cases), int(row.n_controls)
         for method, label in METHODS:
             for odds_ratio in ODDS_RATIO_GRID:
@@ -164,7 +165,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
                 else "above 20",
             }
         )
-        key = "fleiss" if label.startswith("Fleiss") else "exact_wald"
+        key = "fleiss" if str(label).startswith("Fleiss") else "exact_wald"
         for odds_ratio in ODDS_RATIO_GRID:
             name = f"{odds_ratio:g}".replace(".", "_")
             value = float(powered[odds_ratio])

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from neok2.formatting import format_number, format_odds_ratio
-from neok2.report.prose import in_prose
+from neok2.report.prose import in_prose, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput, SectionUnavailable
 from neok2.report.tables import gt_table
 
@@ -147,7 +147,7 @@ def _threshold_tables(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     factor_rows, design_rows = [], []
     for screen, block in table.groupby("screen", sort=False):
-        indexed = block.set_index(["variable", "quantity"])
+        indexed: Any = block.set_index(["variable", "quantity"])
         for variable in true_factors:
             row: dict[str, str] = {"Factor": labels.get(variable, variable), "Screen": str(screen)}
             for quantity, (name, percent, digits) in _FACTOR_COLUMNS.items():
@@ -295,6 +295,12 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     )
     out.add("exposure_model", truth, truth, "the simulated population in words")
     out.add("n_candidates", len(model.names), str(len(model.names)), "candidates simulated")
+    out.add(
+        "factors",
+        true_factors,
+        prose_list(true_factors, labels),
+        "factors with a non-null true odds ratio in the simulation",
+    )
     max_mcse = float(adjusted["pipeline_power_mcse"].max())
     out.add(
         "max_power_mcse",
@@ -302,10 +308,11 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         format_number(100 * max_mcse, 1),
         "largest Monte Carlo SE (points) of the simulated pipeline power at the design size",
     )
-    indexed = table.set_index(["screen", "variable", "quantity"])
+    indexed: Any = table.set_index(["screen", "variable", "quantity"])
     screens = {"none": "none", "study": f"p < {study_threshold:g}"}
     summary_rows = []
-    for row in adjusted.itertuples(index=False):
+    adjusted_rows: Any = adjusted.itertuples(index=False)
+    for row in adjusted_rows:
         variable = str(row.variable)
         power, error = float(row.pipeline_power), float(row.pipeline_power_mcse)
         out.add(
