@@ -264,8 +264,7 @@ def _check_arguments(
         int_like(count, name, minimum=1)
     if exposure_structure not in EXPOSURE_STRUCTURES:
         raise ValueError(
-            f"`exposure_structure` must be one of {EXPOSURE_STRUCTURES}, got "
-            f"{exposure_structure!r}"
+            f"`exposure_structure` must be one of {EXPOSURE_STRUCTURES}, got {exposure_structure!r}"
         )
     wanted = SECTIONS if sections is None else tuple(sections)
     unknown = sorted(set(wanted) - set(SECTIONS))

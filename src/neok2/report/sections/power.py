@@ -157,7 +157,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
                 "Method": label,
                 "Exposed controls (%)": format_percent(100 * float(block["p0"].iloc[0])),
                 **{
-                    f"OR {format_odds_ratio(odds_ratio)}": _percent_text(float(powered[odds_ratio]))
+                    f"OR {odds_ratio:g}": _percent_text(float(powered[odds_ratio]))
                     for odds_ratio in ODDS_RATIO_GRID
                 },
                 "Detectable OR (80%)": format_odds_ratio(detectable)
