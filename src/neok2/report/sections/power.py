@@ -136,8 +136,9 @@ def _crude_grid(inputs: SectionInputs, factors: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
+# One decimal, as the simulated powers beside them.
 def _percent_text(value: float) -> str:
-    return format_number(100 * value, 0) + "%"
+    return format_number(100 * value, 1) + "%"
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
@@ -172,7 +173,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             out.add(
                 f"{variable}.{key}_or_{name}",
                 value,
-                format_number(100 * value, 0),
+                format_number(100 * value, 1),
                 f"{label} power (%) of this design for a true crude OR of {odds_ratio:g} "
                 f"for {variable}",
             )
