@@ -115,6 +115,7 @@ class TestOrdering:
             "audit",
             "power",
             "simulation",
+            "design_curves",
             "sensitivity",
             "limitations",
             "bootstrap",
@@ -123,6 +124,7 @@ class TestOrdering:
         needs = {section.name: section.requires for section in REGISTRY}
         assert needs["forest"] == ("multivariable",)
         assert needs["sensitivity"] == ("multivariable",)
+        assert needs["design_curves"] == ("simulation",)
 
 
 # ----------------------------------------------------------------------------- skipping

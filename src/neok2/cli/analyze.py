@@ -69,9 +69,19 @@ from neok2.study.spec import load_study
     "--simulations",
     "simulation_replicates",
     type=click.IntRange(min=1),
-    default=200,
+    default=2500,
     show_default=True,
-    help="Simulated studies per scenario.",
+    help="Simulated studies of the design (power and screening tables; MC SE at most one "
+    "point); curves and the correlation sensitivity use a fifth of them per point.",
+)
+@click.option(
+    "--structure",
+    "exposure_structure",
+    type=click.Choice(["calibrated", "independent"]),
+    default="calibrated",
+    show_default=True,
+    help="Joint exposure model of the replication-mode simulations: calibrated (every "
+    "candidate, correlated to reproduce the printed crude and adjusted ORs) or independent.",
 )
 @no_validate_option
 def command(
@@ -85,6 +95,7 @@ def command(
     compare_published: bool,
     bootstrap_replicates: int,
     simulation_replicates: int,
+    exposure_structure: str,
     no_validate: bool,
 ) -> None:
     """Analyse DATA (.csv, .sav or .dta) and write results.json, tables and figures to OUT.
@@ -125,6 +136,7 @@ def command(
         data_sha256=file_sha256(data_path),
         bootstrap_replicates=bootstrap_replicates,
         simulation_replicates=simulation_replicates,
+        exposure_structure=exposure_structure,
     )
     written = write_results(results, out_dir, force=force)
     missing = {name: reason for name, reason in results.sections.items() if reason}

@@ -52,6 +52,8 @@ __all__ = [
 ]
 
 NOT_REQUESTED = "not requested"
+EXPOSURE_STRUCTURES: tuple[str, ...] = ("calibrated", "independent")
+"""Joint exposure models the replication-mode simulations can use."""
 COMPARISON_SECTIONS: tuple[str, ...] = ("published", "fidelity", "audit")
 """Sections that quote or check the published report; in author mode they run only on request."""
 NO_COMPARISON = "author mode without the comparison with the published study (--compare-published)"
@@ -209,6 +211,7 @@ def run_sections(
                 labels=inputs.labels,
                 mode=inputs.mode,
                 compare_published=inputs.compare_published,
+                exposure_structure=inputs.exposure_structure,
                 upstream=MappingProxyType(
                     {name: exports[name] for name in section.depends_on if name in exports}
                 ),
@@ -237,6 +240,7 @@ def _check_arguments(
     compare_published: Any,
     replicates: Mapping[str, Any],
     sections: Sequence[str] | None,
+    exposure_structure: Any = "calibrated",
 ) -> tuple[str, ...]:
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
@@ -258,6 +262,10 @@ def _check_arguments(
         )
     for name, count in replicates.items():
         int_like(count, name, minimum=1)
+    if exposure_structure not in EXPOSURE_STRUCTURES:
+        raise ValueError(
+            f"`exposure_structure` must be one of {EXPOSURE_STRUCTURES}, got {exposure_structure!r}"
+        )
     wanted = SECTIONS if sections is None else tuple(sections)
     unknown = sorted(set(wanted) - set(SECTIONS))
     if unknown or isinstance(sections, str):
@@ -283,8 +291,9 @@ def run_analysis(
     data_name: str = "",
     data_sha256: str = "",
     bootstrap_replicates: int = 100,
-    simulation_replicates: int = 200,
+    simulation_replicates: int = 2500,
     sections: Sequence[str] | None = None,
+    exposure_structure: str = "calibrated",
 ) -> AnalysisResults:
     """Compute every number, table and figure the manuscript quotes.
 
@@ -311,8 +320,14 @@ def run_analysis(
         File name and SHA-256 of the data file, recorded for the reproducibility appendix.
     bootstrap_replicates : int, default 100
         Bootstrap resamples of the variable selection.
-    simulation_replicates : int, default 200
-        Simulated studies per sample size in the pipeline simulation.
+    simulation_replicates : int, default 2500
+        Simulated studies of the design in the pipeline simulation (the power table and the
+        screening-threshold table); the curves and the correlation sensitivity use a fifth
+        of them per point (see :mod:`neok2.report.sections.simulation`).
+    exposure_structure : {"calibrated", "independent"}, default "calibrated"
+        Joint exposure model of the replication-mode simulations
+        (:func:`neok2.stats.exposure_model.model_from_study`); author mode simulates from the
+        analysed data instead.
     sections : sequence of str, optional
         Compute only these of :data:`SECTIONS` (the others are recorded as not requested).
         A section that requires another one's results (forest and sensitivity need the
@@ -361,6 +376,7 @@ def run_analysis(
             "simulation_replicates": simulation_replicates,
         },
         sections,
+        exposure_structure,
     )
     inputs = SectionInputs(
         data=data,
@@ -372,6 +388,7 @@ def run_analysis(
         labels=MappingProxyType(study.display_labels()),
         mode=mode,
         compare_published=compare_published,
+        exposure_structure=exposure_structure,
     )
     withheld: set[str] = set()
     if mode == "author" and not compare_published:

@@ -144,6 +144,10 @@ class SectionInputs:
         author's own paper: every number from the data and its fitted models).
     compare_published : bool
         In author mode, whether the marked comparison with the published study is wanted.
+    exposure_structure : str
+        Joint exposure model of the replication-mode simulations: ``"calibrated"`` (every
+        Table 1 candidate, correlations solved to reproduce the printed crude and adjusted
+        odds ratios) or ``"independent"`` (the binary candidates, independent).
     """
 
     data: pd.DataFrame
@@ -157,6 +161,7 @@ class SectionInputs:
     modules: Mapping[str, ModuleType] = field(default_factory=lambda: MappingProxyType({}))
     mode: str = "replication"
     compare_published: bool = False
+    exposure_structure: str = "calibrated"
 
     @property
     def author(self) -> bool:

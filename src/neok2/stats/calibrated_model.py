@@ -25,6 +25,7 @@ Table 1's to machine precision, and the solved case margins to the solver tolera
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -226,9 +227,27 @@ def calibrated_model(study: Study, *, correlation_scale: float = 1.0) -> Exposur
     reported_names = [name for name in study.multivariable["variable"] if name in names]
     if not reported_names:
         raise ValueError("the study reports no multivariable factor among its candidates")
-    reported = np.array([names.index(name) for name in reported_names])
     odds = study.multivariable.set_index("variable")["odds_ratio"]
-    beta = np.log(np.array([float(odds[name]) for name in reported_names]))
+    key = (
+        tuple(tuple(row) for row in margins.itertuples(index=False)),
+        tuple(reported_names),
+        tuple(float(odds[name]) for name in reported_names),
+    )
+    population, correlation, loadings = _solve(key)
+    return _build(population, names, correlation, loadings, float(correlation_scale), study)
+
+
+# The solve costs seconds and depends only on the printed numbers, so the sensitivity
+# analysis (several correlation scales of one study) solves once.
+@functools.lru_cache(maxsize=8)
+def _solve(key: tuple[Any, ...]) -> tuple[_Population, np.ndarray, np.ndarray]:
+    """Latent correlations of the reported factors and loadings of the null candidates."""
+    rows, reported_names, odds_ratios = key
+    columns = ["variable", "kind", "control_mean", "control_sd", "case_mean", "case_sd"]
+    margins = pd.DataFrame(list(rows), columns=columns)
+    names = list(margins["variable"])
+    reported = np.array([names.index(name) for name in reported_names])
+    beta = np.log(np.array(odds_ratios, dtype=float))
     population = _Population(margins, reported, beta)
     size = len(reported)
 
@@ -275,7 +294,9 @@ def calibrated_model(study: Study, *, correlation_scale: float = 1.0) -> Exposur
             loadings[column] = optimize.brentq(gap, -_BOUND, _BOUND, xtol=1e-6)
         else:
             loadings[column] = -_BOUND if abs(low) < abs(high) else _BOUND
-    return _build(population, names, correlation, loadings, float(correlation_scale), study)
+    correlation.setflags(write=False)
+    loadings.setflags(write=False)
+    return population, correlation, loadings
 
 
 def _build(

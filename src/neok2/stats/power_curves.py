@@ -24,6 +24,7 @@ from neok2.study.spec import Study
 __all__ = [
     "adjusted_power_table",
     "correlation_sensitivity",
+    "detectable_from_curve",
     "power_over_n",
     "power_over_odds_ratio",
     "screening_threshold_table",
@@ -129,6 +130,48 @@ def power_over_odds_ratio(
     return pd.concat(rows, ignore_index=True)
 
 
+def detectable_from_curve(curve: pd.DataFrame, target: float = 0.8) -> tuple[float, float]:
+    """Smallest true OR reaching ``target`` on a simulated power curve, and its MC SE.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        Rows of one factor with ``true_odds_ratio``, ``power`` and ``power_mcse`` (e.g. from
+        :func:`power_over_odds_ratio`).
+    target : float, default 0.8
+
+    Returns
+    -------
+    tuple of float
+        Linear interpolation in log OR between the first two grid points whose powers
+        bracket ``target``; the MC SE follows from the power's MC SE through the slope
+        (delta method). ``(inf, nan)`` when no point reaches ``target``; the first grid
+        point (SE nan) when it already does.
+
+    Examples
+    --------
+    >>> curve = pd.DataFrame({"true_odds_ratio": [2.0, 4.0], "power": [0.6, 1.0],
+    ...                       "power_mcse": [0.01, 0.0]})
+    >>> round(detectable_from_curve(curve)[0], 4)  # exp(log 2 + 0.5 log 2)
+    2.8284
+    """
+    ordered = curve.sort_values("true_odds_ratio")
+    grid = ordered["true_odds_ratio"].to_numpy(dtype=float)
+    power, error = ordered["power"].to_numpy(), ordered["power_mcse"].to_numpy()
+    answer, answer_se = math.inf, math.nan
+    for index in range(1, len(grid)):
+        if power[index - 1] < target <= power[index]:
+            low, high = math.log(grid[index - 1]), math.log(grid[index])
+            slope = (power[index] - power[index - 1]) / (high - low)
+            answer = math.exp(low + (target - power[index - 1]) / slope)
+            answer_se = answer * max(error[index - 1], error[index]) / slope
+            break
+    else:
+        if len(power) and power[0] >= target:
+            answer = float(grid[0])
+    return answer, answer_se
+
+
 def simulated_detectable_odds_ratio(
     model: ExposureModel,
     variable: str,
@@ -172,20 +215,7 @@ def simulated_detectable_odds_ratio(
     curve = power_over_odds_ratio(
         model, variable, grid, n_cases=n_cases, n_controls=n_controls, seed=seed, **settings
     )
-    power, error = curve["power"].to_numpy(), curve["power_mcse"].to_numpy()
-    answer, answer_se = math.inf, math.nan
-    for index in range(1, len(grid)):
-        if power[index - 1] < target <= power[index]:
-            low, high = math.log(grid[index - 1]), math.log(grid[index])
-            slope = (power[index] - power[index - 1]) / (high - low)
-            log_answer = low + (target - power[index - 1]) / slope
-            answer = math.exp(log_answer)
-            local_se = max(error[index - 1], error[index])
-            answer_se = answer * local_se / slope
-            break
-    else:
-        if len(power) and power[0] >= target:
-            answer = grid[0]
+    answer, answer_se = detectable_from_curve(curve, target)
     return pd.DataFrame(
         [
             {

@@ -1,8 +1,15 @@
-"""Power of the design: the published one at the published odds ratios (replication mode),
-or the author's own counts, exposure shares and fitted odds ratios (author mode)."""
+"""Design-stage power of a crude comparison: each binary factor over a grid of true odds ratios.
+
+Two analytic methods for one exposure, both named "(crude)" wherever they appear: Fleiss'
+formula with continuity correction and the exact power of the Wald test the paper used (by
+enumeration of the two binomials). Neither applies to an adjusted odds ratio, whose power the
+simulation section gives for the whole screen-then-adjust pipeline. Power is computed at
+chosen true odds ratios (a design grid), never at the estimates being judged.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -12,152 +19,213 @@ from neok2.formatting import format_number, format_odds_ratio, format_percent
 from neok2.report.section import Section, SectionInputs, SectionOutput, SectionUnavailable
 from neok2.report.tables import gt_table
 
+ODDS_RATIO_GRID: tuple[float, ...] = (1.5, 2.0, 3.0, 4.0)
+"""True odds ratios at which the crude design power is tabulated."""
+METHODS: tuple[tuple[str, str], ...] = (
+    ("fleiss", "Fleiss (crude)"),
+    ("wald", "exact Wald (crude)"),
+)
+"""``(key, label)`` of the analytic methods; the label is what tables and text print."""
 
-def _author_design(inputs: SectionInputs, power: Any) -> pd.DataFrame:
-    """study_power's columns for the analysed data: its counts, p0 and fitted odds ratios."""
+
+def _design_factors(inputs: SectionInputs, power: Any) -> pd.DataFrame:
+    """``variable, p0, n_cases, n_controls`` of every binary factor the design is powered for.
+
+    Replication mode: the binary factors of the published models, exposure shares from the
+    published control counts, the published group sizes. Author mode: the binary factors of
+    the fitted models, shares from the analysed controls, the analysed group sizes.
+    """
+    if not inputs.author:
+        table = power.study_power(inputs.study).drop_duplicates("variable")
+        return table[["variable", "p0", "n_cases", "n_controls"]].reset_index(drop=True)
     data, outcome = inputs.data, inputs.outcome
     n_cases = int((data[outcome] == 1).sum())
     n_controls = int((data[outcome] == 0).sum())
     if not n_cases or not n_controls:
         raise SectionUnavailable("the data hold no cases or no controls")
-    ratio = n_controls / n_cases
-    alpha = inputs.alpha
-    records = []
+    records: list[dict[str, Any]] = []
     for model in ("univariable", "multivariable"):
         if model not in inputs.upstream:
             continue
-        fitted = inputs.upstream[model]["table"]
-        for variable, odds_ratio in zip(fitted["variable"], fitted["odds_ratio"], strict=True):
+        for variable in inputs.upstream[model]["table"]["variable"]:
             variable = str(variable)
+            if variable not in data.columns or any(r["variable"] == variable for r in records):
+                continue
             column = data.loc[data[outcome] == 0, variable].dropna()
             if column.empty or not column.isin([0, 1]).all():
                 continue  # power by exposure share: binary factors only
             p0 = float(column.mean())
-            odds_ratio = float(odds_ratio)
-            if not 0 < p0 < 1 or not np.isfinite(odds_ratio) or odds_ratio <= 0:
-                continue
-
-            def solve(
-                odds: float | None, cases: float | None, target: float | None, p0: float = p0
-            ) -> pd.Series:
-                row = power.power_case_control(
-                    odds, p0, cases, target, controls_per_case=ratio, alpha=alpha
+            if 0 < p0 < 1:
+                records.append(
+                    {"variable": variable, "p0": p0, "n_cases": n_cases, "n_controls": n_controls}
                 )
-                return row.iloc[0]
+    return pd.DataFrame.from_records(records, columns=["variable", "p0", "n_cases", "n_controls"])
 
-            effect = odds_ratio if abs(np.log(odds_ratio)) > 1e-9 else np.nan
-            needed = solve(effect, None, 0.8) if np.isfinite(effect) else None
+
+def _wald_detectable(exact: Any, p0: float, n_cases: int, n_controls: int, alpha: float) -> float:
+    """Smallest OR above 1 with exact Wald power 0.8 (inf if none up to 20).
+
+    The first crossing on a log grid, refined by bisection: exact Wald power falls again at
+    huge odds ratios (empty cells), so a plain bisection over a wide bracket can miss it.
+    """
+
+    def power_at(odds_ratio: float) -> float:
+        row = exact.exact_power(odds_ratio, p0, n_cases, n_controls, alpha=alpha, test="wald")
+        return float(row["power"].iloc[0])
+
+    grid = np.exp(np.linspace(0.0, math.log(20.0), 41))
+    above = [index for index, value in enumerate(grid) if power_at(float(value)) >= 0.8]
+    if not above or above[0] == 0:
+        return math.inf if not above else float(grid[0])
+    low, high = math.log(grid[above[0] - 1]), math.log(grid[above[0]])
+    for _ in range(20):
+        middle = (low + high) / 2
+        low, high = (middle, high) if power_at(math.exp(middle)) < 0.8 else (low, middle)
+    return math.exp(high)
+
+
+def _crude_grid(inputs: SectionInputs, factors: pd.DataFrame) -> pd.DataFrame:
+    power, exact = inputs.module("neok2.stats.power"), inputs.module("neok2.stats.power_exact")
+    alpha = inputs.alpha
+    records = []
+    factor_rows: Any = factors.itertuples(index=False)
+    for row in factor_rows:
+        p0, cases, controls = float(row.p0), int(row.n_cases), int(row.n_controls)
+        for method, label in METHODS:
+            for odds_ratio in ODDS_RATIO_GRID:
+                if method == "fleiss":
+                    value = power.power_case_control(
+                        odds_ratio, p0, cases, None, controls_per_case=controls / cases, alpha=alpha
+                    )["power"].iloc[0]
+                else:
+                    value = exact.exact_power(
+                        odds_ratio, p0, cases, controls, alpha=alpha, test="wald"
+                    )["power"].iloc[0]
+                records.append(
+                    {
+                        "variable": row.variable,
+                        "p0": p0,
+                        "n_cases": cases,
+                        "n_controls": controls,
+                        "method": label,
+                        "quantity": "power",
+                        "odds_ratio": odds_ratio,
+                        "value": float(value),
+                    }
+                )
+            if method == "fleiss":
+                detectable = float(
+                    power.power_case_control(
+                        None, p0, cases, 0.8, controls_per_case=controls / cases, alpha=alpha
+                    )["odds_ratio"].iloc[0]
+                )
+            else:
+                detectable = _wald_detectable(exact, p0, cases, controls, alpha)
             records.append(
                 {
-                    "variable": variable,
-                    "label": inputs.labels.get(variable, variable),
-                    "model": model,
-                    # study_power's column name; here it holds the author's fitted OR
-                    "published_odds_ratio": odds_ratio,
+                    "variable": row.variable,
                     "p0": p0,
-                    "n_cases": n_cases,
-                    "n_controls": n_controls,
-                    "power_published": solve(effect, n_cases, None)["power"]
-                    if needed is not None
-                    else np.nan,
-                    "power_or_2": solve(2.0, n_cases, None)["power"],
-                    "n_cases_80": needed["n_cases_needed"] if needed is not None else np.nan,
-                    "n_controls_80": needed["n_controls_needed"] if needed is not None else np.nan,
-                    "n_total_80": needed["n_cases_needed"] + needed["n_controls_needed"]
-                    if needed is not None
-                    else np.nan,
-                    "detectable_or_80": solve(None, n_cases, 0.8)["odds_ratio"],
-                    "method": "fleiss",
+                    "n_cases": cases,
+                    "n_controls": controls,
+                    "method": label,
+                    "quantity": "detectable_odds_ratio_80",
+                    "odds_ratio": math.nan,
+                    "value": detectable,
                 }
             )
     return pd.DataFrame.from_records(records)
 
 
+# One decimal, as the simulated powers beside them.
+def _percent_text(value: float) -> str:
+    return format_number(100 * value, 1) + "%"
+
+
 def _compute(inputs: SectionInputs) -> SectionOutput:
     out = SectionOutput("power", data_source=inputs.data_source)
     power = inputs.module("neok2.stats.power")
-    if inputs.author:
-        table = _author_design(inputs, power)
-        if table.empty:
-            raise SectionUnavailable("the fitted models hold no binary factor")
-        or_name, at_or = "Fitted OR", "fitted OR"
-        p0_source = "p0 from the controls of the analysed data"
-        ratio_text = f"{int(table['n_controls'].iloc[0])}:{int(table['n_cases'].iloc[0])}"
-    else:
-        table = power.study_power(inputs.study)
-        or_name, at_or = "Published OR", "published OR"
-        p0_source = "p0 from the published control counts"
-        ratio_text = f"{inputs.study.groups['control']}:{inputs.study.groups['case']}"
-    shown = pd.DataFrame(
-        {
-            "Factor": [inputs.labels.get(v, v) for v in table["variable"]],
-            "Model": list(table["model"]),
-            or_name: [format_odds_ratio(v) for v in table["published_odds_ratio"]],
-            "Exposed controls (%)": [format_percent(100 * v) for v in table["p0"]],
-            f"Power at {at_or}": [
-                format_number(100 * v, 0) + "%" for v in table["power_published"]
-            ],
-            "Power at OR 2": [format_number(100 * v, 0) + "%" for v in table["power_or_2"]],
-            "Detectable OR (80%)": [format_odds_ratio(v) for v in table["detectable_or_80"]],
-            f"Total n for 80% at {at_or}": [
-                str(int(v)) if np.isfinite(v) else "NA" for v in table["n_total_80"]
-            ],
-        }
+    factors = _design_factors(inputs, power)
+    if factors.empty:
+        raise SectionUnavailable("the design holds no binary factor")
+    grid = _crude_grid(inputs, factors)
+    rows = []
+    for (variable, label), block in grid.groupby(["variable", "method"], sort=False):
+        powered = block[block["quantity"] == "power"].set_index("odds_ratio")["value"]
+        detectable = float(block.loc[block["quantity"] != "power", "value"].iloc[0])
+        rows.append(
+            {
+                "Factor": inputs.labels.get(str(variable), str(variable)),
+                "Method": label,
+                "Exposed controls (%)": format_percent(100 * float(block["p0"].iloc[0])),
+                **{
+                    f"OR {odds_ratio:g}": _percent_text(float(powered[odds_ratio]))
+                    for odds_ratio in ODDS_RATIO_GRID
+                },
+                "Detectable OR (80%)": format_odds_ratio(detectable)
+                if math.isfinite(detectable)
+                else "above 20",
+            }
+        )
+        key = "fleiss" if str(label).startswith("Fleiss") else "exact_wald"
+        for odds_ratio in ODDS_RATIO_GRID:
+            name = f"{odds_ratio:g}".replace(".", "_")
+            value = float(powered[odds_ratio])
+            out.add(
+                f"{variable}.{key}_or_{name}",
+                value,
+                format_number(100 * value, 1),
+                f"{label} power (%) of this design for a true crude OR of {odds_ratio:g} "
+                f"for {variable}",
+            )
+        out.add(
+            f"{variable}.{key}_detectable_or_80",
+            detectable,
+            format_odds_ratio(detectable) if math.isfinite(detectable) else "above 20",
+            f"smallest true crude OR of {variable} with 80% {label} power",
+        )
+    first = factors.iloc[0]
+    design_cases, design_controls = int(first["n_cases"]), int(first["n_controls"])
+    alpha_text = format_number(inputs.alpha, 2)
+    source = (
+        "exposure shares from the analysed controls"
+        if inputs.author
+        else "exposure shares from the published control counts"
     )
     out.table(
         "power",
-        table,
+        grid,
         gt_table(
-            shown,
+            pd.DataFrame(rows),
             "tbl_power",
             notes=[
-                "Two-sided alpha from the study design; Fleiss formula with the "
-                f"{ratio_text} control:case ratio; {p0_source}."
+                f"Design-stage power (two-sided alpha {alpha_text}) of a crude comparison of one "
+                f"exposure with {design_cases} cases and {design_controls} controls, at true "
+                f"odds ratios set in advance; {source}. Fleiss (crude): formula with continuity "
+                "correction; exact Wald (crude): exact power of the Wald test of the "
+                "univariable logistic model. Neither applies to adjusted odds ratios; see the "
+                "simulated pipeline."
             ],
         ),
     )
-    power_rows: Any = table.itertuples(index=False)
-    for row in power_rows:
-        key = f"{row.model}.{row.variable}"
-        out.add(
-            f"{key}.power_published",
-            float(row.power_published),
-            format_number(100 * float(row.power_published), 0),
-            f"power (%) at the {'fitted' if inputs.author else 'published'} {row.model} OR "
-            f"of {row.variable}",
-        )
-        out.add(
-            f"{key}.power_or_2",
-            float(row.power_or_2),
-            format_number(100 * float(row.power_or_2), 0),
-            f"power (%) to detect OR 2 for {row.variable}",
-        )
-        out.add(
-            f"{key}.detectable_or_80",
-            float(row.detectable_or_80),
-            format_odds_ratio(float(row.detectable_or_80)),
-            f"smallest OR of {row.variable} detectable with 80% power",
-        )
-    under = table[(table["model"] == "univariable") & (table["power_or_2"] < 0.8)]
-    n_cases = int((inputs.data[inputs.outcome] == 1).sum())
-    n_controls = int((inputs.data[inputs.outcome] == 0).sum())
-    design_cases = n_cases if inputs.author else int(inputs.study.groups["case"])
-    design_controls = n_controls if inputs.author else int(inputs.study.groups["control"])
+    fleiss = grid[(grid["method"] == METHODS[0][1]) & (grid["odds_ratio"] == 2.0)]
+    under = fleiss[fleiss["value"] < 0.8]
     out.add("design_n_cases", design_cases, str(design_cases), "cases of the design powered")
     out.add("design_n_controls", design_controls, str(design_controls), "controls of that design")
     out.add(
         "n_underpowered_or_2",
         len(under),
         str(len(under)),
-        "univariable factors with under 80% power for OR 2",
+        "binary factors with under 80% Fleiss (crude) power for a true OR of 2",
     )
-    n_candidates = len([c for c in inputs.study.candidates if c in inputs.data.columns])
+    out.add("n_factors", len(factors), str(len(factors)), "binary factors powered")
+    data = inputs.data
+    n_cases = int((data[inputs.outcome] == 1).sum())
+    n_controls = int((data[inputs.outcome] == 0).sum())
+    n_candidates = len([c for c in inputs.study.candidates if c in data.columns])
     if inputs.author:
         # the author's own final model: its terms, not the published model's
-        if "multivariable" in inputs.upstream:
-            n_entered = len(inputs.upstream["multivariable"]["table"])
-        else:
-            n_entered = 0
+        multivariable = inputs.upstream.get("multivariable")
+        n_entered = len(multivariable["table"]) if multivariable is not None else 0
     else:
         n_entered = len(inputs.study.multivariable_terms)
     for name, parameters in (("candidates", n_candidates), ("entered", n_entered)):
@@ -169,6 +237,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
                 format_number(epv, 1),
                 f"events per variable with the {name} as parameters",
             )
+    out.export("crude_grid", grid)
     return out
 
 
@@ -176,5 +245,8 @@ SECTION = Section(
     "power",
     _compute,
     uses=("univariable", "multivariable"),
-    modules={"neok2.stats.power": ("study_power", "events_per_variable", "power_case_control")},
+    modules={
+        "neok2.stats.power": ("study_power", "events_per_variable", "power_case_control"),
+        "neok2.stats.power_exact": ("exact_power",),
+    },
 )
