@@ -63,7 +63,7 @@ def rendered(tmp_path_factory) -> dict[str, object]:
     for name in ("_quarto.yml", "index.qmd", "references.bib"):
         shutil.copy(MANUSCRIPT / name, project / name)
     outcome = render_manuscript(project, engine="fallback")
-    html_path, pdf_path = outcome.outputs
+    html_path, pdf_path = outcome.outputs[:2]
     pdf_text = subprocess.run(
         ["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, check=True, text=True
     ).stdout

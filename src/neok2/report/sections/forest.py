@@ -9,7 +9,12 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     out = SectionOutput("forest", data_source=inputs.data_source)
     forest = inputs.module("neok2.report.figures.forest")
     table = inputs.upstream["multivariable"]["table"]
-    published = inputs.study.multivariable[["variable", "odds_ratio", "ci_low", "ci_high"]]
+    # an author's own paper shows only its own estimates; a replication sets both side by side
+    published = (
+        None
+        if inputs.author
+        else inputs.study.multivariable[["variable", "odds_ratio", "ci_low", "ci_high"]]
+    )
     figure = forest.forest_plot(
         table,
         label="variable",

@@ -37,13 +37,16 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         "tbl_multivariable",
         notes=[
             f"One model with every screened-in term; n = {model.n}, "
+            f"{model.events} cases; Wald 95% CI and p-value of the estimate."
+            if inputs.author
+            else f"One model with every screened-in term; n = {model.n}, "
             f"{model.events} cases; Wald 95% CI and p-value of the rebuilt estimate. "
             "Published: adjusted odds ratios as printed (– for terms the paper entered but "
             "did not report).",
             *notes,
         ],
-        published=published_or_cells(inputs.study.multivariable),
-        rebuilt_heading="Rebuilt OR (95% CI)",
+        published=None if inputs.author else published_or_cells(inputs.study.multivariable),
+        rebuilt_heading="OR (95% CI)" if inputs.author else "Rebuilt OR (95% CI)",
     )
     out.table("multivariable", table, gt)
     out.add("formula", model.formula, model.formula, "the multivariable model")

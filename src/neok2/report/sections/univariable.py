@@ -22,12 +22,15 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         "tbl_univariable",
         extra={f"Passes p < {threshold:g}": ["yes" if s else "" for s in table["selected"]]},
         notes=[
-            "One logistic model per factor; Wald 95% CI and p-value of the rebuilt estimate. "
-            "Published: as printed in the paper's Table 2 (– where it printed none).",
+            "One logistic model per factor; Wald 95% CI and p-value of the estimate."
+            if inputs.author
+            else "One logistic model per factor; Wald 95% CI and p-value of the rebuilt "
+            "estimate. Published: as printed in the paper's Table 2 (– where it printed none).",
             *notes,
         ],
-        published=published_or_cells(inputs.study.univariable),
-        rebuilt_heading="Rebuilt OR (95% CI)",
+        # an author's own paper quotes no published number outside the comparison section
+        published=None if inputs.author else published_or_cells(inputs.study.univariable),
+        rebuilt_heading="OR (95% CI)" if inputs.author else "Rebuilt OR (95% CI)",
     )
     out.table("univariable", table, gt)
     selected = [str(v) for v in table.loc[table["selected"], "variable"]]
