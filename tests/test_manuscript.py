@@ -109,7 +109,7 @@ def _check_tables_and_figures(rendered: RenderResult, html: str) -> None:
         "tbl-bootstrap",
     ):
         assert f'<div id="{label}" class="neok2-table">' in html, label
-    for label in ("fig-k2", "fig-forest", "fig-simulation"):
+    for label in ("fig-k2", "fig-forest", "fig-power-n", "fig-power-or"):
         assert re.search(rf'<figure id="{label}">\s*<img[^>]*src="data:image/svg\+xml', html)
     numbering = rendered.cross_references
     assert numbering["tbl-baseline"] == "Table 1"
