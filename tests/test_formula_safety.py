@@ -273,7 +273,6 @@ class TestOutcomeAsItsOwnPredictor:
             "covariates",
             "univariable",
             "screen",
-            "--no-validate",
             "stepwise",
             "bootstrap",
         ],

@@ -77,7 +77,10 @@ class TestFiles:
 
     @pytest.mark.parametrize("command", ["table1", "screen", "validate", "analyze"])
     def test_directory_as_data_is_one_line(self, command, tmp_path):
-        extra = {"table1": ["--group", "y"], "analyze": ["--seed", "1"]}.get(command, [])
+        extra = {
+            "table1": ["--group", "y"],
+            "analyze": ["--seed", "1", "--out", str(tmp_path / "out")],
+        }.get(command, [])
         result = self._run(command, str(tmp_path), *extra)
         assert result.exit_code == 2
         lines = [line for line in result.output.splitlines() if line.strip()]

@@ -157,6 +157,9 @@ def _check_stray_codes(variable: str, values: pd.Series) -> None:
     if not pd.api.types.is_numeric_dtype(present) or present.empty:
         return
     stray = present[~present.isin([0, 1])]
+    distinct = sorted({float(value) for value in present.unique()})
+    if distinct == [float(k) for k in range(len(distinct))]:
+        return  # 0, 1, 2, ... with no gap: a count (previous preterm births), not stray codes
     if (
         0 < stray.nunique() <= 2
         and len(stray) <= 0.05 * len(present)
