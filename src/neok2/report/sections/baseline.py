@@ -9,7 +9,7 @@ import pandas as pd
 from neok2.formatting import format_number, format_p, format_percent
 from neok2.report.prose import p_phrase, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput
-from neok2.report.sections._common import case_rule, journal_style_of
+from neok2.report.sections._common import case_rule, journal_style_of, levelled_column
 
 
 def _bands(inputs: SectionInputs) -> dict[str, tuple[str, pd.Series]]:
@@ -53,7 +53,18 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             continue
         variables.append(variable)
         summary[variable] = kind
-        if variable in bands:
+        if kind in ("categorical", "ordinal"):
+            # printed order (ordinal bands low to high), not the reference-first model order
+            levels = study.table1.loc[
+                (study.table1["variable"] == variable)
+                & (study.table1["level"] != "")
+                & (study.table1["group"] == "case"),
+                "level",
+            ]
+            column = levelled_column(study, data, variable)
+            frame[variable] = column.cat.reorder_categories(list(levels.astype(str)))
+            summary[variable] = "n_percent"
+        elif variable in bands:
             band_name, band = bands[variable]
             frame[band_name] = band
             variables.append(band_name)

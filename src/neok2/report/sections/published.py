@@ -12,7 +12,8 @@ from neok2.report.section import Section, SectionInputs, SectionOutput
 def _compute(inputs: SectionInputs) -> SectionOutput:
     out = SectionOutput("published", data_source=inputs.data_source)
     study = inputs.study
-    out.add("n_total", study.n, str(study.n), "neonates in the published study")
+    plural = study.population["plural"]
+    out.add("n_total", study.n, str(study.n), f"{plural} in the published study")
     for group in ("case", "control"):
         out.add(f"n_{group}", study.groups[group], str(study.groups[group]), f"published {group}s")
     for model, frame in (
@@ -24,11 +25,12 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             odds_ratio = row.or_printed or format_odds_ratio(row.odds_ratio, 3)
             interval = row.ci_printed or format_ci(row.ci_low, row.ci_high, 3)
             p_text = f"; {printed_p_phrase(row.p_printed)}" if row.p_printed else ""
+            # A multi-level term has one row per level: keyed on the term, e.g. race[Black].
             out.add(
-                f"{model}.{row.variable}.summary",
+                f"{model}.{row.term}.summary",
                 float(row.odds_ratio),
                 f"OR {odds_ratio} (95% CI {interval}{p_text})",
-                f"published {model} OR of {row.variable}, as printed",
+                f"published {model} OR of {row.term}, as printed",
             )
     terms = list(study.multivariable_terms)
     out.add(
@@ -37,7 +39,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         prose_list(terms, inputs.labels),
         "terms the paper entered into its multivariable model",
     )
-    reported = list(study.multivariable["variable"])
+    reported = list(dict.fromkeys(study.multivariable["variable"]))
     out.add(
         "multivariable_reported",
         reported,

@@ -29,7 +29,10 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     else:
         n_study = study.n
         ratio = study.groups["control"] / study.groups["case"]
-        model = simulation.model_from_study(study)
+        try:
+            model = simulation.model_from_study(study)
+        except ValueError as why:  # a study without binary exposures to simulate
+            raise SectionUnavailable(str(why)) from None
         truth = "the published adjusted ones"
     sizes = sorted({100, n_study, 2 * n_study, 400, 600, 800})
     table = simulation.simulate_pipeline(
