@@ -391,7 +391,8 @@ def _odds_ratio_rows(study: Study, data: pd.DataFrame, rows: _Rows) -> None:
     terms = list(study.multivariable_terms)
     models += [("multivariable", row, terms) for _, row in study.multivariable.iterrows()]
     for source, row, model_terms in models:
-        variable = str(row["variable"])
+        # a factor's level is reported under its term (race[Black]), as the spec names it
+        variable = str(row["term"]) if row["level"] else str(row["variable"])
         fitted, failed_criterion, failure = _fit_or_failure(data, study.outcome, model_terms, study)
         if fitted is None:
             rows.add(
@@ -407,7 +408,7 @@ def _odds_ratio_rows(study: Study, data: pd.DataFrame, rows: _Rows) -> None:
             )
             continue
         coef, se, p_values, dropped, names = fitted
-        term = str(row["term"]) if row["term"] in names else variable
+        term = str(row["term"]) if row["term"] in names else str(row["variable"])
         index = names.index(term) + 1
         odds_ratio = math.exp(coef[index])
         low, high = math.exp(coef[index] - z * se[index]), math.exp(coef[index] + z * se[index])

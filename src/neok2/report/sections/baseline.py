@@ -100,7 +100,13 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         "case": int((frame[inputs.outcome] == 1).sum()),
         "control": int((frame[inputs.outcome] == 0).sum()),
     }
-    heads = tidy[tidy["level"] == ""]
+    # a categorical or ordinal row has no head row of its own: its first level carries the p
+    levelled = [
+        v
+        for v, kind in zip(rows["variable"], rows["summary"], strict=True)
+        if kind in ("categorical", "ordinal")
+    ]
+    heads = tidy[(tidy["level"] == "") | tidy["variable"].isin(levelled)]
     significant: list[str] = []
     for variable, block in heads.groupby("variable", sort=False):
         variable = str(variable)
@@ -120,6 +126,8 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         )
         if not math.isnan(p_value) and p_value < alpha and variable in inputs.labels:
             significant.append(variable)
+        if variable in levelled:
+            continue  # its counts are in the table, one row per level
         cells = {group: block[block["group"] == group].iloc[0] for group in ("case", "control")}
         if first["summary"] == "n_percent":
             for group, cell in cells.items():

@@ -14,6 +14,19 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     study = inputs.study
     plural = study.population["plural"]
     out.add("n_total", study.n, str(study.n), f"{plural} in the published study")
+    # the words the manuscript needs about the study, so that its prose comes from the spec
+    words = {
+        "title": (study.title, "the study's title"),
+        "source": (study.source, "where the study was published"),
+        "population_singular": (study.population["singular"], "noun for one subject"),
+        "population_plural": (plural, "noun for several subjects"),
+        "case_label": (study.group_labels["case"], "the cases' group label"),
+        "control_label": (study.group_labels["control"], "the controls' group label"),
+        "outcome_definition": (study.outcome_definition, "how case status is defined"),
+        "setting": (str(study.design.get("setting", "")), "where the study took place"),
+    }
+    for key, (text, description) in words.items():
+        out.add(key, text, text, description)
     for group in ("case", "control"):
         out.add(f"n_{group}", study.groups[group], str(study.groups[group]), f"published {group}s")
     for model, frame in (
