@@ -151,7 +151,9 @@ def study_article(project: Path, results_dir: Path) -> str | None:
     if not isinstance(articles, dict):
         raise ValueError(f"{config_file}: `neok2: articles:` must map study ids to .qmd files")
     chosen = articles.get(study, articles.get("*"))
-    return None if chosen is None else str(chosen)
+    configured = (config.get("manuscript") or {}).get("article")
+    # the project's own article keeps its mode titles; only another article is returned
+    return None if chosen is None or chosen == configured else str(chosen)
 
 
 def generic_metadata(results_dir: Path) -> dict[str, Any]:
