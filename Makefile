@@ -40,9 +40,12 @@ endif
 RESULTS_DIR := results
 RESULTS := $(RESULTS_DIR)/results.json
 MANUSCRIPT_DIR := manuscript
-HTML := $(MANUSCRIPT_DIR)/_manuscript/index.html
-PDF := $(MANUSCRIPT_DIR)/_manuscript/index.pdf
-DOCX := $(MANUSCRIPT_DIR)/_manuscript/index.docx
+# The K2 study has its own article; any other study gets the generic one built from its spec
+# (`neok2: articles:` in manuscript/_quarto.yml says the same to `neok2 render`).
+ARTICLE ?= $(if $(filter k2_neonates,$(STUDY)),index,study)
+HTML := $(MANUSCRIPT_DIR)/_manuscript/$(ARTICLE).html
+PDF := $(MANUSCRIPT_DIR)/_manuscript/$(ARTICLE).pdf
+DOCX := $(MANUSCRIPT_DIR)/_manuscript/$(ARTICLE).docx
 MANUSCRIPT_OUTPUTS := $(MANUSCRIPT_DIR)/_manuscript
 LOCK := .neok2-build.lock
 MANUSCRIPT_SOURCES := $(wildcard $(MANUSCRIPT_DIR)/*.qmd $(MANUSCRIPT_DIR)/_quarto.yml $(MANUSCRIPT_DIR)/*.bib $(MANUSCRIPT_DIR)/*.csl)

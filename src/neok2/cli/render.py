@@ -62,13 +62,22 @@ def command(
     """
     if data is not None:
         check_results_match(results_dir, data)
+    article = study_article(Path(project), results_dir)
+    # the mode titles of _quarto.yml belong to the project's own article; the generic
+    # article is titled by the study's spec
+    metadata = (
+        mode_metadata(Path(project), results_dir)
+        if article is None
+        else generic_metadata(results_dir)
+    )
     try:
         result = render_manuscript(
             project,
             engine=engine,
             cache=not no_cache,
             depends_on=list(depends_on) or None,
-            metadata=mode_metadata(Path(project), results_dir),
+            metadata=metadata,
+            article=article,
         )
     except RuntimeError as error:
         click.echo(f"neok2: render failed: {error}", err=True)
@@ -120,3 +129,35 @@ def mode_metadata(project: Path, results_dir: Path) -> dict[str, Any]:
     if not isinstance(chosen, dict):
         raise ValueError(f"{config_file}: `neok2: modes: {mode}:` must map keys to values")
     return dict(chosen)
+
+
+def study_article(project: Path, results_dir: Path) -> str | None:
+    """The article written for the study recorded in ``results_dir/results.json``.
+
+    ``_quarto.yml`` may hold ``neok2: articles: {<study id>: <file>, "*": <file>}``: a study
+    with its own article gets it, any other study the ``"*"`` entry (the generic manuscript
+    built from the spec alone). Without such an entry the configured article is rendered.
+    """
+    results_file = results_dir / "results.json"
+    config_file = project / "_quarto.yml"
+    if not results_file.is_file() or not config_file.is_file():
+        return None
+    try:
+        study = json.loads(results_file.read_text(encoding="utf-8")).get("study")
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{results_file} is not a neok2 results file ({error})") from None
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    articles = (config.get("neok2") or {}).get("articles") or {}
+    if not isinstance(articles, dict):
+        raise ValueError(f"{config_file}: `neok2: articles:` must map study ids to .qmd files")
+    chosen = articles.get(study, articles.get("*"))
+    configured = (config.get("manuscript") or {}).get("article")
+    # the project's own article keeps its mode titles; only another article is returned
+    return None if chosen is None or chosen == configured else str(chosen)
+
+
+def generic_metadata(results_dir: Path) -> dict[str, Any]:
+    """The title of the generic article: the study's own title from results.json, if any."""
+    document = json.loads((results_dir / "results.json").read_text(encoding="utf-8"))
+    title = (document.get("values") or {}).get("published.title", {}).get("value")
+    return {"title": str(title)} if title else {}

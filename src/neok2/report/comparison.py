@@ -55,7 +55,8 @@ def _printed_model_numbers(study: Study) -> dict[tuple[str, str, str], str]:
     ):
         rows: Any = frame.itertuples(index=False)
         for row in rows:
-            variable = str(row.variable)
+            # a factor's levels are keyed on their term (race[Black]), as the fidelity rows
+            variable = str(getattr(row, "term", "") or row.variable)
             or_text = str(row.or_printed or "") or format_number(float(row.odds_ratio), 3)
             printed[(source, variable, "odds_ratio")] = or_text
             if row.ci_printed:

@@ -40,6 +40,7 @@ from neok2.report.section import (
     import_requirement,
 )
 from neok2.report.sections import REGISTRY, SECTIONS
+from neok2.report.sections._common import model_data
 from neok2.study.spec import Study
 
 __all__ = [
@@ -379,7 +380,8 @@ def run_analysis(
         exposure_structure,
     )
     inputs = SectionInputs(
-        data=data,
+        # categorical variables as their printed levels, so that models give one OR per level
+        data=model_data(study, data),
         study=study,
         seed=int(seed),
         data_source=data_source,

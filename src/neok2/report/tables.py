@@ -124,7 +124,9 @@ def published_or_cells(frame: pd.DataFrame) -> dict[str, str]:
         interval = str(getattr(row, "ci_printed", "") or "") or format_ci(
             row.ci_low, row.ci_high, 3
         )
-        cells[str(row.variable)] = f"{odds_ratio} ({interval})"
+        # a multi-level term has one row per level, keyed on its term (race[Black])
+        key = str(getattr(row, "term", "") or row.variable)
+        cells[key] = f"{odds_ratio} ({interval})"
     return cells
 
 
@@ -143,9 +145,16 @@ def or_table(
     With ``published`` (variable -> printed "OR (CI)"), a "Published OR (95% CI)" column
     stands before the rebuilt one; a variable the paper did not report shows an en dash.
     """
-    shown = pd.DataFrame({"Variable": [labels.get(v, v) for v in frame["variable"]]})
+    # rows are terms: the variable itself, or one level of a factor (race[T.Black] ->
+    # race[Black], the spec's name)
+    terms = (
+        [str(term).replace("[T.", "[", 1) for term in frame["term"]]
+        if "term" in frame.columns
+        else [str(v) for v in frame["variable"]]
+    )
+    shown = pd.DataFrame({"Variable": [labels.get(t, t) for t in terms]})
     if published is not None:
-        shown["Published OR (95% CI)"] = [published.get(str(v), "–") for v in frame["variable"]]
+        shown["Published OR (95% CI)"] = [published.get(t, "–") for t in terms]
     shown[rebuilt_heading] = [
         f"{format_odds_ratio(odds_ratio)} ({format_ci(lo, hi)})"
         for odds_ratio, lo, hi in zip(

@@ -347,6 +347,12 @@ def model_from_study(
         str(variable): float(count) / study.groups["control"]
         for variable, count in zip(binary["variable"], binary["n"], strict=True)
     }
+    if not prevalence:
+        raise ValueError(
+            f"study {study.id!r} has no binary candidate row in Table 1, and the exposure model "
+            "draws binary exposures only (categorical, ordinal and continuous terms are not "
+            "simulated)"
+        )
     reported = dict(
         zip(study.multivariable["variable"], study.multivariable["odds_ratio"], strict=True)
     )

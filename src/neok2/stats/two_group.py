@@ -288,8 +288,12 @@ _DEFAULTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "n_percent": ("chisq", "chisq_yates"),
         "mean_sd": ("student_t", "welch_t"),
         "median_iqr": ("mann_whitney_uncorrected", "mann_whitney"),
+        # A table of several levels: Yates's correction does not apply beyond one df.
+        "categorical": ("chisq",),
+        "ordinal": ("chisq",),
     }
 )
+_COUNT_SUMMARIES = ("n_percent", "categorical", "ordinal")
 _KEYWORDS = (
     ("fisher", ("fisher",)),
     ("yates", ("chisq_yates",)),
@@ -325,8 +329,9 @@ def printed_test(
     label : str
         The test as the paper names it (``"chi-square"``, ``"t-test"``, ``"Fisher"``, or
         ``""`` when the paper does not say).
-    summary : {"n_percent", "mean_sd", "median_iqr"}
-        How the row is summarised.
+    summary : {"n_percent", "mean_sd", "median_iqr", "categorical", "ordinal"}
+        How the row is summarised; categorical and ordinal rows are tested on their levels x
+        groups table of counts.
     declared : mapping, optional
         A study spec's ``design.tests``: printed name -> registry name, saying which test the
         paper used (matched without regard to case). A declared name gives one reading.
@@ -345,6 +350,8 @@ def printed_test(
     ['chisq']
     >>> [test.name for test in printed_test("Fisher's exact test", "n_percent")]
     ['fisher']
+    >>> [test.name for test in printed_test("chi-square", "categorical")]
+    ['chisq']
     """
     if summary not in _DEFAULTS:
         raise ValueError(f"`summary` must be one of {list(_DEFAULTS)}, got {summary!r}")
@@ -362,7 +369,7 @@ def printed_test(
                     f"{list(TWO_GROUP_TESTS[name].options)} and cannot stand for a printed test"
                 )
             return (TWO_GROUP_TESTS[name],)
-    kind = "categorical" if summary == "n_percent" else "continuous"
+    kind = "categorical" if summary in _COUNT_SUMMARIES else "continuous"
     for keyword, names in _KEYWORDS:
         if keyword in key and TWO_GROUP_TESTS[names[0]].kind == kind:
             return tuple(TWO_GROUP_TESTS[name] for name in names)

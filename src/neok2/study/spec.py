@@ -107,6 +107,8 @@ class Study:
     provenance : Mapping[str, str]
         Where each table's values come from (``table1``, ``univariable``, ``multivariable``,
         ``text_claims``, ``data``); empty strings when the spec does not say.
+    outcome_definition : str
+        How case status is defined, in words (``outcome.definition``; may be empty).
     """
 
     id: str
@@ -137,6 +139,7 @@ class Study:
         default_factory=lambda: MappingProxyType(dict(_DEFAULT_POPULATION)), repr=False
     )
     provenance: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    outcome_definition: str = ""
 
     @property
     def n(self) -> int:
@@ -225,7 +228,9 @@ class Study:
         """
         rows = self.table1[self.table1["level"] == ""].drop_duplicates("variable")
         labels = {
-            variable: re.sub(r",?\s*n \(%\)$", "", label).strip()
+            variable: re.sub(
+                r",?\s*(?:n \(%\)|mean\s*[±(]\s*SD\)?|median \(IQR\))$", "", label
+            ).strip()
             for variable, label in zip(rows["variable"], rows["label"], strict=True)
         }
         for frame in (self.univariable, self.multivariable):
@@ -408,6 +413,7 @@ def _build(spec: _Spec, path: Path | None) -> Study:
             spec.population.model_dump() if spec.population else dict(_DEFAULT_POPULATION)
         ),
         provenance=MappingProxyType(spec.provenance.model_dump()),
+        outcome_definition=spec.outcome.definition,
     )
 
 

@@ -27,7 +27,9 @@ from neok2.formatting import decimal_places, format_number, matches_printed, par
 from neok2.stats.growth import GROWTH_REFERENCE_RANGE, birthweight_centile_10
 from neok2.stats.logistic_many import fit_logistic_many, wald_p
 from neok2.study.claims import UnresolvableClaimError, claim_on_data, claim_on_table1, parse_claim
+from neok2.study.model import code_key
 from neok2.study.spec import Study
+from neok2.synth.fidelity_factors import design_columns, level_test_p
 from neok2.synth.fidelity_result import REPORT_COLUMNS, FidelityReport, fidelity_gt
 from neok2.synth.implied import (
     SEM_READING,
@@ -129,6 +131,27 @@ def _table1(study: Study, data: pd.DataFrame, groups: dict[str, pd.Series], rows
                 group=group,
                 level=level,
                 note="column missing from the data",
+            )
+            continue
+        if row["summary"] in ("categorical", "ordinal"):
+            continue  # counts sit on the level rows; the p is checked with the tests
+        if level and row["value"]:
+            # a category: the data hold its code (2) or, prepared for the models, its label
+            raw = data[variable][groups[group]]
+            present = raw.dropna()
+            wanted = {code_key(row["value"]), code_key(level)}
+            count = float(present.map(code_key).isin(wanted).sum())
+            rows.add(
+                "table1_level",
+                variable,
+                "n",
+                float(row["n"]),
+                count,
+                0.0,
+                "exact",
+                count == float(row["n"]),
+                group=group,
+                level=level,
             )
             continue
         values = _numeric(data, variable)[groups[group]]
@@ -265,6 +288,8 @@ def _sem_sd_row(
 
 
 def _sem_note(study: Study, variable: str) -> str:
+    if str(study.cell(variable, "case")["summary"]) != "mean_sd":
+        return ""  # only a mean_sd row has spreads to read
     reading = spread_reading(study, variable)
     return _SEM_NOTE if reading.reading == "sem" else ""
 
@@ -287,11 +312,26 @@ def _table1_tests(
         variable = str(row["variable"])
         if variable not in data.columns or math.isnan(float(row["p_value"])):
             continue
+        published = float(row["p_value"])
+        if row["summary"] in ("categorical", "ordinal"):
+            p_value = level_test_p(study, data, groups, variable)
+            ok = _same_side(p_value, published, alpha, "")
+            rows.add(
+                "table1_test",
+                variable,
+                "p_value",
+                published,
+                p_value,
+                alpha,
+                f"same side of alpha = {alpha:g}",
+                ok,
+                note="Pearson chi-square on the levels x groups counts",
+            )
+            continue
         values = _numeric(data, variable)
         case = values[groups["case"]].dropna().to_numpy(float)
         control = values[groups["control"]].dropna().to_numpy(float)
         p_value = table1_test_p(study, variable, case, control)
-        published = float(row["p_value"])
         note = p_contradiction(study, variable, published, alpha)
         if math.isnan(p_value):
             note = note or f"test {row['test']!r} not recomputed"
@@ -309,30 +349,34 @@ def _table1_tests(
         )
 
 
-_Fitted = tuple[np.ndarray, np.ndarray, np.ndarray, int]
+_Fitted = tuple[np.ndarray, np.ndarray, np.ndarray, int, list[str]]
 
 
-def _fit(data: pd.DataFrame, outcome: str, terms: list[str]) -> _Fitted | None:
-    frame = pd.DataFrame({name: _numeric(data, name) for name in (outcome, *terms)})
+def _fit(
+    data: pd.DataFrame, outcome: str, terms: list[str], study: Study | None = None
+) -> _Fitted | None:
+    design_frame = design_columns(study, data, terms)
+    frame = pd.concat([_numeric(data, outcome).rename(outcome), design_frame], axis=1)
     complete = frame.dropna()
     dropped = len(frame) - len(complete)
     if complete.empty or complete[outcome].nunique() < 2:
         return None
-    design = np.column_stack([np.ones(len(complete)), complete[terms].to_numpy(float)])
+    names = list(design_frame.columns)
+    design = np.column_stack([np.ones(len(complete)), complete[names].to_numpy(float)])
     fit = fit_logistic_many(design, complete[outcome].to_numpy(float))
     if not fit.converged[0]:
         return None
     se = np.sqrt(np.diag(fit.cov[0]))
-    return fit.coef[0], se, wald_p(fit)[0], dropped
+    return fit.coef[0], se, wald_p(fit)[0], dropped, names
 
 
 def _fit_or_failure(
-    data: pd.DataFrame, outcome: str, terms: list[str]
+    data: pd.DataFrame, outcome: str, terms: list[str], study: Study | None = None
 ) -> tuple[_Fitted | None, str, str]:
     """The fit, or None with the criterion it fails and why (a row records the failure)."""
     if any(term not in data.columns for term in terms) or outcome not in data:
         return None, "model terms present", "columns missing"
-    fitted = _fit(data, outcome, terms)
+    fitted = _fit(data, outcome, terms, study)
     if fitted is None:
         return None, "model converges", "the fit did not converge"
     return fitted, "", ""
@@ -347,8 +391,9 @@ def _odds_ratio_rows(study: Study, data: pd.DataFrame, rows: _Rows) -> None:
     terms = list(study.multivariable_terms)
     models += [("multivariable", row, terms) for _, row in study.multivariable.iterrows()]
     for source, row, model_terms in models:
-        variable = str(row["variable"])
-        fitted, failed_criterion, failure = _fit_or_failure(data, study.outcome, model_terms)
+        # a factor's level is reported under its term (race[Black]), as the spec names it
+        variable = str(row["term"]) if row["level"] else str(row["variable"])
+        fitted, failed_criterion, failure = _fit_or_failure(data, study.outcome, model_terms, study)
         if fitted is None:
             rows.add(
                 source,
@@ -362,12 +407,15 @@ def _odds_ratio_rows(study: Study, data: pd.DataFrame, rows: _Rows) -> None:
                 note=failure,
             )
             continue
-        coef, se, p_values, dropped = fitted
-        index = model_terms.index(variable) + 1
+        coef, se, p_values, dropped, names = fitted
+        term = str(row["term"]) if row["term"] in names else str(row["variable"])
+        index = names.index(term) + 1
         odds_ratio = math.exp(coef[index])
         low, high = math.exp(coef[index] - z * se[index]), math.exp(coef[index] + z * se[index])
         dropped_note = f"{dropped} row(s) with missing values excluded" if dropped else ""
-        contradiction = or_contradiction(study, row) if source == "univariable" else ""
+        contradiction = (
+            or_contradiction(study, row) if source == "univariable" and not row["level"] else ""
+        )
         note = "; ".join(part for part in (contradiction, dropped_note) if part)
         if contradiction:
             implied = implied_by_table1(study, variable)
@@ -423,7 +471,7 @@ def _not_significant_rows(study: Study, data: pd.DataFrame, rows: _Rows) -> None
     terms = list(study.multivariable_terms)
     published = f"≥ {alpha:g} (not reported as independent)"
     for variable in study.multivariable_not_significant:
-        fitted, failed_criterion, failure = _fit_or_failure(data, study.outcome, terms)
+        fitted, failed_criterion, failure = _fit_or_failure(data, study.outcome, terms, study)
         if fitted is None:
             rows.add(
                 "multivariable",
@@ -437,8 +485,10 @@ def _not_significant_rows(study: Study, data: pd.DataFrame, rows: _Rows) -> None
                 note=f"published {published}; {failure}",
             )
             continue
-        _, _, p_values, dropped = fitted
-        p_value = float(p_values[terms.index(variable) + 1])
+        _, _, p_values, dropped, names = fitted
+        if variable not in names:
+            continue  # a factor has no single adjusted p
+        p_value = float(p_values[names.index(variable) + 1])
         dropped_note = f"{dropped} row(s) with missing values excluded" if dropped else ""
         rows.add(
             "multivariable",
@@ -459,11 +509,13 @@ def _screen(study: Study, data: pd.DataFrame, rows: _Rows) -> None:
     for variable in study.candidates:
         if variable not in data.columns:
             continue
-        fitted = _fit(data, study.outcome, [variable])
-        p_value = math.nan if fitted is None else float(fitted[2][1])
+        fitted = _fit(data, study.outcome, [variable], study)
+        # a factor passes the screen when one of its levels does
+        p_value = math.nan if fitted is None else float(np.min(fitted[2][1:]))
         selected = float(p_value < threshold) if math.isfinite(p_value) else math.nan
         table1_p = float(study.cell(variable, "case")["p_value"])
-        note = p_contradiction(study, variable, table1_p, threshold)
+        levelled = str(study.cell(variable, "case")["summary"]) in ("categorical", "ordinal")
+        note = "" if levelled else p_contradiction(study, variable, table1_p, threshold)
         expected = float(variable in published)
         if note:
             implied = implied_by_table1(study, variable)

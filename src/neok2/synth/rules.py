@@ -156,6 +156,34 @@ def threshold_claims(study: Study) -> list[Claim]:
     return claims
 
 
+def check_supported_rows(study: Study) -> None:
+    """Raise ValueError naming every row and model term the generator cannot rebuild yet.
+
+    The generator draws binary n (%) rows, mean±SD and median (IQR) rows with their binned
+    counts, and a calibrated model of binary terms. Categorical and ordinal rows (counts per
+    level) and continuous or multi-level terms of the multivariable model are not generated.
+    """
+    table1 = study.table1
+    main = table1[(table1["level"] == "") & (table1["group"] == "case")]
+    summaries = dict(zip(main["variable"], main["summary"], strict=True))
+    unsupported = []
+    for variable, summary in summaries.items():
+        if summary in ("categorical", "ordinal"):
+            n_levels = int(((table1["variable"] == variable) & (table1["group"] == "case")).sum())
+            unsupported.append(f"table1 {variable!r} ({summary}, {n_levels - 1} levels)")
+    for term in study.multivariable_terms:
+        summary = summaries.get(term)
+        if summary is not None and summary != "n_percent":
+            kind = "continuous" if summary in ("mean_sd", "median_iqr") else summary
+            unsupported.append(f"multivariable term {term!r} ({kind})")
+    if unsupported:
+        raise ValueError(
+            f"the synthesizer cannot yet rebuild {', '.join(unsupported)}: it generates binary "
+            "n (%) rows, mean±SD and median (IQR) rows with their bins, and a model of binary "
+            f"terms only; analyse real records instead (neok2 analyze DATA --study {study.id})"
+        )
+
+
 def check_generation_preconditions(study: Study) -> None:
     """Raise ValueError naming the row when the spec cannot drive the generator."""
     dictionary = _dictionary(study)
@@ -168,6 +196,7 @@ def check_generation_preconditions(study: Study) -> None:
             raise ValueError(
                 f"columns.{column.name}: min {column.min:g} is above max {column.max:g}; swap them"
             )
+    check_supported_rows(study)
     for _, row in study.table1.iterrows():
         place = f"table1 {row['variable']!r}" + (f" bin {row['level']!r}" if row["level"] else "")
         place += f" ({row['group']})"

@@ -101,6 +101,53 @@ def has_zero_cell(table: TwoByTwo | None) -> bool:
     return table is None or 0 in (table.a, table.b, table.c, table.d)
 
 
+def levelled_variables(study: Study) -> set[str]:
+    """Variables whose Table 1 row is categorical or ordinal (counts on its levels)."""
+    rows = main_rows(study)
+    return set(rows.loc[rows["summary"].isin(("categorical", "ordinal")), "variable"])
+
+
+def level_counts(study: Study, variable: str) -> pd.DataFrame:
+    """The levels of a categorical or ordinal row in printed order.
+
+    Returns ``level, value, reference, case, control``: the printed level, the data value it
+    counts, whether it is the reference of the odds ratios, and the two groups' counts.
+    """
+    frame = study.table1
+    rows = frame[(frame["variable"] == variable) & (frame["level"] != "") & (frame["value"] != "")]
+    cases = rows[rows["group"] == "case"].reset_index(drop=True)
+    controls = rows[rows["group"] == "control"].set_index("level")
+    return pd.DataFrame(
+        {
+            "level": cases["level"].astype(str),
+            "value": cases["value"].astype(str),
+            "reference": cases["reference"].astype(bool),
+            "case": cases["n"].astype(int),
+            "control": [int(controls.loc[level, "n"]) for level in cases["level"]],
+        }
+    )
+
+
+def level_table(
+    study: Study, variable: str, level: str, reference: str, *, conf_level: float = 0.95
+) -> tuple[TwoByTwo | None, str]:
+    """2x2 table of one level against the reference level, and its counts in words.
+
+    None (for the table) when a margin is empty; no zero-cell correction.
+    """
+    counts = level_counts(study, variable).set_index("level")
+    cases, controls = counts["case"].to_dict(), counts["control"].to_dict()
+    a, c = int(cases[level]), int(controls[level])
+    b, d = int(cases[reference]), int(controls[reference])
+    described = f"{level} {a}/{c} vs {reference} {b}/{d} (cases/controls)"
+    return _counts_table(a, b, c, d, float(conf_level)), described
+
+
+def or_label(row: pd.Series) -> str:
+    """An odds-ratio row's place in its table: the label, and the level of a multi-level term."""
+    return f"{row['label']} / {row['level']}" if row["level"] else str(row["label"])
+
+
 def binary_variables(study: Study) -> set[str]:
     rows = main_rows(study)
     return set(rows.loc[rows["summary"] == "n_percent", "variable"])

@@ -10,6 +10,7 @@ from scipy import stats
 from neok2.audit.checks._shared import (
     Record,
     or_intervals,
+    or_label,
     or_reported,
     or_tables,
     record,
@@ -45,7 +46,7 @@ def check_ci_symmetry(study: Study, *, ci_method: str, **_options: Any) -> list[
         records.append(
             record(
                 "ci_symmetry",
-                f"{table} / {row['label']} / OR vs 95% CI",
+                f"{table} / {or_label(row)} / OR vs 95% CI",
                 or_reported(row),
                 format_number(centre, 3),
                 "ok" if ok else failure,
@@ -90,7 +91,7 @@ def check_ci_p(study: Study, *, ci_method: str, level: float, **_options: Any) -
         records.append(
             record(
                 "ci_p",
-                f"{table} / {row['label']} / p vs 95% CI",
+                f"{table} / {or_label(row)} / p vs 95% CI",
                 f"{row['p_printed']} with {or_reported(row)}",
                 shown,
                 "ok" if ok else failure,

@@ -5,18 +5,55 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pandas as pd
+
 from neok2.audit.checks._shared import (
     Record,
     exposure_table,
     has_zero_cell,
+    level_counts,
+    level_table,
     main_rows,
     or_intervals,
+    or_label,
     record,
 )
 from neok2.formatting import format_number
 from neok2.stats.printed import Interval, discriminant_odds_ratio
 from neok2.stats.summaries import mean_sd_intervals
 from neok2.study.spec import Study
+
+
+def _levelled_difference(
+    study: Study, variable: str, row: pd.Series
+) -> tuple[Interval, str, float] | None:
+    """The Table 1 difference an OR of a categorical or ordinal variable must follow.
+
+    A level's OR follows the cases' odds of that level against the reference; an OR per unit
+    of a numeric-coded ordinal variable follows the cases' mean code against the controls'.
+    None when neither applies (text levels and no level named).
+    """
+    counts = level_counts(study, variable)
+    if row["level"] and row["reference"]:
+        table, described = level_table(study, variable, str(row["level"]), str(row["reference"]))
+        if table is None or has_zero_cell(table):
+            return Interval(0.0, 0.0), described, math.nan
+        log_odds = math.log(table.odds_ratio)
+        return Interval(log_odds, log_odds), described, table.odds_ratio
+    try:
+        codes = counts["value"].astype(float)
+    except ValueError:
+        return None
+    means = {
+        group: float((codes * counts[group]).sum() / counts[group].sum())
+        for group in ("case", "control")
+    }
+    gap = means["case"] - means["control"]
+    described = (
+        f"case mean {format_number(means['case'], 2)} vs control "
+        f"{format_number(means['control'], 2)}"
+    )
+    return Interval(gap, gap), described, math.nan
 
 
 def check_direction(study: Study, **_options: Any) -> list[Record]:
@@ -27,13 +64,19 @@ def check_direction(study: Study, **_options: Any) -> list[Record]:
         if variable not in rows.index:
             continue
         odds_ratio, _, _ = or_intervals(row)
-        location = f"Table 2 / {row['label']} / OR direction"
+        location = f"Table 2 / {or_label(row)} / OR direction"
         above = None if odds_ratio.contains(1.0) else odds_ratio.low > 1.0
         summary = rows.loc[variable, "summary"]
-        case, control = study.cell(variable, "case"), study.cell(variable, "control")
+        if summary not in ("categorical", "ordinal"):
+            case, control = study.cell(variable, "case"), study.cell(variable, "control")
         severity_on_conflict = "error"
         recomputed_value = math.nan
-        if summary == "n_percent":
+        if summary in ("categorical", "ordinal"):
+            levelled = _levelled_difference(study, variable, row)
+            if levelled is None:
+                continue
+            difference, described, recomputed_value = levelled
+        elif summary == "n_percent":
             case_share = int(case["n"]) / study.groups["case"]
             control_share = int(control["n"]) / study.groups["control"]
             difference = Interval(case_share - control_share, case_share - control_share)

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from neok2.audit.checks._shared import Record, main_rows, or_tables, record
+from neok2.audit.checks._shared import Record, main_rows, or_label, or_tables, record
 from neok2.formatting import decimal_places, format_number
 from neok2.study.spec import Study
 
@@ -16,9 +16,20 @@ def _p_rows(study: Study) -> Iterator[tuple[str, str, str, str]]:
     for _, row in main_rows(study).iterrows():
         if row["p_printed"]:
             yield "Table 1", str(row["label"]), str(row["variable"]), str(row["p_printed"])
+        if row["trend_p_printed"]:
+            label = f"{row['label']} / trend"
+            yield "Table 1", label, str(row["variable"]), str(row["trend_p_printed"])
+    joint_seen: set[tuple[str, str]] = set()
     for table, row in or_tables(study):
         if row["p_printed"]:
-            yield table, str(row["label"]), str(row["variable"]), str(row["p_printed"])
+            yield table, or_label(row), str(row["variable"]), str(row["p_printed"])
+        # A multi-level term's joint and trend p are printed once, beside its first level.
+        if row["level"] and (table, str(row["variable"])) not in joint_seen:
+            joint_seen.add((table, str(row["variable"])))
+            for kind in ("joint", "trend"):
+                if row[f"{kind}_p_printed"]:
+                    label = f"{row['label']} / {kind}"
+                    yield table, label, str(row["variable"]), str(row[f"{kind}_p_printed"])
 
 
 def _p_decimals(printed: str) -> int:

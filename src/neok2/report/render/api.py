@@ -352,6 +352,7 @@ def render_manuscript(
     depends_on: Sequence[str | Path] | None = None,
     timeout: int = 600,
     metadata: Mapping[str, Any] | None = None,
+    article: str | None = None,
 ) -> RenderResult:
     """Render a Quarto manuscript project to HTML, PDF and DOCX (the formats it lists).
 
@@ -373,6 +374,9 @@ def render_manuscript(
     metadata : Mapping[str, Any], optional
         Front-matter values that replace the article's (``title``, ``subtitle``, ...), e.g.
         the title of the paper's mode.
+    article : str, optional
+        The article to render instead of ``manuscript: article:`` (a file of the project,
+        e.g. the generic ``study.qmd`` for a study without its own article); fallback only.
 
     Returns
     -------
@@ -419,19 +423,27 @@ def render_manuscript(
     project_dir = Path(project_dir).resolve()
     config = _read_project(project_dir)
     manuscript = config.get("manuscript") or {}
-    article = project_dir / str(manuscript.get("article", "index.qmd"))
-    if not article.is_file():
-        raise FileNotFoundError(f"the article {str(article)!r} named by _quarto.yml does not exist")
+    configured = str(manuscript.get("article", "index.qmd"))
+    article_path = project_dir / (article or configured)
+    if not article_path.is_file():
+        raise FileNotFoundError(
+            f"the article {str(article_path)!r} named by _quarto.yml does not exist"
+        )
     output_dir = project_dir / str(config["project"].get("output-dir", "_manuscript"))
     formats = _formats(config, {})
     unsupported = sorted(set(formats) - set(_FORMATS))
     use_quarto = engine == "quarto" or (engine == "auto" and shutil.which("quarto") is not None)
     outputs = {
-        name: output_dir / f"{article.stem}{_OUTPUT_SUFFIX[name]}"
+        name: output_dir / f"{article_path.stem}{_OUTPUT_SUFFIX[name]}"
         for name in _FORMATS
         if name in formats
     }
     if use_quarto:
+        if article_path.name != Path(configured).name:
+            raise ValueError(
+                f"`article`: Quarto renders the project's configured article {configured!r}; set "
+                f"`manuscript: article: {article_path.name}` in _quarto.yml or use the fallback"
+            )
         return _render_with_quarto(project_dir, list(outputs.values()), metadata)
     if unsupported:
         raise ValueError(
@@ -444,7 +456,7 @@ def render_manuscript(
     dependencies = [project_dir / Path(path) for path in depends_on]
     return _render_fallback(
         project_dir,
-        article,
+        article_path,
         config,
         outputs,
         cache=cache,

@@ -9,7 +9,7 @@ import pandas as pd
 from neok2.formatting import format_number, format_p, format_percent
 from neok2.report.prose import p_phrase, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput
-from neok2.report.sections._common import case_rule, journal_style_of
+from neok2.report.sections._common import case_rule, journal_style_of, levelled_column
 
 
 def _bands(inputs: SectionInputs) -> dict[str, tuple[str, pd.Series]]:
@@ -53,7 +53,18 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             continue
         variables.append(variable)
         summary[variable] = kind
-        if variable in bands:
+        if kind in ("categorical", "ordinal"):
+            # printed order (ordinal bands low to high), not the reference-first model order
+            levels = study.table1.loc[
+                (study.table1["variable"] == variable)
+                & (study.table1["level"] != "")
+                & (study.table1["group"] == "case"),
+                "level",
+            ]
+            column = levelled_column(study, data, variable)
+            frame[variable] = column.cat.reorder_categories(list(levels.astype(str)))
+            summary[variable] = "n_percent"
+        elif variable in bands:
             band_name, band = bands[variable]
             frame[band_name] = band
             variables.append(band_name)
@@ -89,7 +100,13 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         "case": int((frame[inputs.outcome] == 1).sum()),
         "control": int((frame[inputs.outcome] == 0).sum()),
     }
-    heads = tidy[tidy["level"] == ""]
+    # a categorical or ordinal row has no head row of its own: its first level carries the p
+    levelled = [
+        v
+        for v, kind in zip(rows["variable"], rows["summary"], strict=True)
+        if kind in ("categorical", "ordinal")
+    ]
+    heads = tidy[(tidy["level"] == "") | tidy["variable"].isin(levelled)]
     significant: list[str] = []
     for variable, block in heads.groupby("variable", sort=False):
         variable = str(variable)
@@ -109,6 +126,8 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         )
         if not math.isnan(p_value) and p_value < alpha and variable in inputs.labels:
             significant.append(variable)
+        if variable in levelled:
+            continue  # its counts are in the table, one row per level
         cells = {group: block[block["group"] == group].iloc[0] for group in ("case", "control")}
         if first["summary"] == "n_percent":
             for group, cell in cells.items():

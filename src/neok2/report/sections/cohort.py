@@ -21,7 +21,8 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     n_total = len(data)
     n_cases = int((outcome == 1).sum())
     n_controls = int((outcome == 0).sum())
-    out.add("n_total", n_total, str(n_total), "neonates analysed")
+    plural, singular = study.population["plural"], study.population["singular"]
+    out.add("n_total", n_total, str(n_total), f"{plural} analysed")
     out.add("n_cases", n_cases, str(n_cases), f"cases ({study.group_labels['case']})")
     out.add(
         "n_controls", n_controls, str(n_controls), f"controls ({study.group_labels['control']})"
@@ -38,7 +39,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         "prevalence_percent",
         prevalence,
         format_percent(prevalence, n_cases + n_controls, style=style),
-        "percentage of neonates classed as cases",
+        f"percentage of {plural} classed as cases",
     )
     settings = study.report
     sex = str(settings.get("sex_column") or "male")
@@ -53,7 +54,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             f"{case_name}_cutoff",
             case_cutoff[1],
             format_number(case_cutoff[1], 1),
-            f"{case_cutoff[0]} below which a neonate is a case",
+            f"{case_cutoff[0]} below which a {singular} is a case",
         )
     # every other "variable < cutoff" definition is counted, then the lowest Table 1 band
     rules = {
@@ -78,12 +79,12 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         count = int(mask.sum())
         known = int(values.notna().sum())
         share = percent(count, known)
-        out.add(f"n_{name}", count, str(count), f"neonates with {column} < {cutoff:g}")
+        out.add(f"n_{name}", count, str(count), f"{plural} with {column} < {cutoff:g}")
         out.add(
             f"{name}_percent",
             share,
             format_percent(share, known, style=style),
-            f"percentage of neonates with known {column} below {cutoff:g}",
+            f"percentage of {plural} with known {column} below {cutoff:g}",
         )
         out.add(f"{name}_cutoff", cutoff, f"{cutoff:g}", f"cutoff of {column} for {name}")
         if name in case_share:
@@ -93,7 +94,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
                 f"{name}_case_percent",
                 case_percent,
                 format_percent(case_percent, count, style=style),
-                f"percentage of {name} neonates who are cases",
+                f"percentage of {name} {plural} who are cases",
             )
     for column, described in settings.get("flags", {}).items():
         if column not in data.columns:

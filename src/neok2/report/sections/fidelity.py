@@ -8,7 +8,7 @@ from neok2.formatting import format_p
 from neok2.report.comparison import KEPT, VERDICTS, classify_comparison
 from neok2.report.prose import humanize
 from neok2.report.section import SYNTHETIC_NOTE, Section, SectionInputs, SectionOutput
-from neok2.report.sections._common import claim_names
+from neok2.report.sections._common import claim_names, term_labels
 from neok2.report.tables import compact_number, compact_published, gt_table, printed_p_values
 
 _STATISTICS = {
@@ -47,7 +47,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     }
     names = {
         inputs.outcome: "Cases",
-        **inputs.labels,
+        **term_labels(inputs.study, inputs.labels),
         **claim_names(inputs.study),
     }
     items = [

@@ -27,6 +27,7 @@ from neok2.formatting import format_number, format_percent
 from neok2.report.prose import escape_markdown, humanize, in_prose, list_phrase
 from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.sections._author_limitations import author_limitations
+from neok2.report.sections._common import case_rule
 from neok2.report.tables import gt_table
 
 E_VALUE_METHOD = (
@@ -206,13 +207,16 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         e_rows.append(
             f"{in_prose(labels.get(variable, variable))} {published} published, {mine} rebuilt"
         )
+    # the outcome in words: the name of the definition that makes a case, else generic
+    case_name = case_rule(study)[0]
+    outcome_word = case_name.replace("_", " ") if case_name else "the outcome"
     text = "**Confounding by indication.** "
     if indication:
         text += plain(indication.replace(" (week)", "")) + " "
     text += f"{plain(E_VALUE_METHOD)} [@vanderweele2017]. " + plain(
         "The E-values (for the confidence limit nearer 1 in brackets) are: "
         f"{list_phrase(e_rows)}; an unmeasured confounder would need associations of "
-        "that strength with both exposure and deficiency to explain an estimate away."
+        f"that strength with both exposure and {outcome_word} to explain an estimate away."
     )
     paragraphs.append(text)
 

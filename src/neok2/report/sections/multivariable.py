@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from neok2.report.prose import in_prose, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput, SectionUnavailable
-from neok2.report.sections._common import add_odds_ratio, add_variables
+from neok2.report.sections._common import add_odds_ratio, add_variables, term_key, term_labels
 from neok2.report.tables import or_table, published_or_cells
 
 
@@ -33,7 +33,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     notes = list(model.notes)
     gt = or_table(
         table,
-        inputs.labels,
+        term_labels(inputs.study, inputs.labels),
         "tbl_multivariable",
         notes=[
             f"One model with every screened-in term; n = {model.n}, "
@@ -50,7 +50,12 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     )
     out.table("multivariable", table, gt)
     out.add("formula", model.formula, model.formula, "the multivariable model")
-    out.add("n", int(model.n), str(int(model.n)), "neonates in the multivariable model")
+    out.add(
+        "n",
+        int(model.n),
+        str(int(model.n)),
+        f"{inputs.study.population['plural']} in the multivariable model",
+    )
     out.add("events", int(model.events), str(int(model.events)), "cases in the model")
     out.add(
         "n_missing",
@@ -65,7 +70,9 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         "whether separation forced Firth's penalised likelihood",
     )
     alpha = float(inputs.study.design.get("alpha", 0.05))
-    significant = [str(v) for v in table.loc[table["p_value"] < alpha, "variable"]]
+    significant = list(
+        dict.fromkeys(str(v) for v in table.loc[table["p_value"] < alpha, "variable"])
+    )
     add_variables(
         out,
         inputs.labels,
@@ -73,7 +80,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         significant,
         "terms with p below alpha in the multivariable model",
     )
-    reported = [str(v) for v in inputs.study.multivariable["variable"]]
+    reported = list(dict.fromkeys(str(v) for v in inputs.study.multivariable["variable"]))
     extra = [v for v in significant if v not in reported]
     add_variables(
         out,
@@ -90,10 +97,12 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         lost,
         "terms the paper reported as independent factors that are not significant here",
     )
+    shown = term_labels(inputs.study, inputs.labels)
     for row in table.itertuples(index=False):
-        add_odds_ratio(out, str(row.variable), row, "multivariable")
-        label = inputs.labels.get(str(row.variable), str(row.variable))
-        out.add(f"{row.variable}.label", label, in_prose(label), "the term's label in a sentence")
+        term = term_key(str(row.term))
+        add_odds_ratio(out, term, row, "multivariable")
+        label = shown.get(term, term)
+        out.add(f"{term}.label", label, in_prose(label), "the term's label in a sentence")
     return out
 
 

@@ -12,7 +12,21 @@ from neok2.report.section import Section, SectionInputs, SectionOutput
 def _compute(inputs: SectionInputs) -> SectionOutput:
     out = SectionOutput("published", data_source=inputs.data_source)
     study = inputs.study
-    out.add("n_total", study.n, str(study.n), "neonates in the published study")
+    plural = study.population["plural"]
+    out.add("n_total", study.n, str(study.n), f"{plural} in the published study")
+    # the words the manuscript needs about the study, so that its prose comes from the spec
+    words = {
+        "title": (study.title, "the study's title"),
+        "source": (study.source, "where the study was published"),
+        "population_singular": (study.population["singular"], "noun for one subject"),
+        "population_plural": (plural, "noun for several subjects"),
+        "case_label": (study.group_labels["case"], "the cases' group label"),
+        "control_label": (study.group_labels["control"], "the controls' group label"),
+        "outcome_definition": (study.outcome_definition, "how case status is defined"),
+        "setting": (str(study.design.get("setting", "")), "where the study took place"),
+    }
+    for key, (text, description) in words.items():
+        out.add(key, text, text, description)
     for group in ("case", "control"):
         out.add(f"n_{group}", study.groups[group], str(study.groups[group]), f"published {group}s")
     for model, frame in (
@@ -24,11 +38,12 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             odds_ratio = row.or_printed or format_odds_ratio(row.odds_ratio, 3)
             interval = row.ci_printed or format_ci(row.ci_low, row.ci_high, 3)
             p_text = f"; {printed_p_phrase(row.p_printed)}" if row.p_printed else ""
+            # A multi-level term has one row per level: keyed on the term, e.g. race[Black].
             out.add(
-                f"{model}.{row.variable}.summary",
+                f"{model}.{row.term}.summary",
                 float(row.odds_ratio),
                 f"OR {odds_ratio} (95% CI {interval}{p_text})",
-                f"published {model} OR of {row.variable}, as printed",
+                f"published {model} OR of {row.term}, as printed",
             )
     terms = list(study.multivariable_terms)
     out.add(
@@ -37,7 +52,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         prose_list(terms, inputs.labels),
         "terms the paper entered into its multivariable model",
     )
-    reported = list(study.multivariable["variable"])
+    reported = list(dict.fromkeys(study.multivariable["variable"]))
     out.add(
         "multivariable_reported",
         reported,

@@ -10,6 +10,7 @@ import pandas as pd
 
 from neok2.formatting import format_ci, format_number, format_odds_ratio
 from neok2.report.section import Section, SectionInputs, SectionOutput
+from neok2.report.sections._common import term_key, term_labels
 from neok2.report.tables import gt_table, or_ci_cells
 
 
@@ -39,17 +40,18 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         intercept=False
     )
     records = []
-    for index, variable in enumerate(wald["variable"]):
+    for index, (variable, term) in enumerate(zip(wald["variable"], wald["term"], strict=True)):
         variable = str(variable)
         column = inputs.data[variable].dropna()
-        if column.isin([0, 1]).all():
+        if not isinstance(column.dtype, pd.CategoricalDtype) and column.isin([0, 1]).all():
             counts = contingency.crosstab_2x2(inputs.data, variable, inputs.outcome)
             crude = counts.odds_ratio(design="cohort").tidy().iloc[0]
             # risk of deficiency among the unexposed: b / (b + d) in the case-control layout
             baseline_risk = float(crude["b"]) / float(crude["b"] + crude["d"])
             crude_risk_ratio = float(crude["risk_ratio"])
         else:
-            # a per-unit OR has no unexposed group; the overall risk stands in for p0
+            # a per-unit OR (or one level of a factor) has no unexposed group of its own; the
+            # overall risk stands in for p0
             outcome = inputs.data[inputs.outcome].dropna()
             baseline_risk = float((outcome == 1).mean())
             crude_risk_ratio = math.nan
@@ -59,7 +61,8 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         rr_low, rr_high = risk_ratio(low, baseline_risk), risk_ratio(high, baseline_risk)
         records.append(
             {
-                "variable": variable,
+                # a factor has one row per level, keyed as the spec names it (race[Black])
+                "variable": term_key(str(term)),
                 "odds_ratio_wald": adjusted,
                 "ci_low_wald": low,
                 "ci_high_wald": high,
@@ -81,9 +84,10 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             }
         )
     table = pd.DataFrame.from_records(records)
+    labels = term_labels(inputs.study, inputs.labels)
     shown = pd.DataFrame(
         {
-            "Variable": [inputs.labels.get(v, v) for v in table["variable"]],
+            "Variable": [labels.get(v, v) for v in table["variable"]],
             "OR (Wald CI)": or_ci_cells(table, "wald"),
             "OR (profile CI)": or_ci_cells(table, "profile"),
             "Firth OR (CI)": or_ci_cells(table, "firth"),

@@ -54,7 +54,10 @@ def simulation_model(inputs: SectionInputs, simulation: Any) -> tuple[Any, int, 
         model = simulation.model_from_data(inputs.data, inputs.outcome, terms)
         return model, n_cases, n_controls, "the analysed data's joint exposure distribution"
     study = inputs.study
-    model = simulation.model_from_study(study, structure=inputs.exposure_structure)
+    try:
+        model = simulation.model_from_study(study, structure=inputs.exposure_structure)
+    except ValueError as why:  # a study without binary exposures to simulate
+        raise SectionUnavailable(str(why)) from None
     truth = (
         "the calibrated joint model of every Table 1 candidate"
         if inputs.exposure_structure == "calibrated"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from neok2.report.section import Section, SectionInputs, SectionOutput
-from neok2.report.sections._common import add_odds_ratio, add_variables
+from neok2.report.sections._common import add_odds_ratio, add_variables, term_key, term_labels
 from neok2.report.tables import or_table, published_or_cells
 
 
@@ -18,7 +18,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     notes = sorted({note for note in table["note"] if isinstance(note, str) and note})
     gt = or_table(
         table,
-        inputs.labels,
+        term_labels(inputs.study, inputs.labels),
         "tbl_univariable",
         extra={f"Passes p < {threshold:g}": ["yes" if s else "" for s in table["selected"]]},
         notes=[
@@ -33,7 +33,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         rebuilt_heading="OR (95% CI)" if inputs.author else "Rebuilt OR (95% CI)",
     )
     out.table("univariable", table, gt)
-    selected = [str(v) for v in table.loc[table["selected"], "variable"]]
+    selected = list(dict.fromkeys(str(v) for v in table.loc[table["selected"], "variable"]))
     add_variables(
         out,
         inputs.labels,
@@ -43,7 +43,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         count_description="number of screened-in terms",
     )
     for row in table.itertuples(index=False):
-        add_odds_ratio(out, str(row.variable), row, "univariable")
+        add_odds_ratio(out, term_key(str(row.term)), row, "univariable")
     return out
 
 
