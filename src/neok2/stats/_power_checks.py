@@ -9,29 +9,16 @@ from typing import Any
 import numpy as np
 from scipy import optimize, stats
 
+from neok2._validation import positive, probability
+
 # Brent's method to machine precision: references from R are compared at rel 1e-6 or tighter.
 XTOL = 1e-13
 RTOL = 4 * np.finfo(float).eps
 
 
-def check_probability(value: Any, name: str, *, open_interval: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise TypeError(f"`{name}` must be a number, got {type(value).__name__}")
-    value = float(value)
-    inside = 0.0 < value < 1.0 if open_interval else 0.0 <= value <= 1.0
-    if not inside:
-        bounds = "strictly between 0 and 1" if open_interval else "in [0, 1]"
-        raise ValueError(f"`{name}` must lie {bounds}, got {value!r}")
-    return value
-
-
-def check_positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise TypeError(f"`{name}` must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"`{name}` must be a positive finite number, got {value!r}")
-    return value
+# one home for argument checks: the power modules use the shared ones under these names
+check_probability = probability
+check_positive = positive
 
 
 def check_exactly_one_none(**quantities: Any) -> str:
