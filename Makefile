@@ -79,7 +79,8 @@ endif
 # file's SHA-256 with the study, seed, mode, data source, comparison and analysis options, and
 # is rewritten only when one of them changes (a replacement file with an older date still
 # rebuilds everything). It lives beside the results folder, not in it: `neok2 analyze`
-# replaces that folder whole and refuses one holding files it did not write.
+# replaces that folder whole. The folder is Make's own output, so analyze gets --force (by
+# hand, analyze refuses a folder holding files it did not write).
 DATA_STAMP := .neok2-data-stamp
 $(DATA_STAMP): $(DATA) FORCE
 	@stamp="$$(sha256sum < $(DATA) | cut -d' ' -f1) $(STUDY) $(SEED) $(MODE) $(DATA_SOURCE) $(COMPARE) $(ANALYZE_OPTIONS)"; \
@@ -90,7 +91,7 @@ $(DATA_STAMP): $(DATA) FORCE
 $(RESULTS): $(STAMP) $(SOURCES) $(DATA_STAMP)
 	@rm -rf $(RESULTS) $(RESULTS_DIR)/tables $(RESULTS_DIR)/figures $(MANUSCRIPT_OUTPUTS)
 	$(BIN)/neok2 validate $(DATA) --study $(STUDY)
-	$(BIN)/neok2 analyze $(DATA) --study $(STUDY) --seed $(SEED) --out $(RESULTS_DIR) \
+	$(BIN)/neok2 analyze $(DATA) --study $(STUDY) --seed $(SEED) --out $(RESULTS_DIR) --force \
 	  --mode $(MODE) --data-source $(DATA_SOURCE) $(COMPARE_OPTION) $(ANALYZE_OPTIONS)
 
 results: $(RESULTS)
