@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from scipy import optimize, special, stats
 
 from neok2.formatting import format_ci, format_odds_ratio, format_p
+from neok2.stats.logistic import _TIDY_COLUMNS as _LOGISTIC_COLUMNS
 
 __all__ = [
     "ConditionalResult",
@@ -32,23 +33,13 @@ FloatArray = NDArray[np.float64]
 _MAX_ITER = 100
 _STEP_TOLERANCE = 1e-10
 _MAX_STEP = 5.0
+# logistic_regression's tidy columns, so the two stack; a matched fit has no Firth flag and
+# counts its matched sets
 _TIDY_COLUMNS = [
-    "term",
-    "variable",
-    "estimate",
-    "std_error",
-    "odds_ratio",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "ci_method",
-    "p_method",
-    "conf_level",
-    "n",
-    "events",
-    "n_sets",
-    "n_missing",
-    "note",
+    column
+    for name in _LOGISTIC_COLUMNS
+    if name != "firth"
+    for column in ((name, "n_sets") if name == "events" else (name,))
 ]
 
 
