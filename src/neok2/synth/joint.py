@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy import special
 
 from neok2.stats.logistic_many import fit_logistic_many, wald_p
 
@@ -84,6 +85,53 @@ def _propose(
     return int(members[pick]), int(rng.choice(members[differs]))
 
 
+def _one_step_trials(
+    state: _State,
+    outcome: FloatArray,
+    swaps: list[tuple[int, int, npt.NDArray[np.int64]]],
+) -> tuple[FloatArray, FloatArray]:
+    """Coefficients and covariances after each swap, by one Newton step from the current fit.
+
+    A swap changes two rows of the design, so the score and information of the swapped data
+    are the current ones plus the two rows' differences; one Newton step from the current
+    optimum is then accurate to second order in the (small) change, at a cost independent
+    of the number of subjects.
+    """
+    design, coef = state.design, state.coef
+    mu = special.expit(design @ coef)
+    score = design.T @ (outcome - mu)
+    information = (design.T * (mu * (1.0 - mu))) @ design
+    rows = np.array([[first, second] for first, second, _ in swaps], dtype=np.int64)
+    old = design[rows]
+    new = old.copy()
+    for slot, (_, _, columns) in enumerate(swaps):
+        new[slot, 0, columns] = old[slot, 1, columns]
+        new[slot, 1, columns] = old[slot, 0, columns]
+    y = outcome[rows]
+    mu_old = special.expit(old @ coef)
+    mu_new = special.expit(new @ coef)
+    score = (
+        score + np.einsum("brp,br->bp", new, y - mu_new) - np.einsum("brp,br->bp", old, y - mu_old)
+    )
+    information = (
+        information
+        + np.einsum("brp,br,brq->bpq", new, mu_new * (1.0 - mu_new), new)
+        - np.einsum("brp,br,brq->bpq", old, mu_old * (1.0 - mu_old), old)
+        + 1e-12 * np.eye(coef.size)
+    )
+    step = np.linalg.solve(information, score[..., None])[..., 0]
+    return coef + step, np.linalg.inv(information)
+
+
+def _swapped(
+    design: FloatArray, first: int, second: int, columns: npt.NDArray[np.int64]
+) -> FloatArray:
+    result = design.copy()
+    result[first, columns] = design[second, columns]
+    result[second, columns] = design[first, columns]
+    return result
+
+
 def _swap_search(
     state: _State,
     outcome: FloatArray,
@@ -96,6 +144,7 @@ def _swap_search(
     batch: int,
     max_steps: int,
     patience: int,
+    exact: bool,
 ) -> _State:
     groups = [np.flatnonzero(outcome == value) for value in (0.0, 1.0)]
     best = float(loss(state.coef, state.cov))
@@ -107,33 +156,53 @@ def _swap_search(
         # the former column-wise search (integers(1, p) over design columns)
         picks = rng.integers(1, len(blocks) + 1, size=batch) - 1
         group_pick = rng.integers(0, 2, size=batch)
-        candidates = np.repeat(state.design[None], batch, axis=0)
         valid = np.zeros(batch, dtype=bool)
-        pairs: list[tuple[int, int]] = [(0, 0)] * batch
+        swaps: list[tuple[int, int, npt.NDArray[np.int64]]] = []
         for slot in range(batch):
             members = groups[group_pick[slot]]
             columns = blocks[picks[slot]]
             pair = _propose(rng, state.design[np.ix_(members, columns)], members)
-            if pair is None:
-                continue
-            first, second = pair
-            candidates[slot, first, columns] = state.design[second, columns]
-            candidates[slot, second, columns] = state.design[first, columns]
-            valid[slot] = True
-            pairs[slot] = pair
+            swaps.append((*(pair or (0, 0)), columns))
+            valid[slot] = pair is not None
         if not valid.any():
             break
-        trial = fit_logistic_many(candidates, outcome, start=state.coef, max_iter=8)
-        usable = valid & trial.converged & admissible(trial.coef, trial.cov)
-        scores = np.where(usable, loss(trial.coef, trial.cov), np.inf)
+        if exact:
+            candidates = np.repeat(state.design[None], batch, axis=0)
+            for slot in np.flatnonzero(valid):
+                first, second, columns = swaps[slot]
+                candidates[slot, first, columns] = state.design[second, columns]
+                candidates[slot, second, columns] = state.design[first, columns]
+            trial = fit_logistic_many(candidates, outcome, start=state.coef, max_iter=8)
+            coefs, covs, converged = trial.coef, trial.cov, trial.converged
+        else:
+            coefs, covs = _one_step_trials(state, outcome, swaps)
+            converged = np.isfinite(coefs).all(axis=1)
+        usable = valid & converged & admissible(coefs, covs)
+        scores = np.where(usable, loss(coefs, covs), np.inf)
         choice = int(np.argmin(scores))
-        if scores[choice] < best - 1e-12:
+        improved = scores[choice] < best - 1e-12
+        if improved:
+            first, second, columns = swaps[choice]
+            if exact:
+                design, coef, cov = candidates[choice], coefs[choice], covs[choice]
+            else:
+                # the approximate winner is refitted exactly before it is kept
+                design = _swapped(state.design, first, second, columns)
+                fit = fit_logistic_many(design, outcome, start=state.coef)
+                coef, cov = fit.coef[0], fit.cov[0]
+                exact_score = float(loss(fit.coef, fit.cov)[0])
+                improved = bool(
+                    fit.converged[0]
+                    and admissible(fit.coef, fit.cov)[0]
+                    and exact_score < best - 1e-12
+                )
+                scores[choice] = exact_score
+        if improved:
             best = float(scores[choice])
             origin = state.origin.copy()
-            first, second = pairs[choice]
             block = picks[choice]
             origin[[first, second], block] = origin[[second, first], block]
-            state = _State(candidates[choice], trial.coef[choice], trial.cov[choice], origin)
+            state = _State(design, coef, cov, origin)
             stall = 0
         else:
             stall += 1
@@ -156,6 +225,7 @@ def calibrate_exposures(
     max_steps: int = 4000,
     patience: int = 60,
     tolerance: float = 0.01,
+    exact_limit: int = 50_000,
 ) -> Calibration:
     """Swap term values within outcome groups until the adjusted fit meets its targets.
 
@@ -183,6 +253,11 @@ def calibrate_exposures(
     tolerance : float
         A phase stops once every log-OR target is within ``tolerance / sqrt(weight)`` log
         units (and, in the second phase, every z statistic is inside its band).
+    exact_limit : int
+        Candidates are refitted to convergence (batched, warm-started) while ``n * p**2``
+        (subjects times squared design columns) stays within this limit; above it each
+        candidate is scored by one Newton step from the current fit, and only the best one
+        is refitted before it is kept.
 
     Returns
     -------
@@ -249,7 +324,12 @@ def calibrate_exposures(
     def all_met(coefs: FloatArray, covs: FloatArray) -> bool:
         return targets_met(coefs, covs) and bool(np.all(z_outside(coefs, covs) == 0.0))
 
-    search = {"batch": batch, "max_steps": max_steps, "patience": patience}
+    search = {
+        "batch": batch,
+        "max_steps": max_steps,
+        "patience": patience,
+        "exact": n * design.shape[1] ** 2 <= exact_limit,
+    }
     state = _swap_search(
         state, outcome, rng, block_columns, or_loss, anything, targets_met, **search
     )
