@@ -9,7 +9,7 @@ exchanges whole blocks between subjects of one group, so every Table 1 count, me
 quartile stays as generated while the adjusted odds ratios move onto their targets:
 
 * a reported odds ratio (each level's, or the per-unit one of a numeric term, ``per``
-  converted to one unit) is a target of weight 1;
+  converted to one unit) is a target, a numeric term's weighed per standard deviation;
 * an unreported binary term or factor level keeps roughly its crude odds ratio (weight 0.05);
 * a single-column term listed as ``not_significant`` is aimed at an adjusted Wald p between
   ``2 * alpha`` and 0.5 on the side of its crude association.
@@ -18,7 +18,6 @@ quartile stays as generated while the adjusted odds ratios move onto their targe
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -32,13 +31,13 @@ from neok2.study.spec import Study
 from neok2.synth._compromises import CompromiseLog
 from neok2.synth.fidelity_factors import design_columns
 from neok2.synth.joint import calibrate_exposures
+from neok2.synth.rules import per_amount
 
 __all__ = [
     "OR_TOLERANCE",
     "calibrate_terms",
     "not_significant_band",
     "not_significant_p_range",
-    "per_amount",
 ]
 
 GROUPS = ("case", "control")
@@ -81,26 +80,6 @@ def not_significant_band(alpha: float, crude_sign: float) -> tuple[float, float]
     return -z_high, z_high
 
 
-def per_amount(per: str, where: str = "per") -> float:
-    """The increment an odds ratio is printed per: ``"10 mmHg"`` -> 10; empty -> 1.
-
-    Examples
-    --------
-    >>> per_amount("1 year"), per_amount("10 mmHg"), per_amount(""), per_amount("0.5 kg")
-    (1.0, 10.0, 1.0, 0.5)
-    """
-    text = str(per).strip()
-    if not text:
-        return 1.0
-    match = re.match(r"^(\d+(?:\.\d+)?)", text)
-    if match is None or float(match.group(1)) == 0:
-        raise ValueError(
-            f"{where}: {per!r} does not start with the increment the odds ratio is per; "
-            "write it as a number and a unit, e.g. '1 year' or '10 mmHg'"
-        )
-    return float(match.group(1))
-
-
 def _full(values: Mapping[str, npt.NDArray[np.generic]]) -> npt.NDArray[np.generic]:
     return np.concatenate([values["case"], values["control"]])
 
@@ -129,6 +108,19 @@ def _crude_factor_targets(
         if min(cells) > 0:
             crude = math.log(cells[0] * cells[3] / (cells[1] * cells[2]))
             targets.setdefault(first + offset, (crude, 0.05))
+
+
+def _weight(study: Study, term: str, column: npt.NDArray[np.float64]) -> float:
+    """Weight of a reported term's log-OR target: 1 for a 0/1 column or a factor level.
+
+    A numeric term's per-unit log OR is weighed per standard deviation of its values (weight
+    = variance), so that its tolerance means the same change in risk across the range of
+    the variable as a binary term's does.
+    """
+    if term in factor_variables(study) or str(study.cell(term, "case")["summary"]) == "n_percent":
+        return 1.0
+    variance = float(np.var(column, ddof=1))
+    return variance if variance > 0 else 1.0
 
 
 def calibrate_terms(
@@ -166,7 +158,8 @@ def calibrate_terms(
                 row = reported.loc[name]
                 amount = per_amount(str(row["per"]), f"multivariable.reported {name!r}.per")
                 amounts[first + offset] = amount
-                targets[first + offset] = (math.log(float(row["odds_ratio"])) / amount, 1.0)
+                goal = math.log(float(row["odds_ratio"])) / amount
+                targets[first + offset] = (goal, _weight(study, term, exposures[:, first]))
         if term in factors:
             _crude_factor_targets(study, term, names, first, targets)
             continue

@@ -2,9 +2,10 @@
 
 Documented rules (nothing here names a column of a particular study):
 
-* **Outcome range** - the definition named after the outcome column with ``variable`` and
-  ``below`` puts cases below the threshold and controls at or above it; a definition on the
-  same variable with ``low`` and ``high`` (a normal range) bounds the controls.
+* **Outcome range** - the definition named after the outcome column (else the one whose
+  ``column`` is the outcome) with ``variable`` and ``below`` puts cases below the threshold
+  and controls at or above it; a definition on the same variable with ``low`` and ``high``
+  (a normal range) bounds the controls.
 * **Threshold column** - a binary dictionary column that Table 1 does not describe and whose
   name equals a definition's name, or ends with ``_<definition name>``, is derived as
   ``variable < below`` from that definition (``preterm``, ``k2_undetectable``).
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -37,6 +39,7 @@ __all__ = [
     "check_generation_preconditions",
     "growth_rule",
     "outcome_bounds",
+    "per_amount",
     "threshold_claims",
     "threshold_columns",
 ]
@@ -123,8 +126,21 @@ def threshold_columns(study: Study) -> list[ThresholdColumn]:
 
 
 def outcome_bounds(study: Study) -> tuple[str, dict[str, tuple[float, float]]] | None:
-    """The outcome's defining variable and each group's allowed range of it."""
+    """The outcome's defining variable and each group's allowed range of it.
+
+    The defining entry is the definition named after the outcome column, else the one whose
+    ``column`` is the outcome (birthwt's ``low_birth_weight`` sets ``low``).
+    """
     definition = study.definitions.get(study.outcome)
+    if definition is None:
+        definition = next(
+            (
+                entry
+                for entry in study.definitions.values()
+                if isinstance(entry, Mapping) and entry.get("column") == study.outcome
+            ),
+            None,
+        )
     if not definition or "variable" not in definition or "below" not in definition:
         return None
     variable = str(definition["variable"])
@@ -190,6 +206,26 @@ def check_supported_rows(study: Study) -> None:
         )
 
 
+def per_amount(per: str, where: str = "per") -> float:
+    """The increment an odds ratio is printed per: ``"10 mmHg"`` -> 10; empty -> 1.
+
+    Examples
+    --------
+    >>> per_amount("1 year"), per_amount("10 mmHg"), per_amount(""), per_amount("0.5 kg")
+    (1.0, 10.0, 1.0, 0.5)
+    """
+    text = str(per).strip()
+    if not text:
+        return 1.0
+    match = re.match(r"^(\d+(?:\.\d+)?)", text)
+    if match is None or float(match.group(1)) == 0:
+        raise ValueError(
+            f"{where}: {per!r} does not start with the increment the odds ratio is per; "
+            "write it as a number and a unit, e.g. '1 year' or '10 mmHg'"
+        )
+    return float(match.group(1))
+
+
 def check_generation_preconditions(study: Study) -> None:
     """Raise ValueError naming the row when the spec cannot drive the generator."""
     dictionary = _dictionary(study)
@@ -253,6 +289,10 @@ def check_generation_preconditions(study: Study) -> None:
                 f"multivariable.reported: {variable!r} has an adjusted OR but is not in "
                 "multivariable.terms_entered; add it to the model's terms"
             )
+    for variable, per in zip(
+        study.multivariable["variable"], study.multivariable["per"], strict=True
+    ):
+        per_amount(str(per), f"multivariable.reported {variable!r}.per")
     factors = set(factor_variables(study))
     for term in terms:
         if term not in _table1_variables(study):
