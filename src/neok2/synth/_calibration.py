@@ -144,7 +144,9 @@ def calibrate_terms(
     exposures = np.column_stack([part.to_numpy(float) for part in parts])
     starts = np.cumsum([0] + [part.shape[1] for part in parts])
     blocks = [list(range(starts[i], starts[i + 1])) for i in range(len(terms))]
-    reported = study.multivariable.set_index("term")
+    reported = study.multivariable
+    odds_ratios = dict(zip(reported["term"], reported["odds_ratio"].astype(float), strict=True))
+    pers = dict(zip(reported["term"], reported["per"].astype(str), strict=True))
     not_significant = set(study.multivariable_not_significant)
     factors = set(factor_variables(study))
     amounts: dict[int, float] = {}
@@ -154,11 +156,10 @@ def calibrate_terms(
         first = int(starts[index])
         for offset in range(len(blocks[index])):
             name = names[first + offset]
-            if name in reported.index:
-                row = reported.loc[name]
-                amount = per_amount(str(row["per"]), f"multivariable.reported {name!r}.per")
+            if name in odds_ratios:
+                amount = per_amount(pers[name], f"multivariable.reported {name!r}.per")
                 amounts[first + offset] = amount
-                goal = math.log(float(row["odds_ratio"])) / amount
+                goal = math.log(odds_ratios[name]) / amount
                 targets[first + offset] = (goal, _weight(study, term, exposures[:, first]))
         if term in factors:
             _crude_factor_targets(study, term, names, first, targets)
@@ -197,7 +198,7 @@ def calibrate_terms(
     aimed = not_significant_p_range(alpha)
     for column, name in enumerate(names):
         if column in amounts:
-            published = float(reported.loc[name, "odds_ratio"])
+            published = odds_ratios[name]
             achieved = math.exp(calibration.log_odds_ratios[column] * amounts[column])
             if abs(math.log(achieved / published)) > OR_TOLERANCE:
                 log.add(

@@ -280,11 +280,9 @@ def synthesize_cohort(study: Study, *, seed: int) -> SynthesisResult:
     for variable in continuous:
         log_spread_reading(study, variable, continuous[variable], log)
 
+    generated: dict[str, dict[str, Any]] = {**binaries, **levelled, **continuous}
     frame = pd.DataFrame(
-        {
-            name: np.r_[values["case"], values["control"]]
-            for name, values in {**binaries, **levelled, **continuous}.items()
-        }
+        {name: np.r_[values["case"], values["control"]] for name, values in generated.items()}
     )
     frame[study.outcome] = np.r_[np.ones(study.groups["case"]), np.zeros(study.groups["control"])]
     for rule in threshold_columns(study):

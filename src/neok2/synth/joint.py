@@ -168,15 +168,15 @@ def _swap_search(
             break
         if exact:
             candidates = np.repeat(state.design[None], batch, axis=0)
-            for slot in np.flatnonzero(valid):
-                first, second, columns = swaps[slot]
-                candidates[slot, first, columns] = state.design[second, columns]
-                candidates[slot, second, columns] = state.design[first, columns]
+            for kept in np.flatnonzero(valid).tolist():
+                first, second, columns = swaps[kept]
+                candidates[kept, first, columns] = state.design[second, columns]
+                candidates[kept, second, columns] = state.design[first, columns]
             trial = fit_logistic_many(candidates, outcome, start=state.coef, max_iter=8)
             coefs, covs, converged = trial.coef, trial.cov, trial.converged
         else:
             coefs, covs = _one_step_trials(state, outcome, swaps)
-            converged = np.isfinite(coefs).all(axis=1)
+            converged = np.asarray(np.isfinite(coefs).all(axis=1), dtype=bool)
         usable = valid & converged & admissible(coefs, covs)
         scores = np.where(usable, loss(coefs, covs), np.inf)
         choice = int(np.argmin(scores))
