@@ -1,11 +1,13 @@
 """A synthetic cohort rebuilt from a study's published summaries alone.
 
 :func:`synthesize_cohort` reads a :class:`~neok2.study.spec.Study` and generates one record per
-subject whose Table 1 reproduces the published one: every count exactly, every mean, SD,
-median and quartile to its printed precision, the bins of binned variables exactly. On top
-of the margins it calibrates the joint distribution of the multivariable model's binary
-exposures (a margin-preserving swap search) so that refitting the published model gives the
-published adjusted odds ratios and leaves the entered terms the text does not call
+subject whose Table 1 reproduces the published one: every count exactly (per level for
+categorical and ordinal rows, written with the data codes the levels stand for), every mean,
+SD, median and quartile to its printed precision, the bins of binned variables exactly. On
+top of the margins it calibrates the joint distribution of the multivariable model's terms
+(binary, numeric and factor terms; a margin-preserving swap search, see
+:mod:`neok2.synth._calibration`) so that refitting the published model gives the published
+adjusted odds ratios and leaves the entered terms the text does not call
 independent (``multivariable.not_significant``) with adjusted p >= alpha, chooses each
 continuous variable's group means inside their printed precision so that the univariable
 screen agrees with the published p-values, keeps definitions consistent (derived columns,
@@ -19,10 +21,11 @@ generated as a standard error of the mean (SD = spread x sqrt(n)) when only that
 the printed t-test p-value be reached (``neok2.synth.implied.spread_reading`` states the
 rule); the compromises table then holds the p-values under both readings and the SDs used.
 
-The step order is: preconditions, binary Table 1 variables (exact counts per group), joint
-calibration, continuous variables (bins, thresholds and ranges as boxes; moments fitted inside
-them; then the record grid), the growth rule's weight column (conditional on gestational age
-and sex, matched to its bins by rank), derived columns, record identifiers and dates.
+The step order is: preconditions, binary and levelled Table 1 variables (exact counts per
+group), the numeric model terms, joint calibration, the other continuous variables (bins,
+thresholds and ranges as boxes; moments fitted inside them; then the record grid), the
+growth rule's weight column (conditional on gestational age and sex, matched to its bins by
+rank), derived columns, record identifiers and dates.
 """
 
 from __future__ import annotations
@@ -188,11 +191,13 @@ def synthesize_cohort(study: Study, *, seed: int) -> SynthesisResult:
         Before anything is generated, when the spec cannot drive the generator: a printed
         percentage that matches neither rounding nor truncation of its count (unless the row
         carries a ``note``), min above max, a summary outside the dictionary range, an
-        adjusted OR for a variable outside the model, a required column nothing describes.
+        adjusted OR for a variable outside the model, a required column nothing describes, a
+        ``per`` without its increment, or what the generator cannot rebuild yet (a numeric
+        model term the growth rule redraws, a factor listed as ``not_significant``).
 
     Notes
     -----
-    Binary margins are exact. Continuous values sit at the quantiles of a normal truncated
+    Binary margins and the counts per level of categorical and ordinal rows are exact. Continuous values sit at the quantiles of a normal truncated
     to each value's box (bin, definition range, dictionary range) whose two parameters are
     solved so the mean and SD hit their targets; the values are then rounded to the record
     grid and nudged one step at a time until the printed mean and SD are reproduced. Median
@@ -223,6 +228,9 @@ def synthesize_cohort(study: Study, *, seed: int) -> SynthesisResult:
     (200, 28)
     >>> int(result.data.query("deficiency == 1")["caesarean"].sum())
     50
+    >>> cohort = synthesize_cohort(load_study("birthwt"), seed=1).data
+    >>> cohort.query("low == 1")["race"].value_counts().sort_index().tolist()
+    [23, 11, 25]
     """
     seed = seed_like(seed)
     if not isinstance(study, Study):
