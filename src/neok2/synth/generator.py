@@ -197,23 +197,25 @@ def synthesize_cohort(study: Study, *, seed: int) -> SynthesisResult:
 
     Notes
     -----
-    Binary margins and the counts per level of categorical and ordinal rows are exact. Continuous values sit at the quantiles of a normal truncated
-    to each value's box (bin, definition range, dictionary range) whose two parameters are
-    solved so the mean and SD hit their targets; the values are then rounded to the record
-    grid and nudged one step at a time until the printed mean and SD are reproduced. Median
-    and IQR rows pin the order statistics every quantile definition reads (R types 1-9,
-    SPSS). The multivariable model's exposures are calibrated by swaps within groups that
-    keep every count; entered terms listed as ``not_significant`` are aimed at an adjusted
-    Wald p between ``2 * alpha`` and 0.5 (same sign as their crude association) by making
-    them co-occur with the other exposures, so their crude odds ratios, fixed by the margins,
-    stay. A ``mean_sd`` row whose printed p no SD inside the printed rounding
-    can give, but whose spreads read as standard errors of the mean can (Student or Welch
-    t-test, as the audit's ``sd_or_sem`` check computes), is generated with
-    ``SD = spread x sqrt(n)``; when neither reading gives the printed p, the SEM reading is
-    still taken if only it keeps p on the printed side of alpha (and of the screening
-    threshold), else the printed SDs are kept; each case is recorded in ``compromises``.
-    The role model is R's ``synthpop::syn()``, which draws from fitted
-    conditional models of real microdata; here only published margins exist.
+    Binary margins and the counts per level of categorical and ordinal rows are exact.
+    Continuous values sit at the quantiles of a normal truncated to each value's box (bin,
+    definition range, dictionary range) whose two parameters are solved so the mean and SD
+    hit their targets; the values are then rounded to the record grid and nudged one step at
+    a time until the printed mean and SD are reproduced. Median and IQR rows pin the order
+    statistics every quantile definition reads (R types 1-9, SPSS). The multivariable
+    model's terms (0/1 exposures, numeric values, a factor's dummies as one block) are
+    calibrated by swaps within groups that keep every count, mean and quantile; entered
+    terms listed as ``not_significant`` are aimed at an adjusted Wald p between
+    ``2 * alpha`` and 0.5 (same sign as their crude association) by making them co-occur
+    with the other exposures, so their crude odds ratios, fixed by the margins, stay. A
+    ``mean_sd`` row whose printed p no SD inside the printed rounding can give, but whose
+    spreads read as standard errors of the mean can (Student or Welch t-test, as the audit's
+    ``sd_or_sem`` check computes), is generated with ``SD = spread x sqrt(n)``; when neither
+    reading gives the printed p, the SEM reading is still taken if only it keeps p on the
+    printed side of alpha (and of the screening threshold), else the printed SDs are kept;
+    each case is recorded in ``compromises``. The role model is R's ``synthpop::syn()``,
+    which draws from fitted conditional models of real microdata; here only published
+    margins exist.
 
     References
     ----------
