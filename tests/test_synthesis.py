@@ -23,9 +23,9 @@ from scipy import stats
 from neok2.formatting import format_number
 from neok2.stats.growth import birthweight_centile_10
 from neok2.study.spec import SpecError, load_study, parse_study
+from neok2.synth._calibration import not_significant_p_range
 from neok2.synth.generator import (
     SynthesisResult,
-    _not_significant_p_range,
     synthesize,
     synthesize_cohort,
     write_cohort,
@@ -334,7 +334,7 @@ class TestNotSignificant:
         [(0.05, (0.1, 0.5)), (0.01, (0.02, 0.5)), (0.3, (0.6, 0.8))],
     )
     def test_aimed_p_range(self, alpha, expected):
-        assert _not_significant_p_range(alpha) == pytest.approx(expected, rel=1e-12)
+        assert not_significant_p_range(alpha) == pytest.approx(expected, rel=1e-12)
 
     def test_no_compromise_when_met(self, result):
         constraints = result.compromises["constraint"]

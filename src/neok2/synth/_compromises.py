@@ -15,6 +15,7 @@ from neok2.stats.summaries import SpreadReadings
 from neok2.study.claims import UnresolvableClaimError, claim_on_table1, parse_claim
 from neok2.study.spec import Study
 from neok2.synth._continuous import GROUPS, FloatArray, mean_targets
+from neok2.synth.fidelity_factors import design_columns
 from neok2.synth.implied import (
     SEM_READING,
     or_contradiction,
@@ -152,9 +153,11 @@ def log_screen(study: Study, data: pd.DataFrame, log: CompromiseLog) -> None:
     outcome = data[study.outcome].to_numpy(float)
     published = set(study.multivariable_terms)
     for variable in study.candidates:
-        x = data[variable].to_numpy(float)
-        fit = fit_logistic_many(np.column_stack([np.ones(x.size), x]), outcome)
-        p_value = float(wald_p(fit)[0, 1])
+        # the univariable model the analysis fits: a factor's dummies, else the number
+        x = design_columns(study, data, [variable]).to_numpy(float)
+        fit = fit_logistic_many(np.column_stack([np.ones(x.shape[0]), x]), outcome)
+        # a factor passes the screen when one of its levels does
+        p_value = float(np.min(wald_p(fit)[0, 1:]))
         selected = p_value < study.screening_threshold
         if selected != (variable in published):
             reason = p_contradiction(

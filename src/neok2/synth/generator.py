@@ -31,18 +31,18 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from faker import Faker
-from scipy import stats
 
 from neok2._frozen import frozen_fields
 from neok2._io import atomic_write_csv, refuse_overwrite_input
 from neok2._validation import seed_like
-from neok2.formatting import format_number
 from neok2.stats.growth import birthweight_centile
 from neok2.study.spec import Study
+from neok2.synth._calibration import calibrate_terms
 from neok2.synth._compromises import (
     COMPROMISE_COLUMNS,
     CompromiseLog,
@@ -60,8 +60,13 @@ from neok2.synth._continuous import (
     value_segments,
 )
 from neok2.synth._growth import growth_weights
-from neok2.synth.joint import calibrate_exposures
-from neok2.synth.rules import check_generation_preconditions, growth_rule, threshold_columns
+from neok2.synth._levels import levelled_columns
+from neok2.synth.rules import (
+    GrowthRule,
+    check_generation_preconditions,
+    growth_rule,
+    threshold_columns,
+)
 
 __all__ = [
     "COMPROMISE_COLUMNS",
@@ -115,89 +120,38 @@ def _binary_columns(rng: np.random.Generator, study: Study) -> dict[str, dict[st
     return binaries
 
 
-def _not_significant_p_range(alpha: float) -> tuple[float, float]:
-    """Two-sided p range aimed at for a term the paper does not call independent.
-
-    ``[2 * alpha, 0.5]``: clear of alpha, so the decision does not hang on the last digit of
-    a fit, yet still an association in the crude direction. An alpha of 0.25 or more would
-    leave no room below 0.5, so the range then moves to the upper half of ``(alpha, 1)``.
-    """
-    low = min(2 * alpha, (1 + alpha) / 2)
-    return low, 0.5 if low < 0.5 else (1 + low) / 2
-
-
-def _not_significant_band(alpha: float, crude_sign: float) -> tuple[float, float]:
-    """The Wald z band matching :func:`_not_significant_p_range`, on the crude side."""
-    p_low, p_high = _not_significant_p_range(alpha)
-    z_high = float(stats.norm.isf(p_low / 2))
-    z_low = float(stats.norm.isf(p_high / 2))
-    if crude_sign > 0:
-        return z_low, z_high
-    if crude_sign < 0:
-        return -z_high, -z_low
-    return -z_high, z_high
-
-
-def _calibrate(
+def _continuous_variable(
     rng: np.random.Generator,
     study: Study,
-    binaries: dict[str, dict[str, FloatArray]],
+    variable: str,
+    growth: GrowthRule | None,
+    claims: dict[str, dict[str, tuple[float, int]]],
     log: CompromiseLog,
-) -> None:
-    terms = list(study.multivariable_terms)
-    if not terms:
-        return
-    alpha = float(study.design.get("alpha", 0.05))
-    outcome = np.r_[np.ones(study.groups["case"]), np.zeros(study.groups["control"])]
-    exposures = np.column_stack([np.r_[binaries[t]["case"], binaries[t]["control"]] for t in terms])
-    reported = study.multivariable.set_index("variable")["odds_ratio"]
-    not_significant = set(study.multivariable_not_significant)
-    targets: dict[int, tuple[float, float]] = {}
-    bands: dict[int, tuple[float, float]] = {}
-    for index, term in enumerate(terms):
-        if term in reported.index:
-            targets[index] = (math.log(float(reported[term])), 1.0)
-            continue
-        cases, controls = (int(study.cell(term, g)["n"]) for g in GROUPS)
-        if term in not_significant:
-            case_share = cases / study.groups["case"]
-            control_share = controls / study.groups["control"]
-            bands[index] = _not_significant_band(alpha, float(np.sign(case_share - control_share)))
-            continue
-        cells = [cases, study.groups["case"] - cases, controls, study.groups["control"] - controls]
-        if min(cells) > 0:
-            # Unreported terms keep roughly their crude association.
-            crude = math.log(cells[0] * cells[3] / (cells[1] * cells[2]))
-            targets[index] = (crude, 0.05)
-    calibration = calibrate_exposures(exposures, outcome, targets, rng, z_bands=bands)
-    n_case = study.groups["case"]
-    for index, term in enumerate(terms):
-        column = calibration.exposures[:, index]
-        binaries[term] = {"case": column[:n_case], "control": column[n_case:]}
-        if term in reported.index:
-            published = float(reported[term])
-            achieved = math.exp(calibration.log_odds_ratios[index])
-            if abs(math.log(achieved / published)) > 0.05:
+) -> dict[str, FloatArray]:
+    """One mean (SD) or median (IQR) variable's values per group, in random order."""
+    spec = study.column(variable)
+    summary = str(study.cell(variable, "case")["summary"])
+    if summary == "median_iqr":
+        values = median_iqr_variable(rng, study, spec, growth, log)
+        for group in GROUPS:
+            if variable in claims[group]:
+                threshold, count = claims[group][variable]
                 log.add(
-                    term,
-                    "all",
-                    "adjusted OR within 5%",
-                    published,
-                    achieved,
-                    "closest adjusted OR the margins allow",
+                    variable,
+                    group,
+                    f"text claim: {count} below {threshold:g}",
+                    count,
+                    math.nan,
+                    "not imposed on a median (IQR) variable",
                 )
-        elif term in not_significant and calibration.p_values[index] < alpha:
-            aimed = _not_significant_p_range(alpha)
-            log.add(
-                term,
-                "all",
-                f"multivariable p >= {alpha:g} (not reported as independent)",
-                alpha,
-                float(calibration.p_values[index]),
-                f"aimed at p in [{aimed[0]:g}, {aimed[1]:g}] by confounding within groups; the "
-                "margins and the reported adjusted ORs left it significant (adjusted OR "
-                f"{format_number(math.exp(calibration.log_odds_ratios[index]), 3)})",
-            )
+        return values
+    targets = mean_targets(study, variable)
+    values = {}
+    for group in GROUPS:
+        segments = value_segments(study, spec, group, growth, claims[group], log)
+        drawn = mean_sd_group(rng, study, spec, group, targets[group], segments, log)
+        values[group] = rng.permutation(drawn)
+    return values
 
 
 def _records(study: Study, seed: int, n: int) -> tuple[list[str], list[date]]:
@@ -284,36 +238,25 @@ def synthesize_cohort(study: Study, *, seed: int) -> SynthesisResult:
     claims = allocate_claims(study, growth)
 
     binaries = _binary_columns(rng, study)
-    _calibrate(rng, study, binaries, log)
-
-    continuous: dict[str, dict[str, FloatArray]] = {}
+    levelled = levelled_columns(rng, study)
     main = study.table1[study.table1["level"] == ""]
-    numeric = [v for v in dict.fromkeys(main["variable"]) if v not in binaries]
+    numeric = [
+        v for v in dict.fromkeys(main["variable"]) if v not in binaries and v not in levelled
+    ]
+    terms = set(study.multivariable_terms)
+    continuous: dict[str, dict[str, FloatArray]] = {}
+    # numeric model terms are drawn first: the calibration only permutes their values
+    for variable in (v for v in numeric if v in terms):
+        continuous[variable] = _continuous_variable(rng, study, variable, growth, claims, log)
+    columns: dict[str, dict[str, Any]] = {**binaries, **levelled, **continuous}
+    calibrate_terms(rng, study, columns, log)
+    for store in (binaries, levelled, continuous):
+        for variable in store:
+            store[variable] = columns[variable]
     for variable in numeric:
-        if growth is not None and variable == growth.weight:
+        if variable in terms or (growth is not None and variable == growth.weight):
             continue
-        spec = study.column(variable)
-        summary = str(study.cell(variable, "case")["summary"])
-        if summary == "median_iqr":
-            continuous[variable] = median_iqr_variable(rng, study, spec, growth, log)
-            for group in GROUPS:
-                if variable in claims[group]:
-                    threshold, count = claims[group][variable]
-                    log.add(
-                        variable,
-                        group,
-                        f"text claim: {count} below {threshold:g}",
-                        count,
-                        math.nan,
-                        "not imposed on a median (IQR) variable",
-                    )
-            continue
-        targets = mean_targets(study, variable)
-        continuous[variable] = {}
-        for group in GROUPS:
-            segments = value_segments(study, spec, group, growth, claims[group], log)
-            values = mean_sd_group(rng, study, spec, group, targets[group], segments, log)
-            continuous[variable][group] = rng.permutation(values)
+        continuous[variable] = _continuous_variable(rng, study, variable, growth, claims, log)
 
     if growth is not None and growth.weight in numeric:
         targets = mean_targets(study, growth.weight)
@@ -340,7 +283,7 @@ def synthesize_cohort(study: Study, *, seed: int) -> SynthesisResult:
     frame = pd.DataFrame(
         {
             name: np.r_[values["case"], values["control"]]
-            for name, values in {**binaries, **continuous}.items()
+            for name, values in {**binaries, **levelled, **continuous}.items()
         }
     )
     frame[study.outcome] = np.r_[np.ones(study.groups["case"]), np.zeros(study.groups["control"])]

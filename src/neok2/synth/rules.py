@@ -2,9 +2,10 @@
 
 Documented rules (nothing here names a column of a particular study):
 
-* **Outcome range** - the definition named after the outcome column with ``variable`` and
-  ``below`` puts cases below the threshold and controls at or above it; a definition on the
-  same variable with ``low`` and ``high`` (a normal range) bounds the controls.
+* **Outcome range** - the definition named after the outcome column (else the one whose
+  ``column`` is the outcome) with ``variable`` and ``below`` puts cases below the threshold
+  and controls at or above it; a definition on the same variable with ``low`` and ``high``
+  (a normal range) bounds the controls.
 * **Threshold column** - a binary dictionary column that Table 1 does not describe and whose
   name equals a definition's name, or ends with ``_<definition name>``, is derived as
   ``variable < below`` from that definition (``preterm``, ``k2_undetectable``).
@@ -22,12 +23,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
 from neok2.formatting import matches_printed, parse_cell
 from neok2.study.claims import Claim, UnresolvableClaimError, claim_on_table1, parse_claim
+from neok2.study.factors import factor_variables
 from neok2.study.spec import Study
 
 __all__ = [
@@ -36,6 +39,7 @@ __all__ = [
     "check_generation_preconditions",
     "growth_rule",
     "outcome_bounds",
+    "per_amount",
     "threshold_claims",
     "threshold_columns",
 ]
@@ -122,8 +126,21 @@ def threshold_columns(study: Study) -> list[ThresholdColumn]:
 
 
 def outcome_bounds(study: Study) -> tuple[str, dict[str, tuple[float, float]]] | None:
-    """The outcome's defining variable and each group's allowed range of it."""
+    """The outcome's defining variable and each group's allowed range of it.
+
+    The defining entry is the definition named after the outcome column, else the one whose
+    ``column`` is the outcome (birthwt's ``low_birth_weight`` sets ``low``).
+    """
     definition = study.definitions.get(study.outcome)
+    if definition is None:
+        definition = next(
+            (
+                entry
+                for entry in study.definitions.values()
+                if isinstance(entry, Mapping) and entry.get("column") == study.outcome
+            ),
+            None,
+        )
     if not definition or "variable" not in definition or "below" not in definition:
         return None
     variable = str(definition["variable"])
@@ -159,29 +176,54 @@ def threshold_claims(study: Study) -> list[Claim]:
 def check_supported_rows(study: Study) -> None:
     """Raise ValueError naming every row and model term the generator cannot rebuild yet.
 
-    The generator draws binary n (%) rows, mean±SD and median (IQR) rows with their binned
-    counts, and a calibrated model of binary terms. Categorical and ordinal rows (counts per
-    level) and continuous or multi-level terms of the multivariable model are not generated.
+    The generator draws binary n (%) rows, categorical and ordinal rows (counts per level),
+    mean±SD and median (IQR) rows with their binned counts, and calibrates a model of binary,
+    numeric and factor terms. Two things are out of its reach: a numeric model term that the
+    growth rule redraws after the calibration (its weight or gestational-age column), and a
+    factor listed as ``not_significant`` (a factor has one p per level, not one p to aim at).
     """
     table1 = study.table1
     main = table1[(table1["level"] == "") & (table1["group"] == "case")]
     summaries = dict(zip(main["variable"], main["summary"], strict=True))
     unsupported = []
-    for variable, summary in summaries.items():
-        if summary in ("categorical", "ordinal"):
-            n_levels = int(((table1["variable"] == variable) & (table1["group"] == "case")).sum())
-            unsupported.append(f"table1 {variable!r} ({summary}, {n_levels - 1} levels)")
+    rule = growth_rule(study)
+    redrawn = set() if rule is None else {rule.weight, rule.gestational_age}
     for term in study.multivariable_terms:
-        summary = summaries.get(term)
-        if summary is not None and summary != "n_percent":
-            kind = "continuous" if summary in ("mean_sd", "median_iqr") else summary
-            unsupported.append(f"multivariable term {term!r} ({kind})")
+        if term in redrawn and summaries.get(term) in ("mean_sd", "median_iqr"):
+            unsupported.append(
+                f"multivariable term {term!r} (continuous, redrawn by the growth rule)"
+            )
+    levelled = {v for v, summary in summaries.items() if summary in ("categorical", "ordinal")}
+    for term in study.multivariable_not_significant:
+        if term in levelled and term in factor_variables(study):
+            unsupported.append(f"multivariable.not_significant {term!r} (a factor)")
     if unsupported:
         raise ValueError(
-            f"the synthesizer cannot yet rebuild {', '.join(unsupported)}: it generates binary "
-            "n (%) rows, mean±SD and median (IQR) rows with their bins, and a model of binary "
-            f"terms only; analyse real records instead (neok2 analyze DATA --study {study.id})"
+            f"the synthesizer cannot yet rebuild {', '.join(unsupported)}: the growth rule "
+            "redraws weight and gestational age after the model's calibration, and a factor "
+            "has no single adjusted p to aim at; analyse real records instead (neok2 analyze "
+            f"DATA --study {study.id})"
         )
+
+
+def per_amount(per: str, where: str = "per") -> float:
+    """The increment an odds ratio is printed per: ``"10 mmHg"`` -> 10; empty -> 1.
+
+    Examples
+    --------
+    >>> per_amount("1 year"), per_amount("10 mmHg"), per_amount(""), per_amount("0.5 kg")
+    (1.0, 10.0, 1.0, 0.5)
+    """
+    text = str(per).strip()
+    if not text:
+        return 1.0
+    match = re.match(r"^(\d+(?:\.\d+)?)", text)
+    if match is None or float(match.group(1)) == 0:
+        raise ValueError(
+            f"{where}: {per!r} does not start with the increment the odds ratio is per; "
+            "write it as a number and a unit, e.g. '1 year' or '10 mmHg'"
+        )
+    return float(match.group(1))
 
 
 def check_generation_preconditions(study: Study) -> None:
@@ -205,6 +247,18 @@ def check_generation_preconditions(study: Study) -> None:
             raise ValueError(
                 f"{place}: an n (%) row needs a binary column, the dictionary says {kind}"
             )
+        if row["summary"] in ("categorical", "ordinal"):
+            continue  # the counts are on the level rows
+        if row["value"] != "" and kind in ("binary", "integer", "continuous"):
+            spec = study.column(str(row["variable"]))
+            code = float(row["value"])
+            if (spec.min is not None and code < spec.min) or (
+                spec.max is not None and code > spec.max
+            ):
+                raise ValueError(
+                    f"{place}: level value {code:g} lies outside the dictionary range "
+                    f"{spec.min}-{spec.max} of {spec.name!r}"
+                )
         if row["summary"] != "n_percent" and kind not in ("continuous", "integer"):
             raise ValueError(f"{place}: a {row['summary']} row needs a numeric column, got {kind}")
         if row["summary"] == "n_percent" and not _percent_ok(row, study) and not row["note"]:
@@ -235,11 +289,22 @@ def check_generation_preconditions(study: Study) -> None:
                 f"multivariable.reported: {variable!r} has an adjusted OR but is not in "
                 "multivariable.terms_entered; add it to the model's terms"
             )
+    for variable, per in zip(
+        study.multivariable["variable"], study.multivariable["per"], strict=True
+    ):
+        per_amount(str(per), f"multivariable.reported {variable!r}.per")
+    factors = set(factor_variables(study))
     for term in terms:
-        if dictionary.get(term) != "binary" or term not in _table1_variables(study):
+        if term not in _table1_variables(study):
             raise ValueError(
-                f"multivariable.terms_entered: {term!r} must be a binary Table 1 variable "
-                "for the generator's joint calibration"
+                f"multivariable.terms_entered: {term!r} has no Table 1 row; the generator "
+                "draws a model term from its Table 1 summary, so add the row"
+            )
+        if term not in factors and dictionary.get(term) not in ("binary", "integer", "continuous"):
+            raise ValueError(
+                f"multivariable.terms_entered: {term!r} enters the model as a number, but the "
+                f"dictionary says {dictionary.get(term)}; make it a numeric column or print "
+                "one odds ratio per level"
             )
     derived = {rule.column for rule in threshold_columns(study)}
     rule = growth_rule(study)
