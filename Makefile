@@ -2,6 +2,7 @@
 #   make paper   venv + install + synthetic data + analysis + manuscript (HTML, PDF, DOCX)
 #   make test    venv + install + the whole test suite (doctests included)
 #   make twin    a shareable synthetic twin of DATA, with its utility and disclosure report
+#   make validate  synthetic rebuilds from tables against the shipped real records
 # Real data: make paper DATA=path/to/data.csv   (.csv, .sav or .dta)
 # Your own paper: make paper DATA=path/to/data.csv MODE=author [COMPARE=1]
 
@@ -50,7 +51,7 @@ MANUSCRIPT_OUTPUTS := $(MANUSCRIPT_DIR)/_manuscript
 LOCK := .neok2-build.lock
 MANUSCRIPT_SOURCES := $(wildcard $(MANUSCRIPT_DIR)/*.qmd $(MANUSCRIPT_DIR)/_quarto.yml $(MANUSCRIPT_DIR)/*.bib $(MANUSCRIPT_DIR)/*.csl)
 
-.PHONY: paper paper-unlocked test lint format bench data results install twin clean clean-paper clean-data clean-all
+.PHONY: paper paper-unlocked test lint format bench data results install twin validate clean clean-paper clean-data clean-all
 
 # ------------------------------------------------------------------ environment
 $(STAMP): pyproject.toml requirements.lock
@@ -120,6 +121,22 @@ $(TWIN): $(STAMP) $(DATA_STAMP) $(SOURCES)
 
 twin: $(TWIN)
 
+# ------------------------------------------------------------------ rebuild from tables vs real
+# Studies whose spec declares `microdata` (their real records ship in src/neok2/data): one CSV
+# per study (a row per synthetic cohort) and a summary with one row per study (CSV, markdown).
+VALIDATION_STUDIES := birthwt esoph
+VALIDATION_SEEDS ?= 5
+VALIDATION := $(VALIDATION_STUDIES:%=validation/%.csv)
+
+validation/%.csv: src/neok2/data/%.csv $(STAMP) $(SOURCES)
+	$(BIN)/neok2 rebuild-check $< --study $* --seed $(SEED) --seeds $(VALIDATION_SEEDS) \
+	  --out $@ --force
+
+validation/summary.csv validation/summary.md &: $(VALIDATION)
+	$(BIN)/neok2 rebuild-check $(VALIDATION:%=--summary-of %) --out validation/summary.csv --force
+
+validate: validation/summary.csv
+
 # ------------------------------------------------------------------ checks
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
@@ -146,6 +163,7 @@ clean: clean-paper
 
 clean-data: clean
 	rm -f synthetic/*.csv
+	rm -rf validation
 
 clean-all: clean-data
 	rm -rf $(VENV) $(LOCK) .pytest_cache .mypy_cache .ruff_cache .hypothesis

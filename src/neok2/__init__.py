@@ -89,6 +89,8 @@ _LAZY = {
     "TwinResult": "synth.twin",
     "synthesize_from_data": "synth.twin",
     "FidelityReport": "synth.fidelity",
+    "RebuildCheck": "synth.rebuild_check",
+    "rebuild_check": "synth.rebuild_check",
     "birthweight_centile_10": "stats.growth",
     # audit
     "AuditResult": "audit.run",
@@ -111,6 +113,7 @@ __all__ = [
     "LogisticBatchResult",
     "LogisticResult",
     "MatchedPairs",
+    "RebuildCheck",
     "ScreenResult",
     "SpecError",
     "StepwiseResult",
@@ -160,6 +163,7 @@ __all__ = [
     "power_stratified",
     "power_two_proportions",
     "read_data",
+    "rebuild_check",
     "risk_ratio_from_odds_ratio",
     "sample_size_case_control",
     "sample_size_logistic",
@@ -261,4 +265,5 @@ if TYPE_CHECKING:
     )
     from neok2.synth.fidelity import FidelityReport, fidelity_report
     from neok2.synth.generator import SynthesisResult, synthesize, synthesize_cohort
+    from neok2.synth.rebuild_check import RebuildCheck, rebuild_check
     from neok2.synth.twin import TwinResult, synthesize_from_data

@@ -30,7 +30,11 @@ _COMMAND_MODULES = (
     "twin",
     "schema",
     "new",
+    "rebuild_check",
 )
+# a command whose name is not its module's: neok2 rebuild-check lives in neok2.cli.rebuild_check
+_COMMAND_NAMES = {"rebuild_check": "rebuild-check"}
+_MODULES_BY_COMMAND = {_COMMAND_NAMES.get(module, module): module for module in _COMMAND_MODULES}
 
 _USER_ERRORS = (
     ValueError,
@@ -47,12 +51,13 @@ class _Neok2Group(click.Group):
     """Sub-commands are imported when used, so ``neok2 validate`` does not load statsmodels."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(_COMMAND_MODULES)
+        return sorted(_MODULES_BY_COMMAND)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in _COMMAND_MODULES:
+        if cmd_name not in _MODULES_BY_COMMAND:
             return None
-        command: click.Command = importlib.import_module(f"neok2.cli.{cmd_name}").command
+        module = _MODULES_BY_COMMAND[cmd_name]
+        command: click.Command = importlib.import_module(f"neok2.cli.{module}").command
         return command
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -441,6 +441,14 @@ class _Spec(_Strict):
     columns: tuple[ColumnSpec, ...] = _describe(
         "The data dictionary: one entry per column of the data file.", default=()
     )
+    microdata: str | None = _describe(
+        "Path of a CSV of the study's real records, one row per subject in the data "
+        "dictionary's columns, relative to the spec file's folder. A study that declares it "
+        "gets the rebuild check: synthetic cohorts built from the tables alone are compared "
+        "with these records.",
+        default=None,
+        min_length=1,
+    )
     indications: dict[str, _Indication] = _describe(
         "Exposures given because of a clinical situation (confounding by indication).",
         default={},

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -109,6 +109,9 @@ class Study:
         ``text_claims``, ``data``); empty strings when the spec does not say.
     outcome_definition : str
         How case status is defined, in words (``outcome.definition``; may be empty).
+    microdata : pathlib.Path or None
+        The study's real records (``microdata`` of the spec, resolved against the spec
+        file's folder), or None when the study ships none.
     """
 
     id: str
@@ -140,6 +143,7 @@ class Study:
     )
     provenance: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     outcome_definition: str = ""
+    microdata: Path | None = None
 
     @property
     def n(self) -> int:
@@ -414,7 +418,18 @@ def _build(spec: _Spec, path: Path | None) -> Study:
         ),
         provenance=MappingProxyType(spec.provenance.model_dump()),
         outcome_definition=spec.outcome.definition,
+        microdata=_microdata_path(spec.microdata, path),
     )
+
+
+def _microdata_path(declared: str | None, spec_path: Path | None) -> Path | None:
+    """The declared microdata file, relative to the spec's folder (or as given, without one)."""
+    if declared is None:
+        return None
+    target = Path(declared)
+    if target.is_absolute() or spec_path is None:
+        return target
+    return (spec_path.parent / target).resolve()
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:
@@ -534,9 +549,14 @@ def load_study(study: str | Path) -> Study:
         name = str(path) if path is not None else str(study)
         raise SpecError(f"study spec {name!r} is not valid YAML: {_yaml_problem(error)}") from None
     try:
-        return parse_study(data, path=path, source=source)
+        parsed = parse_study(data, path=path, source=source)
     except SpecError as error:
         if source in str(error):
             raise
         # the problem alone does not say which of several spec files holds it
         raise SpecError(f"study spec {source!r}: {error}") from None
+    if path is None and parsed.microdata is not None and not parsed.microdata.is_absolute():
+        # a shipped spec names its microdata relative to the package's studies folder
+        shipped = Path(str(resources.files("neok2") / "studies"))
+        parsed = replace(parsed, microdata=(shipped / parsed.microdata).resolve())
+    return parsed

@@ -24,6 +24,7 @@ from neok2.report.sections import (
     multivariable,
     power,
     published,
+    rebuild_check,
     reproducibility,
     sensitivity,
     simulation,
@@ -49,6 +50,7 @@ REGISTRY: tuple[Section, ...] = (
     sensitivity.SECTION,
     limitations.SECTION,
     bootstrap.SECTION,
+    rebuild_check.SECTION,
     reproducibility.SECTION,
 )
 """Every section, in the order ``results.json`` lists them."""

@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pandas as pd
-
 from neok2.formatting import format_ci, format_odds_ratio, format_p, journal_style
 from neok2.report.prose import or_phrase, prose_list
 from neok2.report.section import SectionOutput
-from neok2.study.factors import factor_levels, factor_variables
-from neok2.study.model import code_key
+from neok2.study.factors import factor_variables, levelled_column, levels_of, model_data
 from neok2.study.spec import Study
 
 __all__ = [
@@ -21,6 +18,8 @@ __all__ = [
     "claim_names",
     "factor_variables",
     "journal_style_of",
+    "levelled_column",
+    "levels_of",
     "measurement_variable",
     "model_data",
     "term_key",
@@ -38,42 +37,6 @@ def term_key(term: str) -> str:
     ('race[Black]', 'smoke')
     """
     return term.replace("[T.", "[", 1)
-
-
-def levels_of(study: Study, variable: str) -> tuple[list[str], dict[str, str]]:
-    """Printed levels of a categorical row, reference first, and ``code -> level``."""
-    levels = factor_levels(study, variable)
-    by_code = {code: level for level, codes in levels for code in codes}
-    return [level for level, _ in levels], by_code
-
-
-def levelled_column(study: Study, data: pd.DataFrame, variable: str) -> pd.Series:
-    """A categorical column as its printed levels (reference first), from codes or labels."""
-    levels, by_code = levels_of(study, variable)
-    column = data[variable]
-    labels = column.map(lambda value: None if pd.isna(value) else by_code.get(code_key(value)))
-    unknown = column.notna() & labels.isna()
-    if unknown.any():
-        raise ValueError(
-            f"column {variable!r} holds {column[unknown].iloc[0]!r}, which is not a Table 1 "
-            "level of the study spec; add the level or correct the data"
-        )
-    return pd.Series(pd.Categorical(labels, categories=levels), index=column.index)
-
-
-def model_data(study: Study, data: pd.DataFrame) -> pd.DataFrame:
-    """The data with every factor variable as its printed levels, reference first.
-
-    The models then estimate one odds ratio per level against the spec's reference, named
-    as the spec names them (``race[Black]`` after :func:`term_key`).
-    """
-    factors = [variable for variable in factor_variables(study) if variable in data.columns]
-    if not factors:
-        return data
-    frame = data.copy()
-    for variable in factors:
-        frame[variable] = levelled_column(study, data, variable)
-    return frame
 
 
 def term_labels(study: Study, labels: Mapping[str, str]) -> dict[str, str]:

@@ -4,38 +4,11 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
-
 from neok2.formatting import format_number, format_p, format_percent
 from neok2.report.prose import p_phrase, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput
-from neok2.report.sections._common import case_rule, journal_style_of, levelled_column
-
-
-def _bands(inputs: SectionInputs) -> dict[str, tuple[str, pd.Series]]:
-    """Categorical versions of the binned Table 1 rows (gestational age, birth weight)."""
-    table1 = inputs.study.table1
-    bands: dict[str, tuple[str, pd.Series]] = {}
-    for variable in dict.fromkeys(table1.loc[table1["level"] != "", "variable"]):
-        if variable not in inputs.data.columns:
-            continue
-        rows = table1[(table1["variable"] == variable) & (table1["level"] != "")]
-        rows = rows.drop_duplicates("level")
-        values = pd.to_numeric(inputs.data[variable], errors="coerce")
-        band = pd.Series(pd.NA, index=values.index, dtype="object")
-        for level, low, high in zip(rows["level"], rows["low"], rows["high"], strict=True):
-            inside = values.notna()
-            if not math.isnan(low):
-                inside &= values >= low
-            if not math.isnan(high):
-                inside &= values < high
-            band[inside] = level
-        categories = list(rows["level"])
-        bands[variable] = (
-            f"{variable}_band",
-            pd.Series(pd.Categorical(band, categories=categories), index=values.index),
-        )
-    return bands
+from neok2.report.sections._common import case_rule, journal_style_of
+from neok2.study.factors import table1_layout
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
@@ -44,32 +17,10 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     study, data = inputs.study, inputs.data
     rows = study.table1[study.table1["level"] == ""].drop_duplicates("variable")
     labels = dict(inputs.labels)
-    frame = data.copy()
-    variables: list[str] = []
-    summary: dict[str, str] = {}
-    bands = _bands(inputs)
-    for variable, kind in zip(rows["variable"], rows["summary"], strict=True):
-        if variable not in frame.columns:
-            continue
-        variables.append(variable)
-        summary[variable] = kind
-        if kind in ("categorical", "ordinal"):
-            # printed order (ordinal bands low to high), not the reference-first model order
-            levels = study.table1.loc[
-                (study.table1["variable"] == variable)
-                & (study.table1["level"] != "")
-                & (study.table1["group"] == "case"),
-                "level",
-            ]
-            column = levelled_column(study, data, variable)
-            frame[variable] = column.cat.reorder_categories(list(levels.astype(str)))
-            summary[variable] = "n_percent"
-        elif variable in bands:
-            band_name, band = bands[variable]
-            frame[band_name] = band
-            variables.append(band_name)
-            summary[band_name] = "n_percent"
-            labels[band_name] = f"{labels.get(variable, variable)}, band"
+    layout = table1_layout(study, data)
+    frame, variables, summary = layout.frame, list(layout.variables), dict(layout.summary)
+    for band_name, variable in layout.bands.items():
+        labels[band_name] = f"{labels.get(variable, variable)}, band"
     missing_outcome = int(frame[inputs.outcome].isna().sum())
     result = baseline.baseline_table(
         frame,
