@@ -14,7 +14,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from neok2._frozen import frozen_fields
@@ -319,7 +318,7 @@ def conditional_screen_and_fit(
     >>> frame = pd.DataFrame({"pair": [1, 1, 2, 2, 3, 3, 4, 4] * 3,
     ...                       "case": [1, 0] * 12,
     ...                       "smoker": [1, 0, 1, 0, 0, 1, 1, 1] * 3})
-    >>> frame["pair"] += np.repeat([0, 10, 20], 8)
+    >>> frame["pair"] += frame.index // 8 * 10  # three copies, each with its own pairs
     >>> screen = conditional_screen_and_fit(frame, "case", ["smoker"], matched_set="pair",
     ...                                     threshold=0.5)
     >>> screen.selected, screen.formula

@@ -9,7 +9,7 @@ import pandas as pd
 
 from neok2.formatting import format_ci, format_odds_ratio, format_p, journal_style
 from neok2.report.prose import or_phrase, prose_list
-from neok2.report.section import SectionOutput
+from neok2.report.section import SectionInputs, SectionOutput, SectionUnavailable
 from neok2.study.factors import factor_levels, factor_variables
 from neok2.study.model import code_key
 from neok2.study.spec import Study
@@ -21,8 +21,11 @@ __all__ = [
     "claim_names",
     "factor_variables",
     "journal_style_of",
+    "matched_set_column",
     "measurement_variable",
     "model_data",
+    "require_unmatched",
+    "strata_columns",
     "term_key",
     "term_labels",
     "threshold_rule",
@@ -68,12 +71,49 @@ def model_data(study: Study, data: pd.DataFrame) -> pd.DataFrame:
     as the spec names them (``race[Black]`` after :func:`term_key`).
     """
     factors = [variable for variable in factor_variables(study) if variable in data.columns]
-    if not factors:
+    # strata enter the models as factor terms, whatever their codes
+    strata = [
+        name
+        for name in study.strata
+        if name in data.columns
+        and name not in factors
+        and not isinstance(data[name].dtype, pd.CategoricalDtype)
+    ]
+    if not factors and not strata:
         return data
     frame = data.copy()
     for variable in factors:
         frame[variable] = levelled_column(study, data, variable)
+    for name in strata:
+        frame[name] = pd.Categorical(frame[name])
     return frame
+
+
+def matched_set_column(inputs: SectionInputs) -> str | None:
+    """The matched-set column of a matched design, checked to be in the data; else None."""
+    name = inputs.study.matched_set
+    if name is not None and name not in inputs.data.columns:
+        raise SectionUnavailable(
+            f"the data lack the matched-set column {name!r} that design.matching.set names"
+        )
+    return name
+
+
+def strata_columns(inputs: SectionInputs) -> list[str]:
+    """The stratification columns of the design (``design.strata``), checked to be in the data."""
+    missing = [name for name in inputs.study.strata if name not in inputs.data.columns]
+    if missing:
+        raise SectionUnavailable(
+            f"the data lack the stratification column(s) {', '.join(missing)} that "
+            "design.strata names"
+        )
+    return list(inputs.study.strata)
+
+
+def require_unmatched(inputs: SectionInputs, why: str) -> None:
+    """Leave a section out of a matched design with one sentence: ``why`` it does not apply."""
+    if inputs.study.matched_set is not None:
+        raise SectionUnavailable(f"the design is matched, and {why}")
 
 
 def term_labels(study: Study, labels: Mapping[str, str]) -> dict[str, str]:
