@@ -7,10 +7,14 @@ import pandas as pd
 from neok2.formatting import format_count_share, format_percent
 from neok2.report.prose import prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput
+from neok2.report.sections._common import require_unmatched
 from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
+    require_unmatched(
+        inputs, "the bootstrap resamples single subjects, which would break up the matched sets"
+    )
     out = SectionOutput("bootstrap", data_source=inputs.data_source)
     selection = inputs.module("neok2.stats.selection")
     table = selection.bootstrap_inclusion(
