@@ -103,6 +103,16 @@ class _Matching(_Strict):
         default=(),
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_yaml_on(cls, data: Any) -> Any:
+        if isinstance(data, dict) and True in data:
+            raise ValueError(
+                "a key read as true: YAML reads `on:` as true; list the matching variables "
+                "under `variables:`"
+            )
+        return data
+
     @field_validator("ratio")
     @classmethod
     def _ratio_form(cls, value: str) -> str:
