@@ -8,6 +8,7 @@ written to tests/reference/matched.csv.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import yaml
 
 from neok2.report.run import run_analysis
 from neok2.stats.power_designs import power_matched
+from neok2.study.dictionary import validate_data
 from neok2.study.spec import SpecError, load_study, parse_study
 
 ROOT = Path(__file__).parents[1]
@@ -326,7 +328,7 @@ def test_mantel_haenszel_beside_the_crude_or(esoph_stratified):
 
 
 def test_strata_enter_the_multivariable_model_as_factors(esoph_stratified):
-    study, results = esoph_stratified
+    _, results = esoph_stratified
     table = results.tables["multivariable"]
     age_terms = [term for term in table["term"] if str(term).startswith("agegp[")]
     assert len(age_terms) == 5  # six age bands, the first the reference
@@ -344,3 +346,18 @@ def test_unmatched_shipped_study_keeps_its_logistic_models():
     results = run_analysis(data, study, seed=1, data_source="real", sections=["methods"])
     assert results.values["methods.design"].value == "unmatched"
     assert results.values["methods.design_sentence"].value == ""
+
+
+def test_docs_matched_example_is_a_valid_design():
+    text = (ROOT / "docs" / "spec.md").read_text(encoding="utf-8")
+    section = text.split("## 10. Matched and stratified designs", 1)[1].split("## A worked", 1)[0]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
+    documented = yaml.safe_load(next(block for block in blocks if "matching:" in block))
+    spec = spec_data()
+    spec["design"] = documented["design"]
+    assert parse_study(spec).design["matching"] == load_study(SPEC).design["matching"]
+
+
+def test_matched_data_pass_their_dictionary():
+    report = validate_data(pd.read_csv(DATA), load_study(SPEC))
+    assert report.ok, report.summary()

@@ -146,7 +146,7 @@ def _fit(
 
 
 def _not_estimable(candidate: str, why: str, conf_level: float) -> pd.DataFrame:
-    row = {column: math.nan for column in TIDY_COLUMNS}
+    row: dict[str, object] = {column: math.nan for column in TIDY_COLUMNS}
     row.update(
         term=candidate,
         variable=candidate,
