@@ -91,7 +91,11 @@ class _Matching(_Strict):
         "Data-dictionary column holding each subject's matched-set id: a case and the "
         "controls matched to it share one value."
     )
-    ratio: Annotated[str, BeforeValidator(_ratio_text)] = _describe(
+    ratio: Annotated[
+        str,
+        BeforeValidator(_ratio_text),
+        WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 1}]}),
+    ] = _describe(
         "Controls per case as designed: '1:1', '1:2', ... (or the number M), or 'variable' "
         "when the sets differ in size. The analysis counts the actual sets from the data.",
         default="variable",
