@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from neok2.report.run import run_analysis
+from neok2.stats.matched_screen import conditional_bootstrap_inclusion
 from neok2.stats.power_designs import power_matched
 from neok2.study.dictionary import validate_data
 from neok2.study.spec import SpecError, load_study, parse_study
@@ -230,10 +231,29 @@ def test_methods_describe_the_sets(matched_results):
 
 def test_sections_that_assume_unconditional_models_say_why(matched_results):
     reasons = matched_results.sections
-    for name in ("sensitivity", "bootstrap", "simulation", "fidelity"):
+    for name in ("sensitivity", "simulation", "fidelity"):
         assert reasons[name].startswith("the design is matched, and "), (name, reasons[name])
     assert reasons["forest"] == ""  # the forest plot reads the conditional table unchanged
     assert "forest" in matched_results.figures
+
+
+def test_matched_bootstrap_resamples_whole_sets(matched_results):
+    assert matched_results.sections["bootstrap"] == ""
+    table = matched_results.tables["bootstrap"].set_index("variable")
+    assert (table["n_valid"] + table["n_failed"] == 100).all()
+    # spontaneous abortions (conditional p = 4e-7) pass the p < 0.8 screen in every resample
+    assert table.loc["spontaneous", "inclusion_frequency"] == 1.0
+    assert 0.0 < table.loc["induced", "inclusion_frequency"] < 1.0
+    assert "resamples of whole matched sets" in matched_results.table_html["bootstrap"]
+
+
+def test_set_bootstrap_is_seeded():
+    data = pd.read_csv(DATA)
+    run = lambda seed: conditional_bootstrap_inclusion(  # noqa: E731
+        data, "case", ["induced"], matched_set="stratum", threshold=0.8, n_boot=20, seed=seed
+    )
+    pd.testing.assert_frame_equal(run(3), run(3))
+    assert not run(3).equals(run(4))
 
 
 def test_matched_power_uses_dupont():

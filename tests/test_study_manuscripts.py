@@ -104,6 +104,6 @@ def test_matched_infert_paper_names_the_conditional_design(tmp_path):
     assert "7.29 (3.65-14.54)" in text  # clogit's adjusted OR, as R prints it
     # sections built on unconditional models say why they are left out, once each
     assert "The sensitivity analysis is left out: the design is matched" in text
-    assert "The bootstrap of the variable selection is left out: the design is matched" in text
+    assert "resamples of whole matched sets" in text  # the bootstrap keeps the matching
     assert "Profile-likelihood and Firth" not in text
     assert "**Matching.**" not in text and "Matching." in text

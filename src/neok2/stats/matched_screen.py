@@ -3,7 +3,8 @@
 :func:`matched_set_sizes` counts the cases and controls of each matched set;
 :func:`conditional_univariable` fits one conditional logistic regression per candidate and
 :func:`conditional_screen_and_fit` screens them and fits one conditional model of those that
-pass, as :func:`neok2.stats.selection.screen_and_fit` does for an unmatched design. The tidy
+pass, as :func:`neok2.stats.selection.screen_and_fit` does for an unmatched design, and
+:func:`conditional_bootstrap_inclusion` repeats the screen on resamples of whole sets. The tidy
 frames have the columns of :func:`neok2.stats.logistic.univariable` (``firth`` always False)
 plus ``n_sets``, so tables and plots built for logistic models take them unchanged.
 """
@@ -14,6 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from neok2._frozen import frozen_fields
@@ -24,6 +26,7 @@ from neok2.stats.logistic import _TIDY_COLUMNS as _LOGISTIC_COLUMNS
 __all__ = [
     "ConditionalScreen",
     "MatchedSetSizes",
+    "conditional_bootstrap_inclusion",
     "conditional_screen_and_fit",
     "conditional_univariable",
     "matched_set_sizes",
@@ -356,3 +359,89 @@ def conditional_screen_and_fit(
         multivariable=model,
         formula=f"{outcome} ~ {terms}",
     )
+
+
+def conditional_bootstrap_inclusion(
+    data: pd.DataFrame,
+    outcome: str,
+    candidates: Sequence[str],
+    *,
+    matched_set: str,
+    threshold: float = 0.1,
+    n_boot: int = 100,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """How often each candidate passes the conditional screen when whole sets are resampled.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    outcome : str
+        0/1 column, 1 = case.
+    candidates : sequence of str
+    matched_set : str
+        Column holding the matched-set id; sets are drawn with replacement, each copy a set
+        of its own, so the resamples keep the matching.
+    threshold : float, default 0.1
+        Screening p as in :func:`conditional_screen_and_fit`.
+    n_boot : int, default 100
+    seed : int, default 0
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``variable, n_selected, n_valid, n_failed, inclusion_frequency`` as
+        :func:`neok2.stats.selection.bootstrap_inclusion`; a resample in which a candidate's
+        model cannot be fitted counts in its ``n_failed``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"pair": [1, 1, 2, 2, 3, 3, 4, 4] * 3,
+    ...                       "case": [1, 0] * 12,
+    ...                       "smoker": [1, 0, 1, 0, 0, 1, 1, 1] * 3})
+    >>> frame["pair"] += frame.index // 8 * 10
+    >>> table = conditional_bootstrap_inclusion(frame, "case", ["smoker"], matched_set="pair",
+    ...                                         threshold=0.5, n_boot=5, seed=1)
+    >>> int(table["n_valid"].iloc[0] + table["n_failed"].iloc[0])
+    5
+    """
+    _check(data, outcome, candidates, matched_set)
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1:
+        raise ValueError(f"`n_boot` must be a whole number of at least 1, got {n_boot!r}")
+    if not 0.0 < float(threshold) < 1.0:
+        raise ValueError(f"`threshold` must lie strictly between 0 and 1, got {threshold!r}")
+    frame = data.loc[data[matched_set].notna()]
+    groups = [rows for _, rows in frame.groupby(matched_set, sort=True).indices.items()]
+    generator = np.random.default_rng(seed)
+    selected = dict.fromkeys(candidates, 0)
+    failed = dict.fromkeys(candidates, 0)
+    for _ in range(n_boot):
+        drawn = generator.integers(0, len(groups), size=len(groups))
+        positions = np.concatenate([groups[index] for index in drawn])
+        sample = frame.iloc[positions].copy()
+        # each drawn copy is its own set, as in a cluster bootstrap
+        sample[matched_set] = np.repeat(np.arange(len(drawn)), [groups[i].size for i in drawn])
+        for candidate in candidates:
+            try:
+                result = _fit(sample, outcome, [candidate], matched_set, 0.95)
+                p_value = _screen_p(result)
+            except ValueError:
+                failed[candidate] += 1
+                continue
+            if not math.isfinite(p_value):
+                failed[candidate] += 1
+            elif p_value < threshold:
+                selected[candidate] += 1
+    rows = []
+    for candidate in candidates:
+        valid = n_boot - failed[candidate]
+        rows.append(
+            {
+                "variable": candidate,
+                "n_selected": selected[candidate],
+                "n_valid": valid,
+                "n_failed": failed[candidate],
+                "inclusion_frequency": selected[candidate] / valid if valid else math.nan,
+            }
+        )
+    return pd.DataFrame(rows)
