@@ -1,4 +1,4 @@
-"""Bootstrap stability of the variable selection (of a matched design: whole sets resampled)."""
+"""Bootstrap stability of the variable selection (whole sets resampled in a matched design)."""
 
 from __future__ import annotations
 
