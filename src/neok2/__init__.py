@@ -40,6 +40,8 @@ _LAZY = {
     "MatchedPairs": "stats.conditional",
     "conditional_logistic": "stats.conditional",
     "matched_pairs": "stats.conditional",
+    "conditional_screen_and_fit": "stats.matched_screen",
+    "matched_set_sizes": "stats.matched_screen",
     "TrendResult": "stats.trend",
     "exposure_trend": "stats.trend",
     # regression and selection
@@ -133,6 +135,7 @@ __all__ = [
     "bootstrap_inclusion",
     "calibrated_model",
     "conditional_logistic",
+    "conditional_screen_and_fit",
     "correlation_sensitivity",
     "crosstab_2x2",
     "detectable_odds_ratio",
@@ -149,6 +152,7 @@ __all__ = [
     "load_study",
     "logistic_regression",
     "matched_pairs",
+    "matched_set_sizes",
     "model_check",
     "model_from_data",
     "model_from_study",
@@ -220,6 +224,7 @@ if TYPE_CHECKING:
     from neok2.stats.fisher_exact import fisher_exact_rxc
     from neok2.stats.growth import birthweight_centile_10
     from neok2.stats.logistic import LogisticResult, logistic_regression, univariable
+    from neok2.stats.matched_screen import conditional_screen_and_fit, matched_set_sizes
     from neok2.stats.power import (
         detectable_odds_ratio,
         events_per_variable,

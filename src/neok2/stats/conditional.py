@@ -290,7 +290,10 @@ def _design_matrix(
     names = [str(name) for name in matrix.columns]
     variables = []
     for name in names:
-        owner = next((c for c in covariates if c in name), name)
+        # `race[T.Black]` or `C(race)[T.Black]` belongs to race; `agegp[...]` not to age
+        owner = next(
+            (c for c in covariates if name == c or name.startswith((f"{c}[", f"C({c})"))), name
+        )
         variables.append(owner)
     return matrix.to_numpy(dtype=float), names, variables
 

@@ -141,11 +141,21 @@ def model_data(study: Study, data: pd.DataFrame) -> pd.DataFrame:
     ('Other', 1)
     """
     factors = [variable for variable in factor_variables(study) if variable in data.columns]
-    if not factors:
+    # strata enter the models as factor terms, whatever their codes
+    strata = [
+        name
+        for name in study.strata
+        if name in data.columns
+        and name not in factors
+        and not isinstance(data[name].dtype, pd.CategoricalDtype)
+    ]
+    if not factors and not strata:
         return data
     frame = data.copy()
     for variable in factors:
         frame[variable] = levelled_column(study, data, variable)
+    for name in strata:
+        frame[name] = pd.Categorical(frame[name])
     return frame
 
 

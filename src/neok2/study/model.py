@@ -77,6 +77,59 @@ class _Window(_Strict):
     end: str = _describe("Last day of recruitment, ISO date (YYYY-MM-DD).")
 
 
+def _ratio_text(value: Any) -> Any:
+    """A whole number of controls per case M becomes ``"1:M"``; text is kept."""
+    if isinstance(value, bool):
+        raise ValueError('a ratio read as true/false: write "1:2" or "variable"')
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return f"1:{int(value)}"
+    return value
+
+
+class _Matching(_Strict):
+    set: str = _describe(
+        "Data-dictionary column holding each subject's matched-set id: a case and the "
+        "controls matched to it share one value."
+    )
+    ratio: Annotated[
+        str,
+        BeforeValidator(_ratio_text),
+        WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 1}]}),
+    ] = _describe(
+        "Controls per case as designed: '1:1', '1:2', ... (or the number M), or 'variable' "
+        "when the sets differ in size. The analysis counts the actual sets from the data.",
+        default="variable",
+    )
+    # not `on`: YAML 1.1 reads the key `on` as true
+    variables: tuple[str, ...] = _describe(
+        "Variables the controls were matched on (data-dictionary columns); their effects "
+        "cannot be estimated within sets, so they are not screening candidates.",
+        default=(),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_yaml_on(cls, data: Any) -> Any:
+        if isinstance(data, dict) and True in data:
+            raise ValueError(
+                "a key read as true: YAML reads `on:` as true; list the matching variables "
+                "under `variables:`"
+            )
+        return data
+
+    @field_validator("ratio")
+    @classmethod
+    def _ratio_form(cls, value: str) -> str:
+        if value == "variable":
+            return value
+        head, _, tail = value.partition(":")
+        if head.strip() != "1" or not tail.strip().isdigit() or int(tail) < 1:
+            raise ValueError(
+                f"ratio {value!r} is not '1:M' (M controls per case, e.g. '1:2') or 'variable'"
+            )
+        return f"1:{int(tail)}"
+
+
 class _Design(_Strict):
     type: Literal["case-control"] = _describe("Study design.", default="case-control")
     retrospective: bool = _describe(
@@ -91,6 +144,17 @@ class _Design(_Strict):
         "Each printed Table 1 test name -> the neok2.stats.two_group entry the paper used, "
         'e.g. {"chi-square": "chisq"} for Pearson without continuity correction.',
         default={},
+    )
+    matching: _Matching | None = _describe(
+        "A matched design: the set-id column, the ratio and the matching variables. The "
+        "models become conditional logistic regressions on the sets.",
+        default=None,
+    )
+    strata: tuple[str, ...] = _describe(
+        "Stratification columns of an unmatched design (e.g. age band): binary factors get "
+        "the Mantel-Haenszel odds ratio over them, and the multivariable model includes them "
+        "as factor terms.",
+        default=(),
     )
 
 

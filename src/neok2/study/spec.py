@@ -163,6 +163,23 @@ class Study:
         return None if seed is None else int(seed)
 
     @property
+    def matched_set(self) -> str | None:
+        """The matched-set column of a matched design (``design.matching.set``), else None.
+
+        Examples
+        --------
+        >>> load_study("birthwt").matched_set is None
+        True
+        """
+        matching = self.design.get("matching")
+        return None if matching is None else str(matching["set"])
+
+    @property
+    def strata(self) -> tuple[str, ...]:
+        """The stratification columns of an unmatched design (``design.strata``)."""
+        return tuple(str(name) for name in self.design.get("strata", ()))
+
+    @property
     def candidates(self) -> tuple[str, ...]:
         """Table 1 variables eligible for the univariable screen, in table order."""
         rows = self.table1[self.table1["candidate"] & (self.table1["level"] == "")]
@@ -333,6 +350,58 @@ def _read_only(value: Any) -> Any:
     return value
 
 
+def _check_design(spec: _Spec, table1: pd.DataFrame, dictionary: set[str]) -> None:
+    """A matched set column or strata that the data dictionary and the screen can honour."""
+    design = spec.design
+    main = table1[table1["level"] == ""].drop_duplicates("variable")
+    rows = {str(variable): index for index, variable in enumerate(main["variable"])}
+    candidates = set(main.loc[main["candidate"], "variable"])
+
+    def known(where: str, name: str, what: str) -> None:
+        if name not in dictionary:
+            raise SpecError(
+                f"{where}: {name!r} is not a column of the data dictionary; add it under "
+                f"`columns` ({what})"
+            )
+        if name == spec.outcome.column:
+            raise SpecError(f"{where}: {name!r} is the outcome column; name another column")
+
+    def not_candidate(where: str, name: str, why: str) -> None:
+        if name in candidates:
+            raise SpecError(
+                f"{where}: {name!r} is also a screening candidate (table1[{rows[name]}]); "
+                f"set `candidate: false` on that row: {why}"
+            )
+
+    matching = design.matching
+    if matching is not None:
+        if design.strata:
+            raise SpecError(
+                "design.strata: a matched design conditions on its sets (design.matching); "
+                "remove `strata`, or remove `matching` for a stratified unmatched analysis"
+            )
+        known("design.matching.set", matching.set, "type: integer or categorical")
+        column = next(c for c in spec.columns if c.name == matching.set)
+        if column.type in ("id", "binary", "continuous", "date"):
+            raise SpecError(
+                f"design.matching.set: column {matching.set!r} has type {column.type!r}; a "
+                "set id shared by a case and its controls is type: integer or categorical"
+            )
+        not_candidate("design.matching.set", matching.set, "a set id is not an exposure")
+        for index, name in enumerate(matching.variables):
+            where = f"design.matching.variables[{index}]"
+            known(where, name, "the matching variable")
+            not_candidate(
+                where, name, "a matching variable's effect cannot be estimated within sets"
+            )
+    for index, name in enumerate(design.strata):
+        where = f"design.strata[{index}]"
+        known(where, name, "the stratification variable")
+        not_candidate(where, name, "strata enter every multivariable model as factor terms")
+    if len(set(design.strata)) != len(design.strata):
+        raise SpecError(f"design.strata: a column is listed twice: {list(design.strata)}")
+
+
 def _build(spec: _Spec, path: Path | None) -> Study:
     group_n = {"case": spec.groups.case.n, "control": spec.groups.control.n}
     if sum(group_n.values()) != spec.totals.n:
@@ -383,6 +452,7 @@ def _build(spec: _Spec, path: Path | None) -> Study:
     for name in report.case_share:
         if name not in spec.definitions:
             raise SpecError(f"report.case_share: {name!r} is not one of the definitions")
+    _check_design(spec, table1, dictionary)
     return Study(
         id=spec.id,
         title=spec.title,

@@ -7,7 +7,7 @@ from typing import Any
 
 from neok2.formatting import format_ci, format_odds_ratio, format_p, journal_style
 from neok2.report.prose import or_phrase, prose_list
-from neok2.report.section import SectionOutput
+from neok2.report.section import SectionInputs, SectionOutput, SectionUnavailable
 from neok2.study.factors import factor_variables, levelled_column, levels_of, model_data
 from neok2.study.spec import Study
 
@@ -20,8 +20,11 @@ __all__ = [
     "journal_style_of",
     "levelled_column",
     "levels_of",
+    "matched_set_column",
     "measurement_variable",
     "model_data",
+    "require_unmatched",
+    "strata_columns",
     "term_key",
     "term_labels",
     "threshold_rule",
@@ -37,6 +40,33 @@ def term_key(term: str) -> str:
     ('race[Black]', 'smoke')
     """
     return term.replace("[T.", "[", 1)
+
+
+def matched_set_column(inputs: SectionInputs) -> str | None:
+    """The matched-set column of a matched design, checked to be in the data; else None."""
+    name = inputs.study.matched_set
+    if name is not None and name not in inputs.data.columns:
+        raise SectionUnavailable(
+            f"the data lack the matched-set column {name!r} that design.matching.set names"
+        )
+    return name
+
+
+def strata_columns(inputs: SectionInputs) -> list[str]:
+    """The stratification columns of the design (``design.strata``), checked to be in the data."""
+    missing = [name for name in inputs.study.strata if name not in inputs.data.columns]
+    if missing:
+        raise SectionUnavailable(
+            f"the data lack the stratification column(s) {', '.join(missing)} that "
+            "design.strata names"
+        )
+    return list(inputs.study.strata)
+
+
+def require_unmatched(inputs: SectionInputs, why: str) -> None:
+    """Leave a section out of a matched design with one sentence: ``why`` it does not apply."""
+    if inputs.study.matched_set is not None:
+        raise SectionUnavailable(f"the design is matched, and {why}")
 
 
 def term_labels(study: Study, labels: Mapping[str, str]) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Bootstrap stability of the variable selection."""
+"""Bootstrap stability of the variable selection (whole sets resampled in a matched design)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,39 @@ import pandas as pd
 from neok2.formatting import format_count_share, format_percent
 from neok2.report.prose import prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput
+from neok2.report.sections._common import matched_set_column
 from neok2.report.tables import gt_table
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
     out = SectionOutput("bootstrap", data_source=inputs.data_source)
-    selection = inputs.module("neok2.stats.selection")
-    table = selection.bootstrap_inclusion(
-        inputs.data,
-        inputs.outcome,
-        inputs.candidates(),
-        procedure="screen",
-        n_boot=inputs.bootstrap_replicates,
-        seed=inputs.seed,
-        threshold=inputs.study.screening_threshold,
-    )
+    matched_set = matched_set_column(inputs)
+    if matched_set is not None:
+        # whole sets are resampled, so every resample keeps the matching
+        table = inputs.module("neok2.stats.matched_screen").conditional_bootstrap_inclusion(
+            inputs.data,
+            inputs.outcome,
+            inputs.candidates(),
+            matched_set=matched_set,
+            threshold=inputs.study.screening_threshold,
+            n_boot=inputs.bootstrap_replicates,
+            seed=inputs.seed,
+        )
+        unit = (
+            "bootstrap resamples of whole matched sets, each screened by conditional "
+            "logistic regression"
+        )
+    else:
+        table = inputs.module("neok2.stats.selection").bootstrap_inclusion(
+            inputs.data,
+            inputs.outcome,
+            inputs.candidates(),
+            procedure="screen",
+            n_boot=inputs.bootstrap_replicates,
+            seed=inputs.seed,
+            threshold=inputs.study.screening_threshold,
+        )
+        unit = "bootstrap resamples"
     table = table.sort_values("inclusion_frequency", ascending=False, kind="stable")
     shown = pd.DataFrame(
         {
@@ -39,7 +57,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             shown,
             "tbl_bootstrap",
             notes=[
-                f"{inputs.bootstrap_replicates} bootstrap resamples (those in which every model "
+                f"{inputs.bootstrap_replicates} {unit} (those in which every model "
                 f"could be fitted count), seed {inputs.seed}; "
                 f"screen at p < {inputs.study.screening_threshold:g}."
             ],
@@ -76,5 +94,10 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
 
 
 SECTION = Section(
-    "bootstrap", _compute, modules={"neok2.stats.selection": ("bootstrap_inclusion",)}
+    "bootstrap",
+    _compute,
+    modules={
+        "neok2.stats.selection": ("bootstrap_inclusion",),
+        "neok2.stats.matched_screen": ("conditional_bootstrap_inclusion",),
+    },
 )

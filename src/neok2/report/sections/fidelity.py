@@ -8,7 +8,7 @@ from neok2.formatting import format_p
 from neok2.report.comparison import KEPT, VERDICTS, classify_comparison
 from neok2.report.prose import humanize
 from neok2.report.section import SYNTHETIC_NOTE, Section, SectionInputs, SectionOutput
-from neok2.report.sections._common import claim_names, term_labels
+from neok2.report.sections._common import claim_names, require_unmatched, term_labels
 from neok2.report.tables import compact_number, compact_published, gt_table, printed_p_values
 
 _STATISTICS = {
@@ -32,6 +32,9 @@ _P_STATISTICS = {"p_value", "p (multivariable)"}
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
+    require_unmatched(
+        inputs, "the rebuilt published tables come from unconditional models that ignore the sets"
+    )
     out = SectionOutput("fidelity", data_source=inputs.data_source)
     fidelity = inputs.module("neok2.synth.fidelity")
     report = fidelity.fidelity_report(inputs.study, inputs.data).tidy()

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from neok2.formatting import format_number, format_percent
-from neok2.report.prose import escape_markdown, humanize, in_prose, list_phrase
+from neok2.report.prose import escape_markdown, humanize, in_prose, list_phrase, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.sections._author_limitations import author_limitations
 from neok2.report.sections._common import case_rule
@@ -123,6 +123,18 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     baseline = " ".join(_statements(items, "baseline risk"))
     baseline = re.sub(r"(\d+\.\d)%", lambda m: f"{format_percent(float(m.group(1)))}%", baseline)
     paragraphs.append(f"**Design and selection.** {plain(f'{design} {baseline}'.strip())}")
+    matching = study.design.get("matching")
+    if matching is not None:
+        on = [str(name) for name in matching.get("variables", ())]
+        matched_on = f" on {prose_list(on, labels)}" if on else ""
+        paragraphs.append(
+            "**Matching.** "
+            + plain(
+                f"Controls were matched to cases{matched_on}, so the conditional models "
+                "estimate no effect of the matching variables, and matching on a factor "
+                "that is not a confounder (overmatching) costs precision without removing bias."
+            )
+        )
 
     # 2. sample size and events per variable
     epv = _values(items, "events per variable (final model)")

@@ -1,24 +1,96 @@
-"""The multivariable model of every screened-in term."""
+"""The multivariable model of every screened-in term.
+
+A matched design fits a conditional logistic model on its matched sets; a stratified design
+adds its strata to the model as factor terms.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import pandas as pd
+
 from neok2.report.prose import in_prose, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput, SectionUnavailable
-from neok2.report.sections._common import add_odds_ratio, add_variables, term_key, term_labels
+from neok2.report.sections._common import (
+    add_odds_ratio,
+    add_variables,
+    matched_set_column,
+    strata_columns,
+    term_key,
+    term_labels,
+)
 from neok2.report.tables import or_table, published_or_cells
+
+
+@dataclass(frozen=True)
+class _Model:
+    """What the section reads of a fitted model, whichever kind."""
+
+    table: pd.DataFrame
+    formula: str
+    n: int
+    events: int
+    n_missing: int
+    firth: bool
+    notes: tuple[str, ...]
+    description: str
+
+
+def _fit(inputs: SectionInputs) -> tuple[list[str], _Model | None]:
+    """The screened-in terms and their model: conditional, stratified or plain logistic."""
+    threshold = inputs.study.screening_threshold
+    matched_set = matched_set_column(inputs)
+    if matched_set is not None:
+        screen = inputs.module("neok2.stats.matched_screen").conditional_screen_and_fit(
+            inputs.data,
+            inputs.outcome,
+            inputs.candidates(),
+            matched_set=matched_set,
+            threshold=threshold,
+        )
+        selected, fitted = [str(v) for v in screen.selected], screen.multivariable
+        if fitted is None:
+            return selected, None
+        return selected, _Model(
+            screen.tidy(),
+            screen.formula,
+            int(fitted.n),
+            int(fitted.events),
+            int(fitted.n_missing),
+            False,
+            tuple(fitted.notes),
+            f"One conditional logistic model on {fitted.n_sets} matched sets with every "
+            "screened-in term",
+        )
+    strata = strata_columns(inputs)
+    result = inputs.module("neok2.stats.selection").screen_and_fit(
+        inputs.data, inputs.outcome, inputs.candidates(), threshold=threshold
+    )
+    selected, model = [str(v) for v in result.selected], result.multivariable
+    if model is None:
+        return selected, None
+    description = "One model with every screened-in term"
+    if strata:
+        model = inputs.module("neok2.stats.logistic").logistic_regression(
+            inputs.data, outcome=inputs.outcome, covariates=[*selected, *strata]
+        )
+        description += f" and the strata of {prose_list(strata, inputs.labels)} as factor terms"
+    return selected, _Model(
+        model.tidy(intercept=False),
+        str(model.formula),
+        int(model.n),
+        int(model.events),
+        int(model.n_missing),
+        bool(model.firth),
+        tuple(model.notes),
+        description,
+    )
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
     out = SectionOutput("multivariable", data_source=inputs.data_source)
-    selection = inputs.module("neok2.stats.selection")
-    result = selection.screen_and_fit(
-        inputs.data,
-        inputs.outcome,
-        inputs.candidates(),
-        threshold=inputs.study.screening_threshold,
-    )
-    model = result.multivariable
-    selected = [str(v) for v in result.selected]
+    selected, model = _fit(inputs)
     out.add(
         "terms",
         selected,
@@ -27,19 +99,19 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     )
     if model is None:
         raise SectionUnavailable("no candidate passed the univariable screen")
-    table = model.tidy(intercept=False)
+    table = model.table
     out.export("table", table)
-    out.export("formula", str(model.formula))
+    out.export("formula", model.formula)
     notes = list(model.notes)
     gt = or_table(
         table,
         term_labels(inputs.study, inputs.labels),
         "tbl_multivariable",
         notes=[
-            f"One model with every screened-in term; n = {model.n}, "
+            f"{model.description}; n = {model.n}, "
             f"{model.events} cases; Wald 95% CI and p-value of the estimate."
             if inputs.author
-            else f"One model with every screened-in term; n = {model.n}, "
+            else f"{model.description}; n = {model.n}, "
             f"{model.events} cases; Wald 95% CI and p-value of the rebuilt estimate. "
             "Published: adjusted odds ratios as printed (– for terms the paper entered but "
             "did not report).",
@@ -70,8 +142,10 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         "whether separation forced Firth's penalised likelihood",
     )
     alpha = float(inputs.study.design.get("alpha", 0.05))
+    # strata are adjusted for, not reported as factors
+    factors = table[~table["variable"].isin(inputs.study.strata)]
     significant = list(
-        dict.fromkeys(str(v) for v in table.loc[table["p_value"] < alpha, "variable"])
+        dict.fromkeys(str(v) for v in factors.loc[factors["p_value"] < alpha, "variable"])
     )
     add_variables(
         out,
@@ -106,4 +180,12 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     return out
 
 
-SECTION = Section("multivariable", _compute, modules={"neok2.stats.selection": ("screen_and_fit",)})
+SECTION = Section(
+    "multivariable",
+    _compute,
+    modules={
+        "neok2.stats.selection": ("screen_and_fit",),
+        "neok2.stats.logistic": ("logistic_regression",),
+        "neok2.stats.matched_screen": ("conditional_screen_and_fit",),
+    },
+)

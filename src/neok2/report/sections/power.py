@@ -1,5 +1,8 @@
 """Design-stage power of a crude comparison: each binary factor over a grid of true odds ratios.
 
+A matched design is powered by Dupont's method for 1:M matched sets instead (one method,
+"Dupont (matched)"), with the declared number of controls per case.
+
 Two analytic methods for one exposure, both named "(crude)" wherever they appear: Fleiss'
 formula with continuity correction and the exact power of the Wald test the paper used (by
 enumeration of the two binomials). Neither applies to an adjusted odds ratio, whose power the
@@ -26,6 +29,53 @@ METHODS: tuple[tuple[str, str], ...] = (
     ("wald", "exact Wald (crude)"),
 )
 """``(key, label)`` of the analytic methods; the label is what tables and text print."""
+MATCHED_METHOD: tuple[str, str] = ("dupont", "Dupont (matched)")
+"""The method of a matched design: Dupont's (1988) power of 1:M matched sets."""
+MATCHED_PHI = 0.2
+"""Assumed correlation of exposure between a case and its matched controls (Dupont's phi)."""
+_KEYS = {label: key for key, label in (*METHODS, MATCHED_METHOD)}
+
+
+def _controls_per_case(inputs: SectionInputs, n_cases: int, n_controls: int) -> int:
+    """M of the matched design: the declared ``1:M``, else the rounded controls per case."""
+    ratio = str(inputs.study.design["matching"]["ratio"])
+    if ratio != "variable":
+        return int(ratio.split(":")[1])
+    return max(1, round(n_controls / n_cases))
+
+
+def _matched_grid(inputs: SectionInputs, factors: pd.DataFrame) -> pd.DataFrame:
+    """The records of :func:`_crude_grid` for a matched design, by Dupont's method."""
+    designs = inputs.module("neok2.stats.power_designs")
+    records = []
+    factor_rows: Any = factors.itertuples(index=False)
+    for row in factor_rows:
+        p0, cases, controls = float(row.p0), int(row.n_cases), int(row.n_controls)
+        per_case = _controls_per_case(inputs, cases, controls)
+        common = {"controls_per_case": per_case, "phi": MATCHED_PHI, "alpha": inputs.alpha}
+        shared = {"variable": row.variable, "p0": p0, "n_cases": cases, "n_controls": controls}
+        for odds_ratio in ODDS_RATIO_GRID:
+            value = designs.power_matched(odds_ratio, p0, cases, None, **common)["power"].iloc[0]
+            records.append(
+                {
+                    **shared,
+                    "method": MATCHED_METHOD[1],
+                    "quantity": "power",
+                    "odds_ratio": odds_ratio,
+                    "value": float(value),
+                }
+            )
+        detectable = designs.power_matched(None, p0, cases, 0.8, **common)["odds_ratio"].iloc[0]
+        records.append(
+            {
+                **shared,
+                "method": MATCHED_METHOD[1],
+                "quantity": "detectable_odds_ratio_80",
+                "odds_ratio": math.nan,
+                "value": float(detectable),
+            }
+        )
+    return pd.DataFrame.from_records(records)
 
 
 def _design_factors(inputs: SectionInputs, power: Any) -> pd.DataFrame:
@@ -147,7 +197,8 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     factors = _design_factors(inputs, power)
     if factors.empty:
         raise SectionUnavailable("the design holds no binary factor")
-    grid = _crude_grid(inputs, factors)
+    matched = inputs.study.matched_set is not None
+    grid = _matched_grid(inputs, factors) if matched else _crude_grid(inputs, factors)
     rows = []
     for (variable, label), block in grid.groupby(["variable", "method"], sort=False):
         powered = block[block["quantity"] == "power"].set_index("odds_ratio")["value"]
@@ -166,7 +217,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
                 else "above 20",
             }
         )
-        key = "fleiss" if str(label).startswith("Fleiss") else "exact_wald"
+        key = _KEYS[str(label)]
         for odds_ratio in ODDS_RATIO_GRID:
             name = f"{odds_ratio:g}".replace(".", "_")
             value = float(powered[odds_ratio])
@@ -191,31 +242,36 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         if inputs.author
         else "exposure shares from the published control counts"
     )
-    out.table(
-        "power",
-        grid,
-        gt_table(
-            pd.DataFrame(rows),
-            "tbl_power",
-            notes=[
-                f"Design-stage power (two-sided alpha {alpha_text}) of a crude comparison of one "
-                f"exposure with {design_cases} cases and {design_controls} controls, at true "
-                f"odds ratios set in advance; {source}. Fleiss (crude): formula with continuity "
-                "correction; exact Wald (crude): exact power of the Wald test of the "
-                "univariable logistic model. Neither applies to adjusted odds ratios; see the "
-                "simulated pipeline."
-            ],
-        ),
-    )
-    fleiss = grid[(grid["method"] == METHODS[0][1]) & (grid["odds_ratio"] == 2.0)]
-    under = fleiss[fleiss["value"] < 0.8]
+    if matched:
+        per_case = _controls_per_case(inputs, design_cases, design_controls)
+        note = (
+            f"Design-stage power (two-sided alpha {alpha_text}) of the matched comparison of "
+            f"one exposure with {design_cases} matched sets of one case and {per_case} "
+            f"control{'s' if per_case != 1 else ''}, at true odds ratios set in advance; "
+            f"{source}. Dupont (matched): Dupont's (1988) method for 1:M matched sets, "
+            f"assuming a correlation of exposure within sets of {MATCHED_PHI:g}. It does not "
+            "apply to adjusted odds ratios."
+        )
+    else:
+        note = (
+            f"Design-stage power (two-sided alpha {alpha_text}) of a crude comparison of one "
+            f"exposure with {design_cases} cases and {design_controls} controls, at true "
+            f"odds ratios set in advance; {source}. Fleiss (crude): formula with continuity "
+            "correction; exact Wald (crude): exact power of the Wald test of the "
+            "univariable logistic model. Neither applies to adjusted odds ratios; see the "
+            "simulated pipeline."
+        )
+    out.table("power", grid, gt_table(pd.DataFrame(rows), "tbl_power", notes=[note]))
+    first_method = MATCHED_METHOD[1] if matched else METHODS[0][1]
+    headline = grid[(grid["method"] == first_method) & (grid["odds_ratio"] == 2.0)]
+    under = headline[headline["value"] < 0.8]
     out.add("design_n_cases", design_cases, str(design_cases), "cases of the design powered")
     out.add("design_n_controls", design_controls, str(design_controls), "controls of that design")
     out.add(
         "n_underpowered_or_2",
         len(under),
         str(len(under)),
-        "binary factors with under 80% Fleiss (crude) power for a true OR of 2",
+        f"binary factors with under 80% {first_method} power for a true OR of 2",
     )
     out.add("n_factors", len(factors), str(len(factors)), "binary factors powered")
     data = inputs.data
@@ -248,5 +304,6 @@ SECTION = Section(
     modules={
         "neok2.stats.power": ("study_power", "events_per_variable", "power_case_control"),
         "neok2.stats.power_exact": ("exact_power",),
+        "neok2.stats.power_designs": ("power_matched",),
     },
 )

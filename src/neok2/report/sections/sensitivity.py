@@ -10,11 +10,16 @@ import pandas as pd
 
 from neok2.formatting import format_ci, format_number, format_odds_ratio
 from neok2.report.section import Section, SectionInputs, SectionOutput
-from neok2.report.sections._common import term_key, term_labels
+from neok2.report.sections._common import require_unmatched, term_key, term_labels
 from neok2.report.tables import gt_table, or_ci_cells
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
+    require_unmatched(
+        inputs,
+        "its Firth and profile refits, risk ratios and E-values assume an unconditional "
+        "logistic model",
+    )
     out = SectionOutput("sensitivity", data_source=inputs.data_source)
     logistic = inputs.module("neok2.stats.logistic")
     contingency = inputs.module("neok2.stats.contingency")

@@ -20,6 +20,7 @@ import pandas as pd
 from neok2.formatting import format_number, format_odds_ratio
 from neok2.report.prose import in_prose, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput, SectionUnavailable
+from neok2.report.sections._common import require_unmatched
 from neok2.report.tables import gt_table
 
 THRESHOLDS: tuple[float | None, ...] = (0.05, 0.1, 0.2, None)
@@ -176,6 +177,7 @@ def _threshold_tables(
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
+    require_unmatched(inputs, "the simulated pipeline draws unmatched studies")
     out = SectionOutput("simulation", data_source=inputs.data_source)
     simulation = inputs.module("neok2.stats.simulation")
     curves = inputs.module("neok2.stats.power_curves")
