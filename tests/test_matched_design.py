@@ -370,7 +370,7 @@ def test_unmatched_shipped_study_keeps_its_logistic_models():
 
 def test_docs_matched_example_is_a_valid_design():
     text = (ROOT / "docs" / "spec.md").read_text(encoding="utf-8")
-    section = text.split("## 10. Matched and stratified designs", 1)[1].split("## A worked", 1)[0]
+    section = text.split("## 12. Matched and stratified designs", 1)[1].split("## A worked", 1)[0]
     blocks = re.findall(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
     documented = yaml.safe_load(next(block for block in blocks if "matching:" in block))
     spec = spec_data()
