@@ -125,7 +125,11 @@ class TestData:
         )
 
     def test_every_section_is_computed(self, results):
-        assert dict(results.sections) == dict.fromkeys(SECTIONS, "")
+        # K2's records are not public: its spec declares no microdata to check a rebuild against
+        expected = dict.fromkeys(SECTIONS, "")
+        expected["rebuild_check"] = results.sections["rebuild_check"]
+        assert dict(results.sections) == expected
+        assert "microdata" in results.sections["rebuild_check"]
 
     def test_tidy_lists_every_value(self, results):
         tidy = results.tidy()

@@ -119,6 +119,7 @@ class TestOrdering:
             "sensitivity",
             "limitations",
             "bootstrap",
+            "rebuild_check",
             "reproducibility",
         )
         needs = {section.name: section.requires for section in REGISTRY}
