@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from neok2.formatting import format_number, format_odds_ratio, format_percent
+from neok2.report.prose import prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput, SectionUnavailable
 from neok2.report.tables import gt_table
 
@@ -60,6 +61,25 @@ def _design_factors(inputs: SectionInputs, power: Any) -> pd.DataFrame:
                     {"variable": variable, "p0": p0, "n_cases": n_cases, "n_controls": n_controls}
                 )
     return pd.DataFrame.from_records(records, columns=["variable", "p0", "n_cases", "n_controls"])
+
+
+def _model_factors(inputs: SectionInputs) -> list[str]:
+    """The factors of the univariable and multivariable models, in order, each once."""
+    if inputs.author:
+        frames = [
+            inputs.upstream[m]["table"]
+            for m in ("univariable", "multivariable")
+            if m in inputs.upstream
+        ]
+    else:
+        frames = [inputs.study.univariable, inputs.study.multivariable]
+    names = [str(v) for frame in frames for v in frame["variable"]]
+    return list(dict.fromkeys(names))
+
+
+def _not_powered(inputs: SectionInputs, powered: list[str]) -> str:
+    """The model factors the crude comparison leaves out (several levels or numeric), in prose."""
+    return prose_list([v for v in _model_factors(inputs) if v not in powered], inputs.labels)
 
 
 def _wald_detectable(exact: Any, p0: float, n_cases: int, n_controls: int, alpha: float) -> float:
@@ -146,7 +166,12 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     power = inputs.module("neok2.stats.power")
     factors = _design_factors(inputs, power)
     if factors.empty:
-        raise SectionUnavailable("the design holds no binary factor")
+        others = _not_powered(inputs, [])
+        raise SectionUnavailable(
+            "the crude power compares one exposed group with one unexposed group, and the "
+            "design holds no binary factor"
+            + (f" ({others} have several levels or are numeric)" if others else "")
+        )
     grid = _crude_grid(inputs, factors)
     rows = []
     for (variable, label), block in grid.groupby(["variable", "method"], sort=False):
@@ -218,6 +243,15 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         "binary factors with under 80% Fleiss (crude) power for a true OR of 2",
     )
     out.add("n_factors", len(factors), str(len(factors)), "binary factors powered")
+    powered = [str(v) for v in factors["variable"]]
+    out.add("powered", powered, prose_list(powered, inputs.labels), "the binary factors powered")
+    others = _not_powered(inputs, powered)
+    out.add(
+        "not_powered",
+        others,
+        others,
+        "model factors with several levels or numeric, which the crude comparison leaves out",
+    )
     data = inputs.data
     n_cases = int((data[inputs.outcome] == 1).sum())
     n_controls = int((data[inputs.outcome] == 0).sum())
