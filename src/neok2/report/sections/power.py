@@ -243,9 +243,14 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         "binary factors with under 80% Fleiss (crude) power for a true OR of 2",
     )
     out.add("n_factors", len(factors), str(len(factors)), "binary factors powered")
-    powered = [str(v) for v in factors["variable"]]
-    out.add("powered", powered, prose_list(powered, inputs.labels), "the binary factors powered")
-    others = _not_powered(inputs, powered)
+    powered_factors = [str(v) for v in factors["variable"]]
+    out.add(
+        "powered",
+        powered_factors,
+        prose_list(powered_factors, inputs.labels),
+        "the binary factors powered",
+    )
+    others = _not_powered(inputs, powered_factors)
     out.add(
         "not_powered",
         others,
