@@ -3,7 +3,9 @@ marked comparison section; the mode and data source are recorded and drive the b
 
 from __future__ import annotations
 
+import csv
 import html as html_module
+import io
 import json
 import re
 import shutil
@@ -113,6 +115,13 @@ def test_author_paper_quotes_no_published_number_outside_the_comparison(author_f
     assert document["values"]["power.epv_entered"]["value"] == pytest.approx(50 / len(terms))
     for section in ("published", "fidelity", "audit"):
         assert document["sections"][section].startswith("author mode")
+    # every table the author submits, as displayed: CSV and an editable Word table
+    for name in ("baseline", "univariable", "multivariable", "power"):
+        entry = document["tables"][name]
+        shown = (tmp_path / "results" / entry["displayed_csv"]).read_text(encoding="utf-8")
+        assert next(csv.reader(io.StringIO(shown)))[0] == entry["title"]
+        with zipfile.ZipFile(tmp_path / "results" / entry["docx"]) as table_docx:
+            assert "<w:tbl>" in table_docx.read("word/document.xml").decode("utf-8")
     _project(tmp_path)
     outputs = _render(tmp_path)
     html = (outputs / "index.html").read_text(encoding="utf-8")

@@ -93,9 +93,17 @@ def test_exact_fisher_rxc_matches_r(name: str) -> None:
     assert fisher_exact_rxc(_fisher_tables()[name]) == pytest.approx(expected, rel=CLOSED)
 
 
+@pytest.mark.slow
+def test_exact_fisher_job_table_within_the_default_budget() -> None:
+    # R's ?fisher.test 4 x 4 job satisfaction table: exact, not Monte Carlo, at the default
+    # budget (each path is decided at its child, so only undecided paths are held)
+    expected = _reference("fisher_job")["p"]
+    assert fisher_exact_rxc(_fisher_tables()["job"]) == pytest.approx(expected, abs=1e-6)
+
+
 def test_large_table_falls_back_to_named_monte_carlo() -> None:
-    job = _fisher_tables()["job"]  # R: p = 0.7827; beyond the default enumeration budget
-    assert fisher_exact_rxc(job, max_nodes=20_000) is None
+    job = _fisher_tables()["job"]  # R: p = 0.7827; beyond a small enumeration budget
+    assert fisher_exact_rxc(job, max_nodes=2_000) is None
     rows = [(i, j) for i in range(4) for j in range(4) for _ in range(int(job[i, j]))]
     frame = pd.DataFrame(rows, columns=["satisfaction", "income"])
     frame = frame[frame["income"].isin([0, 1])].assign(g=lambda f: f["income"])

@@ -11,6 +11,7 @@ import decimal
 import math
 import numbers
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "PrintedCell",
     "covers_p",
     "decimal_places",
+    "decimals_carried",
     "format_ci",
     "format_count_share",
     "format_mean_sd",
@@ -558,6 +560,28 @@ def format_count_share(count: int, total: int) -> str:
     if count > total:
         raise ValueError(f"`count` ({count}) cannot exceed `total` ({total})")
     return f"{int(count)} of {int(total)}"
+
+
+def decimals_carried(values: Iterable[float], max_digits: int = 3) -> int:
+    """The decimals recorded values carry: the fewest (up to ``max_digits``) that show each exactly.
+
+    A summary of integer data (grams, visits) then prints as integers, and one of values
+    recorded to two decimals at two, rather than at one fixed precision. Missing and
+    infinite values are skipped; none left gives 0.
+
+    Examples
+    --------
+    >>> decimals_carried([2500, 1928, 709]), decimals_carried([0.04, 0.5, 1.25])
+    (0, 2)
+    >>> decimals_carried([1 / 3, 0.5]), decimals_carried([1 / 3], max_digits=5)
+    (3, 5)
+    """
+    _check_digits(max_digits, "max_digits")
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    for digits in range(max_digits + 1):
+        if all(math.isclose(round(v, digits), v, rel_tol=1e-12, abs_tol=1e-12) for v in finite):
+            return digits
+    return max_digits
 
 
 def format_summary_number(value: float | None, digits: int = 2, *, integer: bool = False) -> str:

@@ -6,6 +6,9 @@
   ``display`` string made by :mod:`neok2.formatting`, the data source, seed, data-file hash
   and package versions;
 - ``tables/<name>.html`` (great-tables) and ``tables/<name>.csv`` (the unrounded tidy frame);
+- ``tables/displayed/<name>.csv`` and ``tables/displayed/<name>.docx``: each table as the
+  manuscript displays it (title, headers, formatted cells, footnotes), for submission
+  (:mod:`neok2.report.displayed`);
 - ``figures/<name>.svg`` (no date, fixed hash salt, so the bytes depend only on the data).
 
 The folder is written whole: into a temporary folder beside it, then swapped in.
@@ -30,6 +33,7 @@ import pandas as pd
 
 from neok2._frozen import frozen_fields
 from neok2._io import atomic_folder, file_sha256, record_written
+from neok2.report.displayed import DisplayedTable
 from neok2.report.escape import code_span, escape_markdown
 
 __all__ = [
@@ -81,6 +85,7 @@ class ResultValue:
     "values",
     "tables",
     "table_html",
+    "displayed",
     "figures",
     "texts",
     "sections",
@@ -105,6 +110,9 @@ class AnalysisResults:
         Unrounded tidy tables by name.
     table_html : Mapping[str, str]
         great-tables HTML of each table.
+    displayed : Mapping[str, DisplayedTable]
+        Each table as displayed (title, headers, text cells, footnotes), read from the same
+        great-tables object as its HTML.
     figures : Mapping[str, bytes]
         SVG (or PNG) bytes of each figure.
     texts : Mapping[str, str]
@@ -127,6 +135,7 @@ class AnalysisResults:
     values: Mapping[str, ResultValue]
     tables: Mapping[str, pd.DataFrame] = field(repr=False)
     table_html: Mapping[str, str] = field(repr=False)
+    displayed: Mapping[str, DisplayedTable] = field(repr=False)
     figures: Mapping[str, bytes] = field(repr=False)
     texts: Mapping[str, str] = field(repr=False)
     sections: Mapping[str, str] = field(repr=False)
@@ -230,9 +239,11 @@ def write_results(
     Notes
     -----
     CSV tables hold the unrounded tidy frames (``repr`` precision); HTML tables are
-    great-tables output; figures are saved without dates, so two runs with the same data and
-    seed give byte-identical folders. Each folder carries a manifest of the files neok2
-    wrote (``.neok2-written.json``), by which a later run knows it may replace them.
+    great-tables output; ``tables/displayed/`` holds each table as displayed, as CSV and as a
+    Word table (dates fixed by ``SOURCE_DATE_EPOCH``, default 0); figures are saved without
+    dates, so two runs with the same data and seed give byte-identical folders. Each folder
+    carries a manifest of the files neok2 wrote (``.neok2-written.json``), by which a later
+    run knows it may replace them.
 
     Examples
     --------
@@ -258,6 +269,9 @@ def write_results(
         for name, frame in sorted(results.tables.items()):
             put(f"tables/{name}.csv", frame.to_csv(index=False, lineterminator="\n").encode())
             put(f"tables/{name}.html", results.table_html[name].encode("utf-8"))
+            shown = results.displayed[name]
+            put(f"tables/displayed/{name}.csv", shown.csv_text().encode("utf-8"))
+            put(f"tables/displayed/{name}.docx", shown.docx_bytes())
         for name, content in sorted(results.figures.items()):
             put(f"figures/{name}{figure_suffix(content)}", content)
         put("results.json", _results_json(results).encode("utf-8"))
@@ -285,7 +299,13 @@ def _results_json(results: AnalysisResults) -> str:
             for key, value in sorted(results.values.items())
         },
         "tables": {
-            name: {"csv": f"tables/{name}.csv", "html": f"tables/{name}.html"}
+            name: {
+                "title": results.displayed[name].title,
+                "csv": f"tables/{name}.csv",
+                "html": f"tables/{name}.html",
+                "displayed_csv": f"tables/displayed/{name}.csv",
+                "docx": f"tables/displayed/{name}.docx",
+            }
             for name in sorted(results.tables)
         },
         "figures": {

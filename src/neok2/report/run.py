@@ -423,6 +423,7 @@ def run_analysis(
         values=values,
         tables={name: table.frame for name, table in tables.items()},
         table_html={name: table.html for name, table in tables.items()},
+        displayed={name: table.displayed for name, table in tables.items()},
         figures=figures,
         texts=texts,
         sections={name: run.reason for name, run in runs.items()},

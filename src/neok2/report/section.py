@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from neok2.report.displayed import DisplayedTable, displayed_table, table_title
 from neok2.report.figures.png import figure_svg_bytes
 from neok2.report.results import ResultValue, plain_value
 from neok2.study.spec import Study
@@ -195,10 +196,16 @@ class SectionInputs:
 
 @dataclass(frozen=True)
 class TableArtifact:
-    """One table: the unrounded tidy frame and its great-tables HTML."""
+    """One table: the unrounded tidy frame, its great-tables HTML and the displayed table.
+
+    ``displayed`` is read from the same great-tables object as ``html``
+    (:func:`~neok2.report.displayed.displayed_table`): the cells, headers and notes an
+    author submits are the ones the manuscript shows.
+    """
 
     frame: pd.DataFrame
     html: str
+    displayed: DisplayedTable
 
 
 @dataclass
@@ -239,15 +246,20 @@ class SectionOutput:
         """Whether the section ran on synthetic data (its tables and figures say so)."""
         return self.data_source == "synthetic"
 
-    def table(self, name: str, frame: pd.DataFrame, gt: Any) -> None:
+    def table(self, name: str, frame: pd.DataFrame, gt: Any, *, title: str | None = None) -> None:
         """Store a table: its tidy frame (index dropped) and a great-tables object.
 
-        On synthetic data the table gets a "Synthetic data" source note, unless it has one.
+        ``gt`` is built from a frame of display text (see :mod:`neok2.report.displayed`);
+        its HTML and the displayed CSV and DOCX are all made from it. ``title`` defaults to
+        :func:`~neok2.report.displayed.table_title`. On synthetic data the table gets a
+        "Synthetic data" source note, unless it has one.
         """
         html = gt.as_raw_html()
         if self.synthetic and SYNTHETIC_LABEL not in html:
-            html = gt.tab_source_note(SYNTHETIC_NOTE).as_raw_html()
-        self.tables[name] = TableArtifact(frame.reset_index(drop=True), html)
+            gt = gt.tab_source_note(SYNTHETIC_NOTE)
+            html = gt.as_raw_html()
+        displayed = displayed_table(gt, title if title is not None else table_title(name, gt))
+        self.tables[name] = TableArtifact(frame.reset_index(drop=True), html, displayed)
 
     def figure(self, name: str, figure: Any) -> None:
         """Store a matplotlib figure as reproducible SVG bytes (labelled when synthetic)."""

@@ -26,6 +26,8 @@ __all__ = ["fisher_exact_rxc"]
 _RELATIVE = 1e-7
 # Paths whose log-probabilities agree to this many decimals are merged.
 _DECIMALS = 9
+# The counted log-probabilities are summed into one whenever this many have gathered.
+_COLLAPSE = 100_000
 
 
 def _lgamma1(values: np.ndarray) -> np.ndarray:
@@ -176,10 +178,21 @@ def fisher_exact_rxc(table: np.ndarray, *, max_nodes: int = 200_000) -> float | 
             for column in _columns(rows, total):
                 step = math.lgamma(total + 1) - sum(math.lgamma(x + 1) for x in column)
                 child = tuple(sorted(r - x for r, x in zip(rows, column, strict=True)))
-                slot = following[child]
+                # decide each new path at its child at once: only undecided ones are stored,
+                # which keeps the layers small (most paths of a large p-value all count)
+                child_high, child_low = bounds(child, stage + 1)
+                child_sum = completions(child)
                 for past, multiplicity in undecided:
-                    slot[round(past + step, _DECIMALS)] += multiplicity
-                size += len(undecided)
+                    value = past + step
+                    if value + child_high <= threshold:
+                        log_terms.append(value + child_sum + math.log(multiplicity))
+                    elif value + child_low <= threshold:
+                        slot = following[child]
+                        key = round(value, _DECIMALS)
+                        size += key not in slot
+                        slot[key] += multiplicity
+                if len(log_terms) > _COLLAPSE:
+                    log_terms[:] = [float(special.logsumexp(log_terms))]
             if size > max_nodes:
                 return None
         layer = following

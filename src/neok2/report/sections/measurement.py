@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from neok2.formatting import format_number
+from neok2.formatting import decimals_carried, format_summary_number
 from neok2.report.figures.measurement import measurement_by_group
 from neok2.report.section import Section, SectionInputs, SectionOutput, SectionUnavailable
 from neok2.report.sections._common import case_rule, measurement_variable
@@ -47,16 +47,22 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         group: data.loc[data[inputs.outcome] == code, column].to_numpy(dtype=float)
         for group, code in (("control", 0), ("case", 1))
     }
+    # summaries print at the precision the recorded values carry (grams as integers)
+    digits = decimals_carried(data[column].to_numpy(dtype=float))
+
+    def shown(value: float) -> str:
+        return format_summary_number(value, digits, integer=digits == 0)
+
+    label = _axis_label(study, column)
+    out.add("label", label, label, "the name (and unit) of the measurement")
     for group, values in samples.items():
         median = float(np.median(values)) if values.size else math.nan
         quartiles = np.percentile(values, [25, 75]) if values.size else [math.nan, math.nan]
-        out.add(
-            f"median_{group}", median, format_number(median, 3), f"median {column} among {group}s"
-        )
+        out.add(f"median_{group}", median, shown(median), f"median {column} among {group}s")
         out.add(
             f"iqr_{group}",
             list(map(float, quartiles)),
-            f"{format_number(quartiles[0], 3)}-{format_number(quartiles[1], 3)}",
+            f"{shown(quartiles[0])}-{shown(quartiles[1])}",
             f"interquartile range of {column} among {group}s",
         )
     figure = measurement_by_group(

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from neok2.formatting import format_number, format_odds_ratio, format_percent
+from neok2.report.prose import prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput, SectionUnavailable
 from neok2.report.tables import gt_table
 
@@ -112,6 +113,25 @@ def _design_factors(inputs: SectionInputs, power: Any) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=["variable", "p0", "n_cases", "n_controls"])
 
 
+def _model_factors(inputs: SectionInputs) -> list[str]:
+    """The factors of the univariable and multivariable models, in order, each once."""
+    if inputs.author:
+        frames = [
+            inputs.upstream[m]["table"]
+            for m in ("univariable", "multivariable")
+            if m in inputs.upstream
+        ]
+    else:
+        frames = [inputs.study.univariable, inputs.study.multivariable]
+    names = [str(v) for frame in frames for v in frame["variable"]]
+    return list(dict.fromkeys(names))
+
+
+def _not_powered(inputs: SectionInputs, powered: list[str]) -> str:
+    """The model factors the crude comparison leaves out (several levels or numeric), in prose."""
+    return prose_list([v for v in _model_factors(inputs) if v not in powered], inputs.labels)
+
+
 def _wald_detectable(exact: Any, p0: float, n_cases: int, n_controls: int, alpha: float) -> float:
     """Smallest OR above 1 with exact Wald power 0.8 (inf if none up to 20).
 
@@ -196,7 +216,12 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     power = inputs.module("neok2.stats.power")
     factors = _design_factors(inputs, power)
     if factors.empty:
-        raise SectionUnavailable("the design holds no binary factor")
+        others = _not_powered(inputs, [])
+        raise SectionUnavailable(
+            "the crude power compares one exposed group with one unexposed group, and the "
+            "design holds no binary factor"
+            + (f" ({others} have several levels or are numeric)" if others else "")
+        )
     matched = inputs.study.matched_set is not None
     grid = _matched_grid(inputs, factors) if matched else _crude_grid(inputs, factors)
     rows = []
@@ -274,6 +299,20 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         f"binary factors with under 80% {first_method} power for a true OR of 2",
     )
     out.add("n_factors", len(factors), str(len(factors)), "binary factors powered")
+    powered_factors = [str(v) for v in factors["variable"]]
+    out.add(
+        "powered",
+        powered_factors,
+        prose_list(powered_factors, inputs.labels),
+        "the binary factors powered",
+    )
+    others = _not_powered(inputs, powered_factors)
+    out.add(
+        "not_powered",
+        others,
+        others,
+        "model factors with several levels or numeric, which the crude comparison leaves out",
+    )
     data = inputs.data
     n_cases = int((data[inputs.outcome] == 1).sum())
     n_controls = int((data[inputs.outcome] == 0).sum())

@@ -49,7 +49,16 @@ def simulation_model(inputs: SectionInputs, simulation: Any) -> tuple[Any, int, 
     if inputs.author:
         if "multivariable" not in inputs.upstream:
             raise SectionUnavailable("the multivariable model is not available")
-        terms = [str(v) for v in inputs.upstream["multivariable"]["table"]["variable"]]
+        variables = [str(v) for v in inputs.upstream["multivariable"]["table"]["variable"]]
+        # a factor of several levels has one row per level; the exposure model takes each
+        # column as one numeric exposure, which would treat the level codes as a scale
+        factors = sorted({v for v in variables if variables.count(v) > 1})
+        if factors:
+            raise SectionUnavailable(
+                "the simulation models each exposure as one numeric column, and the model "
+                f"holds factor(s) of several levels ({', '.join(factors)})"
+            )
+        terms = variables
         outcome = inputs.data[inputs.outcome]
         n_cases, n_controls = int((outcome == 1).sum()), int((outcome == 0).sum())
         model = simulation.model_from_data(inputs.data, inputs.outcome, terms)
