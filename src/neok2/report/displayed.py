@@ -36,8 +36,11 @@ __all__ = ["TABLE_TITLES", "DisplayedTable", "displayed_table", "table_title"]
 # (manuscript/study.qmd) captions its tables with these words (a test keeps them equal).
 TABLE_TITLES: Mapping[str, str] = {
     "baseline": "Baseline characteristics of cases and controls.",
-    "univariable": "Univariable logistic regression, one model per candidate factor.",
-    "multivariable": "Multivariable logistic regression of case status on the screened factors.",
+    "univariable": "Univariable odds ratios, one model per candidate factor.",
+    "multivariable": (
+        "Adjusted odds ratios of case status, one multivariable model of the screened factors."
+    ),
+    "rebuild_check": "Synthetic cohorts rebuilt from the printed tables beside the real records.",
     "audit": "Errors and warnings found by recomputing the published report (notes omitted).",
     "power": (
         "Design-stage power of a crude comparison of one binary exposure over a grid of true "

@@ -27,7 +27,7 @@ ODDS_RATIO_GRID: tuple[float, ...] = (1.5, 2.0, 3.0, 4.0)
 """True odds ratios at which the crude design power is tabulated."""
 METHODS: tuple[tuple[str, str], ...] = (
     ("fleiss", "Fleiss (crude)"),
-    ("wald", "exact Wald (crude)"),
+    ("exact_wald", "exact Wald (crude)"),
 )
 """``(key, label)`` of the analytic methods; the label is what tables and text print."""
 MATCHED_METHOD: tuple[str, str] = ("dupont", "Dupont (matched)")
