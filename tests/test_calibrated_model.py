@@ -165,3 +165,12 @@ def test_model_check_recovers_the_true_odds_ratios(study, model):
     check = model_check(model, study)
     adjusted = check[check["quantity"] == "adjusted_odds_ratio"]
     np.testing.assert_allclose(adjusted["implied"], adjusted["published"], rtol=1e-6)
+
+
+def test_a_factor_of_several_levels_is_named_with_its_level_count():
+    # birthwt prints race as White, Black and Other: three levels, no single summary row
+    from neok2.stats.calibrated_model import study_margins
+    from neok2.study.spec import load_study
+
+    with pytest.raises(ValueError, match=r"'race' is a factor of 3 levels"):
+        study_margins(load_study("birthwt"))

@@ -94,6 +94,12 @@ def study_margins(study: Study) -> pd.DataFrame:
                 row = quartiles.iloc[0]
                 mean = float(row["median"])
                 spread = float(row["q3"] - row["q1"]) / _NORMAL_IQR
+            elif (mine["level"] != "").any():
+                n_levels = mine.loc[mine["level"] != "", "level"].nunique()
+                raise ValueError(
+                    f"candidate {variable!r} is a factor of {n_levels} levels; "
+                    "the calibrated exposure model takes binary and continuous candidates only"
+                )
             else:
                 raise ValueError(
                     f"candidate {variable!r} has no {group} summary in Table 1 (counts, mean "
