@@ -83,8 +83,10 @@ class TestData:
         assert value(results, "cohort.n_male") == 30
 
     def test_k2_medians_by_hand(self, results):
-        assert value(results, "k2_figure.median_case") == pytest.approx(0.04725, rel=1e-12)
-        assert value(results, "k2_figure.median_control") == pytest.approx(0.4925, rel=1e-12)
+        assert value(results, "measurement_figure.median_case") == pytest.approx(0.04725, rel=1e-12)
+        assert value(results, "measurement_figure.median_control") == pytest.approx(
+            0.4925, rel=1e-12
+        )
 
     def test_univariable_odds_ratio_by_hand(self, results):
         assert value(results, "univariable.antenatal_steroid.odds_ratio") == pytest.approx(
@@ -218,7 +220,7 @@ class TestSeed:
         # the sections with random steps (jitter, bootstrap, simulation) and their inputs
         sections = [
             "cohort",
-            "k2_figure",
+            "measurement_figure",
             "univariable",
             "multivariable",
             "forest",

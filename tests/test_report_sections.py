@@ -107,7 +107,7 @@ class TestOrdering:
             "cohort",
             "methods",
             "baseline",
-            "k2_figure",
+            "measurement_figure",
             "univariable",
             "multivariable",
             "forest",
@@ -274,8 +274,8 @@ class TestStudyFacts:
         study = parse_study(spec_without_report())
         assert study.default_seed is None and dict(study.indications) == {}
         # the plotted measurement falls back to the variable of the case definition
-        result = run_analysis(SMALL, study, seed=1, sections=["cohort", "k2_figure"])
-        assert result.sections["k2_figure"] == ""
+        result = run_analysis(SMALL, study, seed=1, sections=["cohort", "measurement_figure"])
+        assert result.sections["measurement_figure"] == ""
         assert list(result.figures) == ["measurement_by_group"]
         assert "cohort.n_sga" not in result.values
 

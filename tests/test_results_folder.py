@@ -26,7 +26,7 @@ from neok2.report.run import run_analysis
 from neok2.study.spec import load_study
 
 STUDY = load_study("k2_neonates")
-SECTIONS = ["cohort", "k2_figure", "univariable"]
+SECTIONS = ["cohort", "measurement_figure", "univariable"]
 
 
 def _data(shift: float = 0.0) -> pd.DataFrame:

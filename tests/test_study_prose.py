@@ -30,19 +30,19 @@ def _run(study: str, sections: list[str], mode: str = "replication"):
 
 
 def test_measurement_summaries_print_at_the_precision_of_the_data():
-    results = _run("birthwt", ["k2_figure"])
+    results = _run("birthwt", ["measurement_figure"])
     values = results.values
     for group in ("case", "control"):
-        median = values[f"k2_figure.median_{group}"]
-        iqr = values[f"k2_figure.iqr_{group}"]
+        median = values[f"measurement_figure.median_{group}"]
+        iqr = values[f"measurement_figure.iqr_{group}"]
         assert median.value == pytest.approx(REFERENCE.loc[group, "median"], abs=1e-9)
         assert iqr.value == pytest.approx(list(REFERENCE.loc[group, ["q1", "q3"]]), abs=1e-9)
     # R: cases 2211 (1928-2395.5), controls 3267 (2948-3651); grams carry no decimals
-    assert values["k2_figure.median_case"].display == "2211"
-    assert values["k2_figure.iqr_case"].display == "1928-2395.5"
-    assert values["k2_figure.median_control"].display == "3267"
-    assert values["k2_figure.iqr_control"].display == "2948-3651"
-    assert values["k2_figure.label"].display == "Birth weight (g)"
+    assert values["measurement_figure.median_case"].display == "2211"
+    assert values["measurement_figure.iqr_case"].display == "1928-2395.5"
+    assert values["measurement_figure.median_control"].display == "3267"
+    assert values["measurement_figure.iqr_control"].display == "2948-3651"
+    assert values["measurement_figure.label"].display == "Birth weight (g)"
 
 
 def test_decimals_carried_by_hand():

@@ -361,7 +361,7 @@ def run_analysis(
     >>> from neok2.study.spec import load_study
     >>> study = load_study("k2_neonates")
     >>> data = pd.DataFrame({"deficiency": [1, 0, 0, 1], "k2_ng_ml": [0.04, 0.5, 0.3, 0.08]})
-    >>> results = run_analysis(data, study, seed=1, sections=["cohort", "k2_figure"])
+    >>> results = run_analysis(data, study, seed=1, sections=["cohort", "measurement_figure"])
     >>> results.values["cohort.prevalence_percent"].display
     '50'
     """

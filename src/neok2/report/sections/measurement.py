@@ -1,8 +1,7 @@
-"""The measurement that defines case status (serum vitamin K2 here) by group, with its cutoff.
+"""The measurement that defines case status (a serum level, a weight) by group, with its cutoff.
 
 The variable is the study's ``report.measurement`` (else the variable of the definition that
-sets the outcome column); the figure is named by ``report.measurement_figure``. The section
-keeps its historical name ``k2_figure`` because ``results.json`` and the manuscript use it.
+sets the outcome column); the figure is named by ``report.measurement_figure``.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from neok2.report.section import Section, SectionInputs, SectionOutput, SectionU
 from neok2.report.sections._common import case_rule, measurement_variable
 from neok2.study.spec import Study
 
-NAME = "k2_figure"
+NAME = "measurement_figure"
 
 
 def _axis_label(study: Study, column: str) -> str:
