@@ -671,3 +671,37 @@ class TestUnivariable:
     def test_string_candidates_error_properly(self, birthwt):
         with pytest.raises(TypeError, match="`candidates` must be a list"):
             univariable(birthwt, "low", "age")  # type: ignore[arg-type]
+
+
+def test_profile_on_many_rows_uses_chord_steps_and_matches_the_grouped_fit() -> None:
+    """Above 20,000 rows the profile's constrained fits take chord steps; the bounds and
+    LRT p-values must equal those of the same data as grouped rows (exact Newton steps)."""
+    rng = np.random.default_rng(11)
+    n = 24_000
+    exposure = rng.integers(0, 2, n)
+    stratum = rng.integers(0, 3, n)
+    logit = -1.0 + 0.7 * exposure + 0.3 * stratum
+    case = (rng.random(n) < 1.0 / (1.0 + np.exp(-logit))).astype(int)
+    rows = pd.DataFrame({"case": case, "exposure": exposure, "stratum": stratum})
+    grouped = rows.value_counts().rename("w").reset_index()
+    assert len(grouped) == 12 and len(rows) > _firth._EXACT_CURVATURE_ROWS
+    formula = "case ~ exposure + stratum"
+    expanded = logistic_regression(rows, formula, ci="profile").tidy()
+    compact = logistic_regression(grouped, formula, ci="profile", weights="w").tidy()
+    for column in ("ci_low", "ci_high"):
+        np.testing.assert_allclose(expanded[column], compact[column], rtol=1e-9)
+    np.testing.assert_allclose(expanded["p_value"], compact["p_value"], rtol=1e-6)
+
+
+def test_chord_steps_reach_the_newton_estimate() -> None:
+    rng = np.random.default_rng(5)
+    X = np.column_stack([np.ones(500), rng.normal(size=(500, 2))])
+    y = (rng.random(500) < 0.4).astype(float)
+    full = _firth.fit_logistic(X, y, firth=False)
+    information = np.linalg.inv(full.covariance)
+    newton = _firth.fit_logistic(X, y, firth=False, fixed={1: 0.3})
+    chord = _firth.fit_logistic(
+        X, y, firth=False, fixed={1: 0.3}, curvature=information, covariance=False
+    )
+    np.testing.assert_allclose(chord.coefficients, newton.coefficients, rtol=0, atol=1e-9)
+    assert chord.converged and np.isnan(chord.covariance).all()

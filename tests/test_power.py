@@ -53,31 +53,51 @@ class TestPowerCaseControlNCases:
             alpha=row["alpha"],
             sided=int(row["sided"]),
         ).iloc[0]
-        assert result["n_total"] == pytest.approx(row["n_total"], rel=1e-12)
-        assert result["n_cases"] == pytest.approx(row["n_cases"], rel=1e-12)
-        assert result["n_controls"] == pytest.approx(row["n_controls"], rel=1e-12)
-        assert result["n_cases_needed"] == math.ceil(row["n_cases"])
+        # Two-sided sizes count both rejection tails (R: uniroot on the tails written out);
+        # epiR's one-tail size (its n.control) is the closed form, at most ~1e-5 larger.
+        n_cases = row["n_cases_two_sided"]
+        assert result["n_cases"] == pytest.approx(n_cases, rel=1e-9)
+        assert result["n_controls"] == pytest.approx(row["r"] * n_cases, rel=1e-9)
+        assert result["n_total"] == pytest.approx((1 + row["r"]) * n_cases, rel=1e-9)
+        assert result["n_cases_needed"] == math.ceil(n_cases)
+        assert n_cases <= row["n_cases"] * (1 + 1e-12)
+        # one-tail check against epiR: at epiR's size the near tail alone has the power
+        at_epir = power_case_control(
+            row["odds_ratio"],
+            row["p0"],
+            row["n_cases"],
+            None,
+            controls_per_case=row["r"],
+            alpha=row["alpha"],
+            sided=int(row["sided"]),
+        ).iloc[0]["power"]
+        far = at_epir - row["power"]
+        assert 0 <= far < 1e-4 if row["sided"] == 2 else far == pytest.approx(0, abs=1e-12)
 
     @pytest.mark.parametrize("row", _rows(PROP_TEST))
     def test_fleiss_one_to_one_equals_power_prop_test(self, row):
         odds_ratio = (row["p1"] / (1 - row["p1"])) / (row["p0"] / (1 - row["p0"]))
         size = power_case_control(odds_ratio, row["p0"], None, row["power"]).iloc[0]
-        # power.prop.test solves n with uniroot(tol = .Machine$double.eps^0.25) on n ~ 100.
-        assert size["n_cases"] == pytest.approx(row["n_solved"], rel=1e-7)
+        # power.prop.test(strict = TRUE) counts both tails, as here; it solves n with
+        # uniroot(tol = .Machine$double.eps^0.25) on n ~ 100.
+        assert size["n_cases"] == pytest.approx(row["n_solved_strict"], rel=1e-7)
 
     def test_kelsey_hand_calculation(self):
         # p0 = 0.3, OR = 2, r = 1: p1 = 0.6/1.3 = 0.4615385, d = 0.1615385, d^2 = 0.02609467;
         # pbar = 0.3807692, (r+1) pbar qbar = 0.4715680; (1.959964 + 0.8416212)^2 = 7.848880;
-        # n = 7.848880 * 0.4715680 / 0.02609467 = 141.84047.
+        # n = 7.848880 * 0.4715680 / 0.02609467 = 141.84047 counts the near tail only; the
+        # far tail (power ~7e-7 there) makes the two-sided size a little smaller (< 1e-5).
         result = sample_size_case_control(2.0, 0.3, method="kelsey").iloc[0]
-        assert result["n_cases"] == pytest.approx(141.84047, rel=1e-6)
+        assert result["n_cases"] == pytest.approx(141.84047, rel=1e-5)
+        assert result["n_cases"] < 141.84047
 
     def test_fleiss_continuity_correction_hand_calculation(self):
         # Fleiss n = 140.6557474 (epiR row 1); c = 2 (r+1) / (r |d|) = 4 / 0.1615385 = 24.76190;
         # n_cc = n/4 (1 + sqrt(1 + c/n))^2 = 35.16394 * (1 + sqrt(1.176046))^2
         #      = 35.16394 * 2.0844566^2 = 152.78588.
+        # (one-tail closed form; the far tail shrinks it by less than 1e-5)
         result = sample_size_case_control(2.0, 0.3, method="fleiss_cc").iloc[0]
-        assert result["n_cases"] == pytest.approx(152.78588, rel=1e-6)
+        assert result["n_cases"] == pytest.approx(152.78588, rel=1e-5)
         assert result["n_cases_needed"] == 153
 
     def test_correction_enlarges_and_ratio_shrinks_cases(self):
@@ -99,13 +119,15 @@ class TestPowerCaseControlPower:
             alpha=row["alpha"],
             sided=int(row["sided"]),
         ).iloc[0]
-        assert result["power"] == pytest.approx(row["power"], rel=1e-12)
+        # two-sided power (both tails, written out in R) and, without the far tail, epiR's
+        assert result["power"] == pytest.approx(row["power_two_sided"], rel=1e-12)
+        assert result["power"] - row["far_tail"] == pytest.approx(row["power"], rel=1e-12)
 
     @pytest.mark.parametrize("row", _rows(PROP_TEST))
     def test_equals_power_prop_test(self, row):
         odds_ratio = (row["p1"] / (1 - row["p1"])) / (row["p0"] / (1 - row["p0"]))
         result = power_case_control(odds_ratio, row["p0"], row["n"], None).iloc[0]
-        assert result["power"] == pytest.approx(row["power_solved"], rel=1e-10)
+        assert result["power"] == pytest.approx(row["power_solved_strict"], rel=1e-10)
 
     @pytest.mark.parametrize("method", ["kelsey", "fleiss", "fleiss_cc"])
     def test_inverts_the_sample_size(self, method):
@@ -115,10 +137,13 @@ class TestPowerCaseControlPower:
         )
         assert back.iloc[0]["power"] == pytest.approx(0.9, rel=1e-12)
 
-    def test_null_odds_ratio_gives_one_tail_alpha(self):
-        # At OR = 1 the z statistic has mean 0: power = P(Z > z_0.975) = 0.025.
+    def test_null_odds_ratio_gives_alpha(self):
+        # At OR = 1 the z statistic has mean 0: two-sided power = P(|Z| > z_0.975) = 0.05,
+        # one-sided P(Z > z_0.95) = 0.05.
         result = power_case_control(1.0, 0.3, 100, None).iloc[0]
-        assert result["power"] == pytest.approx(0.025, rel=1e-12)
+        assert result["power"] == pytest.approx(0.05, rel=1e-12)
+        one_sided = power_case_control(1.0, 0.3, 100, None, sided=1).iloc[0]
+        assert one_sided["power"] == pytest.approx(0.05, rel=1e-12)
 
 
 class TestPowerCaseControlOddsRatio:
@@ -133,6 +158,12 @@ class TestPowerCaseControlOddsRatio:
             sided=int(row["sided"]),
             method="kelsey",
         ).iloc[0]
+        # both tails (R: uniroot at tol 1e-12 on the tails written out); epiR's one-tail
+        # roots (uniroot at its default tolerance) lie within that tolerance as well
+        assert result["odds_ratio"] == pytest.approx(row["odds_ratio_two_sided"], rel=1e-9)
+        assert result["odds_ratio_protective"] == pytest.approx(
+            row["odds_ratio_protective_two_sided"], rel=1e-9
+        )
         assert result["odds_ratio"] == pytest.approx(row["odds_ratio"], abs=2 * UNIROOT_TOL)
         assert result["odds_ratio_protective"] == pytest.approx(
             row["odds_ratio_protective"], abs=2 * UNIROOT_TOL
@@ -314,7 +345,11 @@ class TestStudyPower:
             & (EPIR_POWER["odds_ratio"] == row["published_odds_ratio"])
         ].iloc[0]
         assert row["p0"] == pytest.approx(reference["p0"], rel=1e-12)
-        assert row["power_published"] == pytest.approx(reference["power"], rel=1e-12)
+        # both rejection tails; epiR's one-tail power plus the far tail
+        assert row["power_published"] == pytest.approx(reference["power_two_sided"], rel=1e-12)
+        assert row["power_published"] - reference["far_tail"] == pytest.approx(
+            reference["power"], rel=1e-12
+        )
 
     def test_sizes_and_detectable_or_consistent(self, table):
         row = table[(table["variable"] == "sga") & (table["model"] == "multivariable")].iloc[0]

@@ -35,6 +35,29 @@ size <- do.call(rbind, lapply(seq_len(nrow(sets)), function(i) {
                   method = "unmatched", fleiss = FALSE)
   data.frame(s, n_total = res$n.total, n_controls = res$n.case, n_cases = res$n.control)
 }))
+
+# Two-sided power written out beside epiR (which keeps only the rejection tail on the side
+# of the effect): Fleiss's z statistic with separate variances under the alternative, and
+# the probability of rejecting in either direction,
+#   pnorm((d sqrt(r n) - z sqrt(pooled)) / sqrt(sep)) + pnorm((-d sqrt(r n) - z sqrt(pooled)) / sqrt(sep))
+# with n cases, r controls per case, d = p1 - p0, z = qnorm(1 - alpha / sided).
+fleiss_tails <- function(odds_ratio, p0, n_cases, r, alpha, sided) {
+  p1 <- odds_ratio * p0 / (1 + p0 * (odds_ratio - 1))
+  d <- abs(p1 - p0)
+  pbar <- (p1 + r * p0) / (r + 1)
+  pooled <- (r + 1) * pbar * (1 - pbar)
+  sep <- r * p1 * (1 - p1) + p0 * (1 - p0)
+  z <- qnorm(1 - alpha / sided)
+  near <- pnorm((d * sqrt(r * n_cases) - z * sqrt(pooled)) / sqrt(sep))
+  far <- if (sided == 2) pnorm((-d * sqrt(r * n_cases) - z * sqrt(pooled)) / sqrt(sep)) else 0
+  c(near = near, far = far)
+}
+size$n_cases_two_sided <- sapply(seq_len(nrow(size)), function(i) {
+  s <- size[i, ]
+  if (s$sided == 1) return(s$n_cases)
+  uniroot(function(n) sum(fleiss_tails(s$odds_ratio, s$p0, n, s$r, s$alpha, s$sided)) - s$power,
+          c(s$n_cases / 2, s$n_cases), tol = 1e-12)$root
+})
 out(size, "power_epir_sample_size.csv")
 
 # 2. Power at a given size (same convention: n = total, r passed as 1/r).
@@ -51,7 +74,9 @@ power <- do.call(rbind, lapply(seq_len(nrow(given)), function(i) {
   res <- epi.sscc(OR = s$odds_ratio, p0 = s$p0, n = s$n_cases * (1 + s$r), power = NA,
                   r = 1 / s$r, sided.test = s$sided, conf.level = 1 - s$alpha,
                   nfractional = TRUE, method = "unmatched", fleiss = FALSE)
-  data.frame(s, power = res$power)
+  tails <- fleiss_tails(s$odds_ratio, s$p0, s$n_cases, s$r, s$alpha, s$sided)
+  data.frame(s, power = res$power, far_tail = unname(tails["far"]),
+             power_two_sided = sum(tails))
 }))
 out(power, "power_epir_power.csv")
 
@@ -70,8 +95,18 @@ detectable <- do.call(rbind, lapply(seq_len(nrow(detect)), function(i) {
   res <- epi.sscc(OR = NA, p0 = s$p0, n = s$n_total, power = s$power, r = s$r,
                   sided.test = s$sided, conf.level = 1 - s$alpha, nfractional = FALSE,
                   method = "unmatched", fleiss = FALSE)
+  # Kelsey's power counting both tails, solved for the odds ratio on each side of 1
+  kelsey <- function(odds_ratio) {
+    p1 <- odds_ratio * s$p0 / (1 + s$p0 * (odds_ratio - 1))
+    pbar <- (p1 + s$r * s$p0) / (s$r + 1)
+    signal <- sqrt(res$n.case * s$r * (p1 - s$p0)^2 / ((s$r + 1) * pbar * (1 - pbar)))
+    z <- qnorm(1 - s$alpha / s$sided)
+    pnorm(signal - z) + (if (s$sided == 2) pnorm(-signal - z) else 0) - s$power
+  }
   data.frame(s, n_cases = res$n.case, odds_ratio_protective = res$OR[1],
-             odds_ratio = res$OR[2])
+             odds_ratio = res$OR[2],
+             odds_ratio_two_sided = uniroot(kelsey, c(1, 100), tol = 1e-12)$root,
+             odds_ratio_protective_two_sided = uniroot(kelsey, c(1e-6, 1), tol = 1e-12)$root)
 }))
 out(detectable, "power_epir_detectable_or.csv")
 
@@ -82,7 +117,12 @@ prop_out <- do.call(rbind, lapply(seq_len(nrow(prop)), function(i) {
   s <- prop[i, ]
   data.frame(s,
              n_solved = power.prop.test(p1 = s$p1, p2 = s$p0, power = s$power)$n,
-             power_solved = power.prop.test(p1 = s$p1, p2 = s$p0, n = s$n)$power)
+             power_solved = power.prop.test(p1 = s$p1, p2 = s$p0, n = s$n)$power,
+             # strict = TRUE counts both rejection tails
+             n_solved_strict = power.prop.test(p1 = s$p1, p2 = s$p0, power = s$power,
+                                               strict = TRUE)$n,
+             power_solved_strict = power.prop.test(p1 = s$p1, p2 = s$p0, n = s$n,
+                                                   strict = TRUE)$power)
 }))
 out(prop_out, "power_prop_test.csv")
 

@@ -320,7 +320,8 @@ def run_analysis(
     data_name, data_sha256 : str, optional
         File name and SHA-256 of the data file, recorded for the reproducibility appendix.
     bootstrap_replicates : int, default 100
-        Bootstrap resamples of the variable selection.
+        Bootstrap resamples of the variable selection; on large data fewer are used
+        (:func:`neok2.report.sections.bootstrap.resample_count`, stated in the results).
     simulation_replicates : int, default 2500
         Simulated studies of the design in the pipeline simulation (the power table and the
         screening-threshold table); the curves and the correlation sensitivity use a fifth

@@ -176,6 +176,7 @@ class LogisticResult:
                 fixed=dict.fromkeys(indices, 0.0),
                 start=fit.coefficients,
                 frequency=design.frequency,
+                covariance=False,
             )
             statistic = max(2.0 * (fit.objective - constrained.objective), 0.0)
             deviance = -2.0 * constrained.loglik
@@ -371,7 +372,8 @@ def logistic_regression(
         frequency=frequency,
         allow_formula_code=allow_formula_code is True,
     )
-    result = _fit_design(design, ci=ci, firth=firth, conf_level=float(conf_level))
+    with _firth.one_blas_thread():
+        result = _fit_design(design, ci=ci, firth=firth, conf_level=float(conf_level))
     if n_zero:
         notes = (*result.notes, f"{n_zero} grouped row(s) of weight 0 left out")
         result = replace(result, notes=notes)

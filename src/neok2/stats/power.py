@@ -93,25 +93,33 @@ def _exposure_in_cases(p0: float, odds_ratio: float) -> float:
 
 
 def _cc_power(
-    odds_ratio: float, p0: float, n_cases: float, r: float, z_alpha: float, method: str
+    odds_ratio: float,
+    p0: float,
+    n_cases: float,
+    r: float,
+    z_alpha: float,
+    method: str,
+    two_sided: bool = False,
 ) -> float:
     p1 = _exposure_in_cases(p0, odds_ratio)
     difference = abs(p1 - p0)
     pbar = (p1 + r * p0) / (r + 1.0)
     pooled = (r + 1.0) * pbar * (1.0 - pbar)
     if method == "kelsey":
-        z_beta = math.sqrt(n_cases * r * difference**2 / pooled) - z_alpha
-        return float(stats.norm.cdf(z_beta))
+        signal = math.sqrt(n_cases * r * difference**2 / pooled)
+        far = float(stats.norm.cdf(-signal - z_alpha)) if two_sided else 0.0
+        return float(stats.norm.cdf(signal - z_alpha)) + far
     if method == "fleiss_cc":
         correction = 2.0 * (r + 1.0) / (r * difference) if difference > 0 else math.inf
         root = math.sqrt(n_cases)
         # Exact inverse of n_cc = n/4 (1 + sqrt(1 + c/n))^2; below c/4 no uncorrected n exists.
         n_cases = (root - correction / (4.0 * root)) ** 2 if n_cases > correction / 4.0 else 0.0
     separate = r * p1 * (1.0 - p1) + p0 * (1.0 - p0)
-    z_beta = (difference * math.sqrt(r * n_cases) - z_alpha * math.sqrt(pooled)) / math.sqrt(
-        separate
-    )
-    return float(stats.norm.cdf(z_beta))
+    signal = difference * math.sqrt(r * n_cases)
+    threshold = z_alpha * math.sqrt(pooled)
+    # the far tail: rejecting in the other direction also rejects the null (two-sided test)
+    far = float(stats.norm.cdf((-signal - threshold) / math.sqrt(separate))) if two_sided else 0.0
+    return float(stats.norm.cdf((signal - threshold) / math.sqrt(separate))) + far
 
 
 def _cc_cases(
@@ -134,6 +142,28 @@ def _cc_cases(
         correction = 2.0 * (r + 1.0) / (r * difference)
         n_cases = n_cases / 4.0 * (1.0 + math.sqrt(1.0 + correction / n_cases)) ** 2
     return n_cases
+
+
+def _cc_cases_two_sided(
+    odds_ratio: float, p0: float, power: float, r: float, z_alpha: float, method: str
+) -> float:
+    """Cases giving ``power`` counting both rejection tails.
+
+    The one-tail closed form is an upper bound (the far tail only adds power); Brent's
+    method finds the size below it. When even a vanishing study reaches ``power`` (a target
+    at or below the size of the test) the closed form is kept, as no smaller size exists.
+    """
+    upper = _cc_cases(odds_ratio, p0, power, r, z_alpha, method)
+    if not math.isfinite(upper) or upper <= 0:
+        return upper
+
+    def gap(n_cases: float) -> float:
+        return _cc_power(odds_ratio, p0, n_cases, r, z_alpha, method, two_sided=True) - power
+
+    lower = upper * 1e-9
+    if gap(lower) >= 0 or gap(upper) <= 0:
+        return upper
+    return _brent(gap, lower, upper)
 
 
 def power_case_control(
@@ -167,7 +197,10 @@ def power_case_control(
     alpha : float, default 0.05
         Significance level.
     sided : {2, 1}, default 2
-        Two-sided tests use ``z_{1 - alpha/2}`` and neglect the far rejection tail (as epiR).
+        Two-sided power is the probability of rejecting in either direction,
+        ``Phi(z - z_{1-alpha/2}) + Phi(-z - z_{1-alpha/2})`` in the standardised effect ``z``,
+        so that it equals ``alpha`` at an odds ratio of 1; sizes and detectable odds ratios
+        are solved with it. epiR's ``epi.sscc`` keeps the near tail only (see Notes).
     method : {"fleiss", "kelsey", "fleiss_cc"}, default "fleiss"
         Variance formula (see the module notes).
 
@@ -191,7 +224,11 @@ def power_case_control(
     the tests pin down: epiR's size and power branches place ``r`` on the case group (so
     ``epi.sscc(r = 1/r)`` gives this function's ``n_total`` with ``r`` controls per case), and
     its ``fleiss = TRUE`` correction is applied to the total rather than to the case count.
-    epiR's detectable-OR branch is the ``"kelsey"`` formula. At ``r = 1`` ``"fleiss"`` equals
+    epiR's detectable-OR branch is the ``"kelsey"`` formula. epiR (like the closed forms
+    above) counts only the rejection tail on the side of the effect; the far tail adds
+    ``Phi(-z - z_{1-alpha/2})``, below 1e-6 at the sizes of a typical study but the whole of
+    the difference between 0.025 and 0.05 at an odds ratio of 1. Two-sided sizes therefore
+    come from Brent's method below the closed form. At ``r = 1`` ``"fleiss"`` equals
     ``stats::power.prop.test``.
 
     References
@@ -230,14 +267,16 @@ def power_case_control(
     if solved_for == "n_cases" and odds == 1.0:
         raise ValueError("`odds_ratio` must differ from 1 to solve for a sample size")
 
+    two_sided = sided == 2
     if solved_for == "power":
-        target = _cc_power(odds, p0, cases, r, z_alpha, method_name)
+        target = _cc_power(odds, p0, cases, r, z_alpha, method_name, two_sided)
     elif solved_for == "n_cases":
-        cases = _cc_cases(odds, p0, target, r, z_alpha, method_name)
+        solve = _cc_cases_two_sided if two_sided else _cc_cases
+        cases = solve(odds, p0, target, r, z_alpha, method_name)
     else:
 
         def gap(candidate: float) -> float:
-            return _cc_power(candidate, p0, cases, r, z_alpha, method_name) - target
+            return _cc_power(candidate, p0, cases, r, z_alpha, method_name, two_sided) - target
 
         odds = _brent(gap, 1.0, _OR_UPPER) if gap(_OR_UPPER) > 0 else math.inf
         protective = _brent(gap, _OR_LOWER, 1.0) if gap(_OR_LOWER) > 0 else 0.0

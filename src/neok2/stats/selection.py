@@ -20,6 +20,7 @@ from scipy import special
 from neok2._frozen import frozen_fields
 from neok2._validation import float_like, int_like, seed_or_generator
 from neok2.formatting import format_ci, format_odds_ratio, format_p
+from neok2.stats import firth as _firth
 from neok2.stats.bootstrap import screen_resamples
 from neok2.stats.design import _check_outcome
 from neok2.stats.logistic import (
@@ -39,6 +40,10 @@ __all__ = [
     "screen_and_fit",
     "stepwise",
 ]
+
+# Row positions held at once by the screen bootstrap (80 MB of int64): resamples of a large
+# data set are drawn and screened a block at a time.
+_RESAMPLE_CELLS = 10_000_000
 
 _SIDE_BY_SIDE = [
     "variable",
@@ -627,17 +632,32 @@ def bootstrap_inclusion(
     generator = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     _check_outcome(data, outcome)
 
-    # One draw per resample, in order, so a seed gives the same resamples on either path.
-    resamples = np.stack(
-        [generator.integers(0, len(data), size=len(data)) for _ in range(int(n_boot))]
-    )
     if procedure == "screen":
-        chosen_matrix, failed = screen_resamples(
-            data, outcome, candidates, resamples, threshold=threshold, firth=firth
-        )
-        counts = dict(zip(candidates, chosen_matrix.sum(axis=0).tolist(), strict=True))
-        n_failed = int(failed.sum())
+        # One draw per resample, in order, so a seed gives the same resamples on either path;
+        # they are screened a block at a time, so memory holds _RESAMPLE_CELLS row positions
+        # (not n_boot x n: 800 MB at 100 resamples of 10^6 rows) and the decisions, one
+        # resample's at a time, are the same.
+        block = max(1, _RESAMPLE_CELLS // len(data))
+        chosen_total = np.zeros(len(candidates), dtype=np.int64)
+        n_failed = 0
+        for first in range(0, int(n_boot), block):
+            resamples = np.stack(
+                [
+                    generator.integers(0, len(data), size=len(data))
+                    for _ in range(min(block, int(n_boot) - first))
+                ]
+            )
+            with _firth.one_blas_thread():
+                chosen_matrix, failed = screen_resamples(
+                    data, outcome, candidates, resamples, threshold=threshold, firth=firth
+                )
+            chosen_total += chosen_matrix.sum(axis=0)
+            n_failed += int(failed.sum())
+        counts = dict(zip(candidates, chosen_total.tolist(), strict=True))
     else:
+        resamples = np.stack(
+            [generator.integers(0, len(data), size=len(data)) for _ in range(int(n_boot))]
+        )
         counts, n_failed = _bootstrap_stepwise(
             data, outcome, candidates, resamples, threshold, criterion
         )

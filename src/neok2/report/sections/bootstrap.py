@@ -1,4 +1,12 @@
-"""Bootstrap stability of the variable selection (whole sets resampled in a matched design)."""
+"""Bootstrap stability of the variable selection (whole sets resampled in a matched design).
+
+Each resample reruns the screen on as many rows as the data, so the work grows as rows x
+resamples. Above :data:`BOOTSTRAP_ROW_RESAMPLES` row-resamples the number of resamples is
+cut to fit it (never below :data:`MIN_RESAMPLES`): 100 requested resamples of 10^6 rows
+become 20. The resamples keep the full size (a smaller one would change the p-values the
+screen compares with its threshold). The count used is ``bootstrap.replicates``, the one
+asked for ``bootstrap.replicates_requested``, and the table note states the cut.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +18,33 @@ from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.sections._common import matched_set_column
 from neok2.report.tables import gt_table
 
+BOOTSTRAP_ROW_RESAMPLES = 20_000_000
+"""Largest rows x resamples of the selection bootstrap."""
+MIN_RESAMPLES = 10
+"""Fewest resamples the cut leaves."""
+
+
+def resample_count(requested: int, n_rows: int) -> int:
+    """Resamples used for ``requested`` ones on ``n_rows`` rows (see the module docstring).
+
+    Examples
+    --------
+    >>> resample_count(100, 200), resample_count(100, 1_000_000), resample_count(5, 10**7)
+    (100, 20, 5)
+    """
+    return min(requested, max(MIN_RESAMPLES, BOOTSTRAP_ROW_RESAMPLES // max(n_rows, 1)))
+
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
     out = SectionOutput("bootstrap", data_source=inputs.data_source)
+    requested = inputs.bootstrap_replicates
+    replicates = resample_count(requested, len(inputs.data))
+    cut = (
+        f" ({requested} requested; cut to {replicates} for {len(inputs.data):,} rows, "
+        f"at most {BOOTSTRAP_ROW_RESAMPLES:,} rows x resamples)"
+        if replicates < requested
+        else ""
+    )
     matched_set = matched_set_column(inputs)
     if matched_set is not None:
         # whole sets are resampled, so every resample keeps the matching
@@ -22,7 +54,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             inputs.candidates(),
             matched_set=matched_set,
             threshold=inputs.study.screening_threshold,
-            n_boot=inputs.bootstrap_replicates,
+            n_boot=replicates,
             seed=inputs.seed,
         )
         unit = (
@@ -35,7 +67,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             inputs.outcome,
             inputs.candidates(),
             procedure="screen",
-            n_boot=inputs.bootstrap_replicates,
+            n_boot=replicates,
             seed=inputs.seed,
             threshold=inputs.study.screening_threshold,
         )
@@ -57,17 +89,18 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             shown,
             "tbl_bootstrap",
             notes=[
-                f"{inputs.bootstrap_replicates} {unit} (those in which every model "
+                f"{replicates} {unit}{cut} (those in which every model "
                 f"could be fitted count), seed {inputs.seed}; "
                 f"screen at p < {inputs.study.screening_threshold:g}."
             ],
         ),
     )
+    out.add("replicates", replicates, str(replicates), "bootstrap resamples used")
     out.add(
-        "replicates",
-        inputs.bootstrap_replicates,
-        str(inputs.bootstrap_replicates),
-        "bootstrap resamples",
+        "replicates_requested",
+        requested,
+        str(requested),
+        "bootstrap resamples requested (more than used when the data are large)",
     )
     for row in table.itertuples(index=False):
         n_valid = int(row.n_valid)

@@ -1,4 +1,16 @@
-"""Sensitivity of the adjusted odds ratios: profile and Firth intervals, risk ratios, E-values."""
+"""Sensitivity of the adjusted odds ratios: profile and Firth intervals, risk ratios, E-values.
+
+Interval methods depend on the size of the data, and the rule is reported in the table's
+note and in ``sensitivity.profile_ci_method``, ``sensitivity.firth_ci_method`` and
+``sensitivity.interval_note``: the ML fit gets profile-likelihood intervals up to
+:data:`PROFILE_MAX_ROWS` model rows and the Firth fit penalised-profile intervals up to
+:data:`PENALISED_PROFILE_MAX_ROWS`; above them each fit gets Wald intervals from its own
+covariance. A profile needs a dozen constrained refits per coefficient, and the penalised
+one an ``O(n k^2)`` determinant at every step, minutes at a million rows; at those sizes the
+log-likelihood is so close to quadratic over the interval that the profile and Wald limits
+agree to about ``1/sqrt(n)`` of the interval's width, and Firth's correction is of order
+``1/n``.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +24,11 @@ from neok2.formatting import format_ci, format_number, format_odds_ratio
 from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.sections._common import require_unmatched, term_key, term_labels
 from neok2.report.tables import gt_table, or_ci_cells
+
+PROFILE_MAX_ROWS = 200_000
+"""Largest model with profile-likelihood intervals (ML fit); Wald intervals above it."""
+PENALISED_PROFILE_MAX_ROWS = 20_000
+"""Largest model with penalised-profile intervals (Firth fit); Wald intervals above it."""
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
@@ -38,12 +55,16 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
 
     model = inputs.upstream["multivariable"]
     wald, formula = model["table"], model["formula"]
-    profile = logistic.logistic_regression(inputs.data, formula, ci="profile", firth=False).tidy(
+    n_rows = int(wald["n"].iloc[0])
+    profile_ci = "profile" if n_rows <= PROFILE_MAX_ROWS else "wald"
+    firth_ci = "profile" if n_rows <= PENALISED_PROFILE_MAX_ROWS else "wald"
+    profile = logistic.logistic_regression(inputs.data, formula, ci=profile_ci, firth=False).tidy(
         intercept=False
     )
-    firth = logistic.logistic_regression(inputs.data, formula, ci="profile", firth=True).tidy(
+    firth = logistic.logistic_regression(inputs.data, formula, ci=firth_ci, firth=True).tidy(
         intercept=False
     )
+    interval_note = _interval_note(n_rows, profile_ci, firth_ci)
     records = []
     for index, (variable, term) in enumerate(zip(wald["variable"], wald["term"], strict=True)):
         variable = str(variable)
@@ -123,10 +144,30 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
                 "the unexposed; E-value (VanderWeele and Ding) = RR + sqrt(RR (RR - 1)) with RR = "
                 "sqrt(OR), the approximation for a common outcome, for the estimate and the CI "
                 "limit nearer 1 (1 when the interval includes 1)."
+                + (f" {interval_note}" if interval_note else "")
             ],
         ),
     )
     out.export("table", table)
+    out.add(
+        "profile_ci_method",
+        str(profile["ci_method"].iloc[0]),
+        str(profile["ci_method"].iloc[0]),
+        f"interval method of the ML fit's column (profile up to {PROFILE_MAX_ROWS:,} rows)",
+    )
+    out.add(
+        "firth_ci_method",
+        str(firth["ci_method"].iloc[0]),
+        str(firth["ci_method"].iloc[0]),
+        "interval method of the Firth fit's column (penalised profile up to "
+        f"{PENALISED_PROFILE_MAX_ROWS:,} rows)",
+    )
+    out.add(
+        "interval_note",
+        interval_note,
+        interval_note,
+        "which intervals the size of the data replaced by Wald intervals (empty: none)",
+    )
     sensitivity_rows: Any = table.itertuples(index=False)
     for row in sensitivity_rows:
         variable = str(row.variable)
@@ -134,7 +175,8 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             f"{variable}.profile_ci",
             [row.ci_low_profile, row.ci_high_profile],
             format_ci(row.ci_low_profile, row.ci_high_profile),
-            f"profile-likelihood 95% CI of the adjusted OR of {variable}",
+            f"{'profile-likelihood' if profile_ci == 'profile' else 'Wald (large data)'} "
+            f"95% CI of the adjusted OR of {variable}",
         )
         out.add(
             f"{variable}.firth_or",
@@ -192,6 +234,32 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         "largest ratio of profile to Wald CI width (upper/lower) among the terms",
     )
     return out
+
+
+def _interval_note(n_rows: int, profile_ci: str, firth_ci: str) -> str:
+    """The sentence stating which profile intervals the data's size replaced ("" if none).
+
+    Examples
+    --------
+    >>> _interval_note(200, "profile", "profile")
+    ''
+    >>> _interval_note(50_000, "profile", "wald")[:62]
+    'With 50,000 rows the Firth column shows Wald intervals of the '
+    """
+    replaced = []
+    if profile_ci == "wald":
+        replaced.append(
+            f"the profile column shows Wald intervals (profile-likelihood intervals are "
+            f"computed up to {PROFILE_MAX_ROWS:,} rows)"
+        )
+    if firth_ci == "wald":
+        replaced.append(
+            f"the Firth column shows Wald intervals of the penalised fit (penalised-profile "
+            f"intervals are computed up to {PENALISED_PROFILE_MAX_ROWS:,} rows)"
+        )
+    if not replaced:
+        return ""
+    return f"With {n_rows:,} rows " + " and ".join(replaced) + "."
 
 
 SECTION = Section(
