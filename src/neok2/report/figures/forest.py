@@ -216,6 +216,9 @@ def _plain_log_ticks(ax: Axes) -> None:
 
     low, high = ax.get_xlim()
     ticks = [tick for tick in _NICE_TICKS if low <= tick <= high]
+    if len(ticks) > 7:
+        # over several decades the 2s and 5s crowd into each other: powers of ten only
+        ticks = [tick for tick in ticks if math.log10(tick).is_integer()]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ax.xaxis.set_minor_locator(NullLocator())
