@@ -28,12 +28,14 @@ __all__ = [
     "format_n_percent",
     "format_number",
     "format_odds_ratio",
+    "format_or_ci",
     "format_p",
     "format_percent",
     "format_summary_number",
     "format_truncated",
     "journal_style",
     "matches_printed",
+    "odds_ratio_digits",
     "parse_cell",
     "parse_interval",
     "parse_number",
@@ -174,6 +176,116 @@ def format_ci(low: float | None, high: float | None, digits: int = 2, sep: str =
     '0.50-NA'
     """
     return f"{format_odds_ratio(low, digits)}{sep}{format_odds_ratio(high, digits)}"
+
+
+MAX_ODDS_RATIO_DIGITS = 4
+
+
+def _one_step_from_one(text: str, digits: int) -> bool:
+    return text not in {"NA", "Inf", "-Inf"} and abs(float(text) - 1.0) <= 1.5 * 10.0**-digits
+
+
+def _informative(odds_ratio: float, low: float, high: float, digits: int) -> bool:
+    shown = [format_odds_ratio(v, digits) for v in (odds_ratio, low, high)]
+    if shown[1] == shown[2] or float(shown[1]) == 0.0:
+        return False
+    # an estimate strictly inside its interval prints apart from both limits
+    if low < odds_ratio < high and shown[0] in (shown[1], shown[2]):
+        return False
+    # a limit one step or less from 1 hides how close the interval comes to 1 (and, at 1.00,
+    # on which side of 1 it lies)
+    return not any(_one_step_from_one(text, digits) for text in shown[1:])
+
+
+def odds_ratio_digits(
+    odds_ratio: float | None,
+    low: float | None,
+    high: float | None,
+    *,
+    printed: str | None = None,
+    digits: int = 2,
+) -> int:
+    """Decimals of an odds ratio and its interval: two unless two lose the information.
+
+    Two decimals are kept when the limits print apart from each other and from the
+    estimate, and neither limit prints within one step of 1 (0.99, 1.00 or 1.01 at two
+    decimals): a per-unit odds ratio of a continuous factor such as 0.986 (0.974-0.998)
+    would otherwise read 0.99 (0.97-1.00), hiding that the interval excludes 1. Such a row
+    gets the decimals of the published value ``printed`` beside it when there is one, and
+    otherwise the fewest, at most four, that make it informative.
+
+    Parameters
+    ----------
+    odds_ratio, low, high : float or None
+        The estimate and its interval; a missing or infinite one keeps ``digits``.
+    printed : str, optional
+        The published odds ratio of the same row, as printed ("0.986", or a whole
+        "0.986 (0.974-0.998)" cell); its decimals are used when more than ``digits`` are
+        needed.
+    digits : int, default 2
+        Decimals of an informative odds ratio.
+
+    Examples
+    --------
+    >>> odds_ratio_digits(3.151, 1.586, 6.263)
+    2
+    >>> odds_ratio_digits(0.9866, 0.9757, 0.9976)
+    3
+    >>> odds_ratio_digits(0.9866, 0.9757, 0.9976, printed="0.9866 (0.9757-0.9976)")
+    4
+    >>> odds_ratio_digits(0.9996, 0.99932, 0.99988)
+    4
+    """
+    _check_digits(digits)
+    values = [odds_ratio, low, high]
+    if any(v is None or not math.isfinite(float(v)) for v in values):
+        return digits
+    estimate, lower, upper = (float(v) for v in values)  # type: ignore[arg-type]
+    if _informative(estimate, lower, upper, digits):
+        return digits
+    needed = digits + 1
+    while needed < MAX_ODDS_RATIO_DIGITS and not _informative(estimate, lower, upper, needed):
+        needed += 1
+    if printed is not None:
+        first = re.match(rf"\s*({_NUMBER})", str(printed))
+        if first is not None:
+            needed = max(needed, min(decimal_places(first.group(1)), MAX_ODDS_RATIO_DIGITS))
+    return needed
+
+
+def format_or_ci(
+    odds_ratio: float | None,
+    low: float | None,
+    high: float | None,
+    *,
+    printed: str | None = None,
+    digits: int | None = None,
+    sep: str = "-",
+) -> str:
+    """Display ``"OR (low-high)"`` at the decimals of :func:`odds_ratio_digits`.
+
+    Parameters
+    ----------
+    odds_ratio, low, high : float or None
+    printed : str, optional
+        The published odds ratio beside this one (see :func:`odds_ratio_digits`).
+    digits : int, optional
+        Fixed decimals instead of the rule.
+    sep : str, default "-"
+        Between the limits.
+
+    Examples
+    --------
+    >>> format_or_ci(3.151, 1.586, 6.263)
+    '3.15 (1.59-6.26)'
+    >>> format_or_ci(0.9866, 0.9757, 0.9976)
+    '0.987 (0.976-0.998)'
+    >>> format_or_ci(0.948, 0.8926, 1.0058, printed="0.950")
+    '0.948 (0.893-1.006)'
+    """
+    if digits is None:
+        digits = odds_ratio_digits(odds_ratio, low, high, printed=printed)
+    return f"{format_odds_ratio(odds_ratio, digits)} ({format_ci(low, high, digits, sep)})"
 
 
 def format_n_percent(

@@ -157,7 +157,19 @@ def study_article(project: Path, results_dir: Path) -> str | None:
 
 
 def generic_metadata(results_dir: Path) -> dict[str, Any]:
-    """The title of the generic article: the study's own title from results.json, if any."""
+    """The title of the generic article: the study's own title from results.json, if any.
+
+    An author's paper (``--mode author``) has no audit or published comparison, so its
+    subtitle names only what it holds.
+    """
     document = json.loads((results_dir / "results.json").read_text(encoding="utf-8"))
-    title = (document.get("values") or {}).get("published.title", {}).get("value")
-    return {"title": str(title)} if title else {}
+    values = document.get("values") or {}
+    # the cohort carries the spec's words in every mode, the published section only in a
+    # replication
+    title = (values.get("cohort.title") or values.get("published.title") or {}).get("value")
+    metadata = {"title": str(title)} if title else {}
+    if document.get("mode") == "author":
+        metadata["subtitle"] = (
+            "Baseline comparison, univariable screen, multivariable model and sensitivity analyses"
+        )
+    return metadata

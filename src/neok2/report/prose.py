@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from neok2.formatting import format_ci, format_odds_ratio, format_p
+from neok2.formatting import format_ci, format_odds_ratio, format_p, odds_ratio_digits
 from neok2.report.escape import code_span, escape_markdown
 
 __all__ = [
@@ -73,7 +73,8 @@ def or_phrase(odds_ratio: float, low: float, high: float, p_value: float | None)
     >>> or_phrase(2.0, 1.0, 4.0, None)
     'OR 2.00 (95% CI 1.00-4.00)'
     """
-    text = f"OR {format_odds_ratio(odds_ratio)} (95% CI {format_ci(low, high)}"
+    digits = odds_ratio_digits(odds_ratio, low, high)
+    text = f"OR {format_odds_ratio(odds_ratio, digits)} (95% CI {format_ci(low, high, digits)}"
     if p_value is not None and not math.isnan(p_value):
         text += f"; {p_phrase(p_value)}"
     return text + ")"

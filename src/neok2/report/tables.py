@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from neok2.formatting import format_ci, format_number, format_odds_ratio, format_p
+from neok2.formatting import format_ci, format_number, format_odds_ratio, format_or_ci, format_p
 from neok2.study.spec import Study
 
 __all__ = [
@@ -22,18 +22,45 @@ __all__ = [
 ]
 
 
-def gt_table(frame: pd.DataFrame, table_id: str, *, notes: Iterable[str] = ()) -> Any:
+def gt_table(
+    frame: pd.DataFrame,
+    table_id: str,
+    *,
+    notes: Iterable[str] = (),
+    nowrap: Sequence[str] = (),
+    group: str | None = None,
+) -> Any:
     """A great-tables ``GT`` of ``frame`` with HTML id ``table_id`` and source notes.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The cells as displayed (text).
+    table_id : str
+    notes : iterable of str
+        Source notes below the table.
+    nowrap : sequence of str
+        Columns whose cells never break across lines ("0.97 (0.91-1.04)" kept whole); the
+        other columns take the wrapping.
+    group : str, optional
+        A column whose values head groups of consecutive rows (a factor over its methods);
+        it is shown as the group headings, not as a column.
 
     Examples
     --------
-    >>> table = gt_table(pd.DataFrame({"a": [1]}), "tbl_a", notes=["A note."])
-    >>> 'id="tbl_a"' in table.as_raw_html()
-    True
+    >>> table = gt_table(pd.DataFrame({"a": [1]}), "tbl_a", notes=["A note."], nowrap=["a"])
+    >>> html = table.as_raw_html()
+    >>> 'id="tbl_a"' in html, "white-space: nowrap" in html
+    (True, True)
     """
-    from great_tables import GT
+    from great_tables import GT, loc, style
 
-    table = GT(frame, id=table_id)
+    missing = [c for c in (*nowrap, *([group] if group else [])) if c not in frame.columns]
+    if missing:
+        raise ValueError(f"`nowrap`/`group` name(s) {missing} that are not columns of `frame`")
+    table = GT(frame, id=table_id, groupname_col=group)
+    if nowrap:
+        table = table.tab_style(style.text(whitespace="nowrap"), loc.body(columns=list(nowrap)))
     for note in notes:
         table = table.tab_source_note(note)
     return table
@@ -95,7 +122,7 @@ def or_ci_cells(table: pd.DataFrame, method: str) -> list[str]:
     ['2.00 (1.00-4.00)']
     """
     return [
-        f"{format_odds_ratio(odds_ratio)} ({format_ci(low, high)})"
+        format_or_ci(odds_ratio, low, high)
         for odds_ratio, low, high in zip(
             table[f"odds_ratio_{method}"],
             table[f"ci_low_{method}"],
@@ -155,10 +182,11 @@ def or_table(
     shown = pd.DataFrame({"Variable": [labels.get(t, t) for t in terms]})
     if published is not None:
         shown["Published OR (95% CI)"] = [published.get(t, "–") for t in terms]
+    # a row that needs more than two decimals takes those of the published value beside it
     shown[rebuilt_heading] = [
-        f"{format_odds_ratio(odds_ratio)} ({format_ci(lo, hi)})"
-        for odds_ratio, lo, hi in zip(
-            frame["odds_ratio"], frame["ci_low"], frame["ci_high"], strict=True
+        format_or_ci(odds_ratio, lo, hi, printed=(published or {}).get(term))
+        for odds_ratio, lo, hi, term in zip(
+            frame["odds_ratio"], frame["ci_low"], frame["ci_high"], terms, strict=True
         )
     ]
     shown["p"] = [format_p(p) for p in frame["p_value"]]

@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from neok2.formatting import format_ci, format_odds_ratio
+from neok2.formatting import format_or_ci
 
 __all__ = ["NOT_ESTIMABLE", "forest_plot"]
 
@@ -28,7 +28,7 @@ def forest_plot(
     labels: Mapping[str, str] | None = None,
     reference: float = 1.0,
     annotate: bool = True,
-    digits: int = 2,
+    digits: int | None = None,
     title: str | None = None,
     xlabel: str = "Odds ratio (95% CI, log scale)",
     published: pd.DataFrame | None = None,
@@ -53,12 +53,17 @@ def forest_plot(
         Where the vertical "no effect" line goes.
     annotate : bool, default True
         Print ``"OR (low-high)"`` to the right of each row.
-    digits : int, default 2
+    digits : int, optional
+        Decimals of the printed odds ratios; by default those of
+        :func:`neok2.formatting.odds_ratio_digits` (the published row's when it needs more
+        than two).
     title : str, optional
     xlabel : str
     published : pandas.DataFrame, optional
         A second set of estimates (same ``label``, ``estimate``, ``low``, ``high`` columns),
-        drawn as open circles just above each row; rows are matched by ``label``.
+        drawn as open circles just above each row; rows are matched by ``label``. An
+        ``or_printed`` column (the odds ratio as the paper printed it) sets the decimals of a
+        row that needs more than two.
     series_labels : (str, str), default ("Rebuilt", "Published")
         Legend entries of ``tidy`` and ``published`` when both are drawn.
 
@@ -146,7 +151,18 @@ def forest_plot(
     span = [min(span[0], reference), max(span[1], reference)]
     margin = (math.log(span[1]) - math.log(span[0])) * 0.1 or 0.5
     ax.set_xlim(math.exp(math.log(span[0]) - margin), math.exp(math.log(span[1]) + margin))
-    for position, ok, row in zip(positions, drawable, values, strict=True):
+    # a published odds ratio printed beside the rebuilt one sets the decimals of a row that
+    # needs more than two (its printed form, when the frame carries `or_printed`)
+    printed: dict[object, str] = (
+        {
+            key: str(value)
+            for key, value in zip(published[label], published["or_printed"], strict=True)
+            if isinstance(value, str) and value
+        }
+        if published is not None and "or_printed" in published.columns
+        else {}
+    )
+    for index, (position, ok, row) in enumerate(zip(positions, drawable, values, strict=True)):
         if not ok:
             ax.text(
                 reference,
@@ -158,7 +174,9 @@ def forest_plot(
                 color="0.3",
             )
         elif annotate:
-            text = f"{format_odds_ratio(row[0], digits)} ({format_ci(row[1], row[2], digits)})"
+            text = format_or_ci(
+                *row[:3], printed=printed.get(rows[label].iloc[index]), digits=digits
+            )
             ax.annotate(
                 text,
                 xy=(1.02, position),
@@ -198,6 +216,9 @@ def _plain_log_ticks(ax: Axes) -> None:
 
     low, high = ax.get_xlim()
     ticks = [tick for tick in _NICE_TICKS if low <= tick <= high]
+    if len(ticks) > 7:
+        # over several decades the 2s and 5s crowd into each other: powers of ten only
+        ticks = [tick for tick in ticks if math.log10(tick).is_integer()]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ax.xaxis.set_minor_locator(NullLocator())

@@ -17,6 +17,7 @@ import pandas as pd
 
 from neok2.formatting import format_number
 from neok2.report.section import SectionInputs
+from neok2.report.sections._common import term_labels
 
 __all__ = ["author_limitations"]
 
@@ -100,7 +101,10 @@ def _effect_rows(inputs: SectionInputs) -> list[dict[str, Any]]:
     rows = []
     table = inputs.upstream["sensitivity"]["table"]
     for record in table.to_dict(orient="records"):
-        label = inputs.labels.get(str(record["variable"]), str(record["variable"]))
+        # a factor's level reads as the tables name it (Age group (years): 35-44)
+        label = term_labels(inputs.study, inputs.labels).get(
+            str(record["variable"]), str(record["variable"])
+        )
         odds_ratio, risk_ratio = float(record["odds_ratio_wald"]), float(record["risk_ratio"])
         if math.isfinite(risk_ratio):
             rows.append(

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from neok2.formatting import format_ci, format_odds_ratio, format_p, journal_style
+from neok2.formatting import (
+    format_ci,
+    format_odds_ratio,
+    format_p,
+    journal_style,
+    odds_ratio_digits,
+)
 from neok2.report.prose import or_phrase, prose_list
 from neok2.report.section import SectionInputs, SectionOutput, SectionUnavailable
 from neok2.study.factors import factor_variables, levelled_column, levels_of, model_data
@@ -126,13 +132,14 @@ def add_odds_ratio(out: SectionOutput, variable: str, row: Any, model: str) -> N
     """Odds ratio, CI, p-value and the summary phrase of one model row."""
     odds_ratio, low, high = float(row.odds_ratio), float(row.ci_low), float(row.ci_high)
     p_value = float(row.p_value)
+    digits = odds_ratio_digits(odds_ratio, low, high)
     out.add(
         f"{variable}.odds_ratio",
         odds_ratio,
-        format_odds_ratio(odds_ratio),
+        format_odds_ratio(odds_ratio, digits),
         f"{model} odds ratio of {variable}",
     )
-    out.add(f"{variable}.ci", [low, high], format_ci(low, high), "its 95% CI")
+    out.add(f"{variable}.ci", [low, high], format_ci(low, high, digits), "its 95% CI")
     out.add(f"{variable}.p_value", p_value, format_p(p_value), "its p-value")
     out.add(
         f"{variable}.summary",
@@ -157,3 +164,17 @@ def journal_style_of(study: Study) -> str:
     'ama'
     """
     return journal_style(str(study.report.get("style", "ama"))).name
+
+
+def study_words(study: Study) -> dict[str, tuple[str, str]]:
+    """``key -> (text, description)``: what the spec says in words about its study."""
+    return {
+        "title": (study.title, "the study's title"),
+        "source": (study.source, "where the study was published"),
+        "population_singular": (study.population["singular"], "noun for one subject"),
+        "population_plural": (study.population["plural"], "noun for several subjects"),
+        "case_label": (study.group_labels["case"], "the cases' group label"),
+        "control_label": (study.group_labels["control"], "the controls' group label"),
+        "outcome_definition": (study.outcome_definition, "how case status is defined"),
+        "setting": (str(study.design.get("setting", "")), "where the study took place"),
+    }

@@ -5,10 +5,21 @@ from __future__ import annotations
 import math
 
 from neok2.formatting import format_number, format_p, format_percent
-from neok2.report.prose import p_phrase, prose_list
+from neok2.report.prose import list_phrase, p_phrase, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.sections._common import case_rule, journal_style_of
 from neok2.study.factors import table1_layout
+
+# each test of neok2.stats.baseline.TESTS as running text names it
+TEST_PHRASES = {
+    "student_t": "Student's t-test",
+    "welch_t": "Welch's t-test",
+    "mann_whitney": "the Mann-Whitney U test",
+    "chisq": "the chi-square test",
+    "chisq_yates": "the chi-square test with Yates' correction",
+    "fisher": "Fisher's exact test",
+    "fisher_simulated": "Fisher's exact test with a simulated p-value",
+}
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
@@ -114,6 +125,14 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
                     format_number(float(cell["median"]), 2),
                     f"median {variable}, {group}s",
                 )
+    # the tests this table ran, in the order of its rows, for the methods paragraph
+    tests = list(dict.fromkeys(str(test) for test in heads["test"] if isinstance(test, str)))
+    out.add(
+        "tests",
+        tests,
+        list_phrase([TEST_PHRASES.get(test, test) for test in tests]),
+        "the tests of the rebuilt Table 1, in row order",
+    )
     # the variable that defines case status differs between the groups by construction
     rule = case_rule(study)[1]
     defining = rule[0] if rule is not None else ""

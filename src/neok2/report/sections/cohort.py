@@ -11,7 +11,12 @@ import pandas as pd
 
 from neok2.formatting import format_number, format_percent
 from neok2.report.section import Section, SectionInputs, SectionOutput, percent
-from neok2.report.sections._common import case_rule, journal_style_of, threshold_rule
+from neok2.report.sections._common import (
+    case_rule,
+    journal_style_of,
+    study_words,
+    threshold_rule,
+)
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
@@ -22,6 +27,10 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     n_cases = int((outcome == 1).sum())
     n_controls = int((outcome == 0).sum())
     plural, singular = study.population["plural"], study.population["singular"]
+    # the spec's words about its own study, which an author's paper needs without the
+    # published section (title, population nouns, group labels, definition, setting)
+    for key, (text, description) in study_words(study).items():
+        out.add(key, text, text, description)
     out.add("n_total", n_total, str(n_total), f"{plural} analysed")
     out.add("n_cases", n_cases, str(n_cases), f"cases ({study.group_labels['case']})")
     out.add(

@@ -41,6 +41,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     sources = {
         "table1": "Table 1",
         "table1_bin": "Table 1 band",
+        "table1_level": "Table 1",
         "table1_test": "Table 1 test",
         "text_claim": "Text",
         "univariable": "Table 2",

@@ -16,7 +16,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     published = (
         None
         if inputs.author
-        else inputs.study.multivariable[["term", "odds_ratio", "ci_low", "ci_high"]]
+        else inputs.study.multivariable[["term", "odds_ratio", "ci_low", "ci_high", "or_printed"]]
     )
     figure = forest.forest_plot(
         table,

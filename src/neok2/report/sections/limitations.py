@@ -86,16 +86,60 @@ def _risk_table(study: Any, items: pd.DataFrame, labels: dict[str, str]) -> list
     return lines if len(lines) > 2 else []
 
 
+def _events_sentence(events: int, final: float, n_candidates: int, pool: float) -> str:
+    """Events per variable of the final model and of the candidate pool against 10.
+
+    The conjunction follows the numbers: "but ... only" when the pool alone falls short,
+    "above" when neither does.
+
+    Examples
+    --------
+    >>> _events_sentence(59, 8.4, 8, 7.4)[19:]
+    'final model had only 8.4 events per variable and the pool of 8 candidates 7.4, below ...'
+    >>> _events_sentence(83, 41.5, 2, 41.5)[19:]
+    'final model had 41.5 events per variable and the pool of 2 candidates 41.5, above ...'
+    >>> _events_sentence(66, 13.2, 8, 8.2)[19:]
+    'final model had 13.2 events per variable but the pool of 8 candidates only 8.2, below ...'
+    """
+    head = f"With {events} cases, the final model had "
+    final_text, pool_text = format_number(final, 1), format_number(pool, 1)
+    pool_words = f"the pool of {n_candidates} candidates"
+    if final >= 10 and pool >= 10:
+        return (
+            f"{head}{final_text} events per variable and {pool_words} {pool_text}, above the "
+            "common minimum of 10"
+        )
+    if final >= 10:
+        return (
+            f"{head}{final_text} events per variable but {pool_words} only {pool_text}, below "
+            "the common minimum of 10"
+        )
+    if pool < 10:
+        return (
+            f"{head}only {final_text} events per variable and {pool_words} {pool_text}, below "
+            "the common minimum of 10"
+        )
+    return (
+        f"{head}only {final_text} events per variable, below the common minimum of 10, "
+        f"though {pool_words} had {pool_text}"
+    )
+
+
 def _compute(inputs: SectionInputs) -> SectionOutput:
     out = SectionOutput("limitations", data_source=inputs.data_source)
     if inputs.author:
         # the author's own study: every statement from the data and its fitted models
         items = author_limitations(inputs)
+        # one paragraph per topic, as the replication's limitations read, in order of first
+        # appearance: a topic with a statement per term gathers them
+        topics: dict[str, list[str]] = {}
+        for row in items.itertuples():
+            topics.setdefault(str(row.topic), []).append(escape_markdown(str(row.statement)))
         out.text(
             "limitations",
-            "\n".join(
-                f"- **{escape_markdown(str(row.topic))}**: {escape_markdown(str(row.statement))}"
-                for row in items.itertuples()
+            "\n\n".join(
+                f"**{escape_markdown(topic[:1].upper() + topic[1:])}.** {' '.join(statements)}"
+                for topic, statements in topics.items()
             ),
         )
         out.table("limitations", items, gt_table(items[["topic", "statement"]], "tbl_limitations"))
@@ -141,11 +185,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     epv_pool = _values(items, "events per variable (candidate pool)")
     events = min(study.groups.values())
     sentences = [
-        plain(
-            f"With {events} cases, the final model had {format_number(epv[0], 1)} events per "
-            f"variable but the pool of {len(study.candidates)} candidates only "
-            f"{format_number(epv_pool[0], 1)}, against a common minimum of 10"
-        )
+        plain(_events_sentence(events, epv[0], len(study.candidates), epv_pool[0]))
         + " [@peduzzi1996]."
         if epv and epv_pool
         else ""

@@ -228,11 +228,14 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     for (variable, label), block in grid.groupby(["variable", "method"], sort=False):
         powered = block[block["quantity"] == "power"].set_index("odds_ratio")["value"]
         detectable = float(block.loc[block["quantity"] != "power", "value"].iloc[0])
+        # one group of rows per factor, headed by its name and exposure share; the rows
+        # below it are the methods
+        factor = inputs.labels.get(str(variable), str(variable))
+        exposed = format_percent(100 * float(block["p0"].iloc[0]))
         rows.append(
             {
-                "Factor": inputs.labels.get(str(variable), str(variable)),
+                "Factor": f"{factor} ({exposed}% of controls exposed)",
                 "Method": label,
-                "Exposed controls (%)": format_percent(100 * float(block["p0"].iloc[0])),
                 **{
                     f"OR {odds_ratio:g}": _percent_text(float(powered[odds_ratio]))
                     for odds_ratio in ODDS_RATIO_GRID
@@ -283,10 +286,20 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             f"exposure with {design_cases} cases and {design_controls} controls, at true "
             f"odds ratios set in advance; {source}. Fleiss (crude): formula with continuity "
             "correction; exact Wald (crude): exact power of the Wald test of the "
-            "univariable logistic model. Neither applies to adjusted odds ratios; see the "
-            "simulated pipeline."
+            "univariable logistic model. Neither applies to adjusted odds ratios."
         )
-    out.table("power", grid, gt_table(pd.DataFrame(rows), "tbl_power", notes=[note]))
+    shown = pd.DataFrame(rows)
+    out.table(
+        "power",
+        grid,
+        gt_table(
+            shown,
+            "tbl_power",
+            notes=[note],
+            group="Factor",
+            nowrap=[column for column in shown.columns if column != "Factor"],
+        ),
+    )
     first_method = MATCHED_METHOD[1] if matched else METHODS[0][1]
     headline = grid[(grid["method"] == first_method) & (grid["odds_ratio"] == 2.0)]
     under = headline[headline["value"] < 0.8]

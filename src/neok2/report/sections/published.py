@@ -7,6 +7,7 @@ from typing import Any
 from neok2.formatting import format_ci, format_odds_ratio
 from neok2.report.prose import printed_p_phrase, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput
+from neok2.report.sections._common import study_words
 
 
 def _compute(inputs: SectionInputs) -> SectionOutput:
@@ -15,17 +16,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     plural = study.population["plural"]
     out.add("n_total", study.n, str(study.n), f"{plural} in the published study")
     # the words the manuscript needs about the study, so that its prose comes from the spec
-    words = {
-        "title": (study.title, "the study's title"),
-        "source": (study.source, "where the study was published"),
-        "population_singular": (study.population["singular"], "noun for one subject"),
-        "population_plural": (plural, "noun for several subjects"),
-        "case_label": (study.group_labels["case"], "the cases' group label"),
-        "control_label": (study.group_labels["control"], "the controls' group label"),
-        "outcome_definition": (study.outcome_definition, "how case status is defined"),
-        "setting": (str(study.design.get("setting", "")), "where the study took place"),
-    }
-    for key, (text, description) in words.items():
+    for key, (text, description) in study_words(study).items():
         out.add(key, text, text, description)
     for group in ("case", "control"):
         out.add(f"n_{group}", study.groups[group], str(study.groups[group]), f"published {group}s")

@@ -20,7 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neok2.formatting import format_ci, format_number, format_odds_ratio
+from neok2.formatting import (
+    format_ci,
+    format_number,
+    format_odds_ratio,
+    format_or_ci,
+    odds_ratio_digits,
+)
 from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.sections._common import require_unmatched, term_key, term_labels
 from neok2.report.tables import gt_table, or_ci_cells
@@ -118,7 +124,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             "OR (profile CI)": or_ci_cells(table, "profile"),
             "Firth OR (CI)": or_ci_cells(table, "firth"),
             "Approx. RR (CI)": [
-                f"{format_number(r, 2)} ({format_ci(lo, hi)})"
+                format_or_ci(r, lo, hi)
                 for r, lo, hi in zip(
                     table["risk_ratio"],
                     table["risk_ratio_low"],
@@ -138,6 +144,8 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         gt_table(
             shown,
             "tbl_sensitivity",
+            # an interval cell reads whole on one line; the variable names take the wrapping
+            nowrap=[column for column in shown.columns if column != "Variable"],
             notes=[
                 "Profile: likelihood-ratio intervals; Firth: penalised likelihood with penalised "
                 "profile intervals; approximate RR = OR / (1 - P + P × OR) with P the risk among "
@@ -174,14 +182,21 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         out.add(
             f"{variable}.profile_ci",
             [row.ci_low_profile, row.ci_high_profile],
-            format_ci(row.ci_low_profile, row.ci_high_profile),
+            format_ci(
+                row.ci_low_profile,
+                row.ci_high_profile,
+                odds_ratio_digits(row.odds_ratio_profile, row.ci_low_profile, row.ci_high_profile),
+            ),
             f"{'profile-likelihood' if profile_ci == 'profile' else 'Wald (large data)'} "
             f"95% CI of the adjusted OR of {variable}",
         )
         out.add(
             f"{variable}.firth_or",
             row.odds_ratio_firth,
-            format_odds_ratio(row.odds_ratio_firth),
+            format_odds_ratio(
+                row.odds_ratio_firth,
+                odds_ratio_digits(row.odds_ratio_firth, row.ci_low_firth, row.ci_high_firth),
+            ),
             f"Firth OR of {variable}",
         )
         out.add(

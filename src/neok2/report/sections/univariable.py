@@ -12,7 +12,13 @@ from typing import Any
 
 import pandas as pd
 
-from neok2.formatting import format_ci, format_odds_ratio, format_p
+from neok2.formatting import (
+    format_ci,
+    format_odds_ratio,
+    format_or_ci,
+    format_p,
+    odds_ratio_digits,
+)
 from neok2.report.prose import prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.sections._common import (
@@ -146,18 +152,19 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
 
 def _or_with_ci(odds_ratio: float, low: float, high: float) -> str:
     """``"6.70 (4.28-10.51)"``: an odds ratio with its interval."""
-    return f"{format_odds_ratio(odds_ratio)} ({format_ci(low, high)})"
+    return format_or_ci(odds_ratio, low, high)
 
 
 def _add_mantel_haenszel(out: SectionOutput, term: str, row: Any) -> None:
     odds_ratio, low, high = float(row.mh_odds_ratio), float(row.mh_ci_low), float(row.mh_ci_high)
+    digits = odds_ratio_digits(odds_ratio, low, high)
     out.add(
         f"{term}.mh_odds_ratio",
         odds_ratio,
-        format_odds_ratio(odds_ratio),
+        format_odds_ratio(odds_ratio, digits),
         f"Mantel-Haenszel odds ratio of {term} over the strata",
     )
-    out.add(f"{term}.mh_ci", [low, high], format_ci(low, high), "its 95% CI (RBG)")
+    out.add(f"{term}.mh_ci", [low, high], format_ci(low, high, digits), "its 95% CI (RBG)")
     p_value = float(row.breslow_day_p)
     out.add(
         f"{term}.breslow_day_p",
