@@ -17,10 +17,18 @@ STUDY ?= k2_neonates
 SEED ?= 20200701
 # Extra options of `neok2 analyze`, e.g. ANALYZE_OPTIONS="--simulations 1000"
 ANALYZE_OPTIONS ?=
+# STUDY is a shipped study's name (src/neok2/studies/NAME.yaml) or the path of your own spec
+# (make paper STUDY=my_study.yaml DATA=my_records.csv); outputs are named after the file.
+ifneq ($(filter %.yaml %.yml,$(STUDY)),)
+SPEC := $(STUDY)
+STUDY_NAME := $(basename $(notdir $(STUDY)))
+else
 SPEC := src/neok2/studies/$(STUDY).yaml
+STUDY_NAME := $(STUDY)
+endif
 SOURCES := $(shell find src/neok2 -name '*.py' -o -name '*.yaml' 2>/dev/null)
 
-SYNTHETIC := synthetic/$(STUDY).csv
+SYNTHETIC := synthetic/$(STUDY_NAME).csv
 DATA ?= $(SYNTHETIC)
 # MODE=replication sets DATA beside the published report; MODE=author writes the author's own
 # paper (every number from DATA); COMPARE=1 adds, in author mode, one marked section comparing
@@ -43,7 +51,7 @@ RESULTS := $(RESULTS_DIR)/results.json
 MANUSCRIPT_DIR := manuscript
 # The K2 study has its own article; any other study gets the generic one built from its spec
 # (`neok2: articles:` in manuscript/_quarto.yml says the same to `neok2 render`).
-ARTICLE ?= $(if $(filter k2_neonates,$(STUDY)),index,study)
+ARTICLE ?= $(if $(filter k2_neonates,$(STUDY_NAME)),index,study)
 HTML := $(MANUSCRIPT_DIR)/_manuscript/$(ARTICLE).html
 PDF := $(MANUSCRIPT_DIR)/_manuscript/$(ARTICLE).pdf
 DOCX := $(MANUSCRIPT_DIR)/_manuscript/$(ARTICLE).docx
@@ -63,11 +71,19 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 # ------------------------------------------------------------------ data
-$(SYNTHETIC): $(STAMP) $(SOURCES)
+$(SYNTHETIC): $(STAMP) $(SOURCES) $(SPEC)
 	@mkdir -p $(dir $@)
 	$(BIN)/neok2 synth --study $(STUDY) --seed $(SEED) --out $@ --force
 
 data: $(SYNTHETIC)
+
+# A STUDY that names no spec is one line from the Makefile, not Make's "No rule to make target".
+ifeq ($(wildcard $(SPEC)),)
+$(SPEC):
+	@echo "neok2: error: STUDY=$(STUDY): no spec file $(SPEC); give a shipped study \
+	($(basename $(notdir $(wildcard src/neok2/studies/*.yaml)))) or the path of a .yaml spec" >&2; \
+	exit 2
+endif
 
 # A DATA file that is not the synthetic cohort has no rule: when it is missing, neok2 says so
 # in one line instead of Make's "No rule to make target".
@@ -77,14 +93,14 @@ $(DATA):
 endif
 
 # The results depend on what DATA holds, not on its modification time: the stamp records the
-# file's SHA-256 with the study, seed, mode, data source, comparison and analysis options, and
+# file's SHA-256 and the spec's with the study, seed, mode, data source, comparison and analysis options, and
 # is rewritten only when one of them changes (a replacement file with an older date still
 # rebuilds everything). It lives beside the results folder, not in it: `neok2 analyze`
 # replaces that folder whole. The folder is Make's own output, so analyze gets --force (by
 # hand, analyze refuses a folder holding files it did not write).
 DATA_STAMP := .neok2-data-stamp
-$(DATA_STAMP): $(DATA) FORCE
-	@stamp="$$(sha256sum < $(DATA) | cut -d' ' -f1) $(STUDY) $(SEED) $(MODE) $(DATA_SOURCE) $(COMPARE) $(ANALYZE_OPTIONS)"; \
+$(DATA_STAMP): $(DATA) $(SPEC) FORCE
+	@stamp="$$(sha256sum < $(DATA) | cut -d' ' -f1) $$(sha256sum < $(SPEC) | cut -d' ' -f1) $(STUDY) $(SEED) $(MODE) $(DATA_SOURCE) $(COMPARE) $(ANALYZE_OPTIONS)"; \
 	  echo "$$stamp" | cmp -s - $@ || echo "$$stamp" > $@
 
 # Every earlier output is removed before validation, so that a failed build never leaves a
@@ -113,7 +129,7 @@ paper:
 paper-unlocked: $(HTML) $(PDF) $(DOCX)
 
 # ------------------------------------------------------------------ synthetic twin of DATA
-TWIN := twin/$(STUDY)_twin.csv
+TWIN := twin/$(STUDY_NAME)_twin.csv
 
 $(TWIN): $(STAMP) $(DATA_STAMP) $(SOURCES)
 	@mkdir -p $(dir $@)

@@ -119,3 +119,37 @@ def test_make_validate_summarises_both_studies(checkout: Path):
     assert (summary["cells_reproduced"] == summary["cells_total"]).all()
     assert (summary["max_abs_log_or_ratio"] < 0.05).all()
     assert (checkout / "validation" / "summary.md").read_text().startswith("| Study |")
+
+
+def test_paper_of_a_spec_file_outside_the_package(checkout: Path):
+    # a replication researcher's own spec: R's infert, matched sets, written from docs/spec.md
+    spec = checkout / "infert_matched.yaml"
+    data = checkout / "infert_matched.csv"
+    shutil.copy(ROOT / "tests" / "specs" / "infert_matched.yaml", spec)
+    shutil.copy(ROOT / "tests" / "specs" / "infert_matched.csv", data)
+    make(checkout, "paper", QUICK, f"STUDY={spec.name}", f"DATA={data.name}")
+    recorded = json.loads((checkout / "results" / "results.json").read_text())
+    assert recorded["study"] == "infert_matched"
+    html = " ".join((checkout / "manuscript" / "_manuscript" / "study.html").read_text().split())
+    assert "conditional logistic regression" in html
+    # survival::clogit(case ~ spontaneous + induced + strata(stratum)) printed 7.29 and 4.09
+    # (tests/reference/matched.R)
+    table = pd.read_csv(checkout / "results" / "tables" / "multivariable.csv")
+    fitted = dict(zip(table["term"], table["odds_ratio"], strict=True))
+    assert f"{fitted['spontaneous']:.2f}" == "7.29" and f"{fitted['induced']:.2f}" == "4.09"
+
+
+def test_a_missing_spec_is_one_line(checkout: Path):
+    environment = {key: value for key, value in os.environ.items() if key != "MAKEFLAGS"}
+    result = subprocess.run(
+        ["make", "--no-print-directory", "paper", "STAMP=installed.stamp", "STUDY=mine.yaml"],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+    )
+    assert result.returncode != 0
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("neok2: error: STUDY=mine.yaml: no spec file mine.yaml")
+    assert "birthwt esoph k2_neonates" in first
