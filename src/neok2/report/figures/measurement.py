@@ -90,7 +90,10 @@ def measurement_by_group(
         )
     axes.set_xticks(
         [1, 2],
-        [f"{group_labels[group]}\n(n = {values.size})" for group, values in zip(order, drawn)],
+        [
+            f"{group_labels[group]}\n(n = {values.size})"
+            for group, values in zip(order, drawn, strict=True)
+        ],
     )
     axes.set_ylabel(ylabel)
     axes.spines[["top", "right"]].set_visible(False)
