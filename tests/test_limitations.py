@@ -233,3 +233,23 @@ def test_markdown_has_one_bullet_per_statement(seed):
 def test_tidy_columns_and_determinism(seed):
     assert list(seed.tidy().columns) == ["topic", "statement", "value", "unit", "source"]
     pd.testing.assert_frame_equal(study_limitations(load_study("k2_neonates")).tidy(), seed.tidy())
+
+
+def _design_statements(name: str) -> list[str]:
+    items = study_limitations(load_study(name)).tidy()
+    return items.loc[items["topic"] == "design", "statement"].tolist()
+
+
+def test_design_limitations_follow_each_spec():
+    # esoph: population-based, consumption recalled at interview, number of hospitals not given
+    esoph = " ".join(_design_statements("esoph"))
+    assert "single centre" not in esoph and "record review" not in esoph
+    assert "A population-based design (Ille-et-Vilaine, Brittany, France)" in esoph
+    assert "recalled at interview" in esoph
+    # birthwt: one hospital's records
+    birthwt = _design_statements("birthwt")
+    assert birthwt[0].startswith("A single centre (Baystate Medical Center")
+    assert birthwt[1].startswith("Retrospective record review")
+    # the matched infert spec states no centre, base or retrospective collection: nothing
+    specs = Path(__file__).parent / "specs"
+    assert _design_statements(str(specs / "infert_matched.yaml")) == []

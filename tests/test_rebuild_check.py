@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from neok2.cli import main
+from neok2.cli.rebuild_check import mean_text
 from neok2.report.run import run_analysis
 from neok2.study.spec import load_study
 from neok2.synth import rebuild_check as module
@@ -259,6 +260,7 @@ def test_cli_with_a_stand_in_cohort_and_the_summary(tmp_path):
     args = ["rebuild-check", str(STUDY.microdata), "--study", "birthwt", "--out", str(out)]
     result = runner.invoke(main, [*args, "--cohort", str(STUDY.microdata), "--seed", "4"])
     assert result.exit_code == 0, result.output
+    assert f"Table 1 cells {CELLS}/{CELLS};" in result.output
     written = pd.read_csv(out, keep_default_na=False)
     assert list(written.columns) == list(REBUILD_COLUMNS)
     assert (int(written.loc[0, "seed"]), int(written.loc[0, "cells_reproduced"])) == (4, CELLS)
@@ -267,7 +269,14 @@ def test_cli_with_a_stand_in_cohort_and_the_summary(tmp_path):
     assert result.exit_code == 0, result.output
     assert pd.read_csv(summary)["study"].tolist() == ["birthwt"]
     markdown = summary.with_suffix(".md").read_text()
-    assert markdown.splitlines()[2].startswith(f"| birthwt | 1 | {CELLS}.0/{CELLS} (100.0%) |")
+    # one cohort reproducing all 28 cells: a whole mean prints as an integer
+    assert markdown.splitlines()[2].startswith(f"| birthwt | 1 | {CELLS}/{CELLS} (100%) |")
+
+
+def test_mean_over_cohorts_prints_whole_values_as_integers():
+    # 27 and 28 of 28 cells over two cohorts: mean 27.5 (98.2%); 28 and 28: 28 (100%)
+    assert (mean_text(28.0), mean_text(100 * 28 / 28)) == ("28", "100")
+    assert (mean_text((27 + 28) / 2), mean_text(100 * 27.5 / 28)) == ("27.5", "98.2")
 
 
 def test_cli_refuses_to_overwrite_its_input(tmp_path):

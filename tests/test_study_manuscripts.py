@@ -74,8 +74,15 @@ def test_birthwt_paper_from_spec_and_real_data(tmp_path):
     assert "Risk factors for low birth weight" in text  # the spec's title
     assert "189 women" in text  # population noun of the spec
     assert "Race: Black" in text  # one odds ratio per level against White
-    # birthwt names a defining measurement (bwt), so its figure is drawn
+    # birthwt names a defining measurement (bwt), so its figure is drawn, numbered and cited
     assert "distribution of the defining measurement" in text
+    assert 'id="fig-measurement"' in html and "?@fig-measurement" not in text
+    # Table 1's group sizes never split over lines
+    assert "Low birth weight (n\xa0=\xa059)" in html.replace("&nbsp;", "\xa0")
+    # the sensitivity table leaves the Wald column to Table 3: four interval columns fit a page
+    assert "OR (profile CI)" in text and "OR (Wald CI)" not in text
+    # one hospital's records, as the spec states
+    assert "A single centre (Baystate Medical Center" in " ".join(text.split())
 
 
 def test_esoph_paper_leaves_out_what_the_spec_cannot_feed(tmp_path):
@@ -87,6 +94,10 @@ def test_esoph_paper_leaves_out_what_the_spec_cannot_feed(tmp_path):
     assert "The figure of the defining measurement is left out" in text
     assert "The simulation of the screen-then-adjust pipeline is left out" in text
     assert "Alcohol consumption (g/day): 120+" in text
+    # the design as its spec states it: population controls, recall at interview
+    assert "single centre" not in text and "record review" not in text
+    assert "A population-based design (Ille-et-Vilaine, Brittany, France)" in text
+    assert "Oesophageal cancer (n\xa0=\xa0200)" in html.replace("&nbsp;", "\xa0")
 
 
 def test_matched_infert_paper_names_the_conditional_design(tmp_path):
@@ -107,3 +118,6 @@ def test_matched_infert_paper_names_the_conditional_design(tmp_path):
     assert "resamples of whole matched sets" in text  # the bootstrap keeps the matching
     assert "Profile-likelihood and Firth" not in text
     assert "**Matching.**" not in text and "Matching." in text
+    # no design fact the spec leaves out, and no pointer at the left-out risk ratios
+    assert "single centre" not in text and "Retrospective" not in text
+    assert "risk ratios below" not in text and "Design and selection." not in text

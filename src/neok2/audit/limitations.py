@@ -227,6 +227,70 @@ def _months(window: Mapping[str, str]) -> int:
     return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
+def _design_rows(design: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The design's facts as limitations: only those the spec states (unset means unknown).
+
+    Examples
+    --------
+    >>> [row["statement"][:30] for row in _design_rows({"centres": 2, "retrospective": None})]
+    ['2 centres limits how far the p']
+    >>> _design_rows({})
+    []
+    """
+    rows: list[dict[str, Any]] = []
+    centres, base = design.get("centres"), design.get("base")
+    where = f" ({design['setting']})" if design.get("setting") else ""
+    if base == "population":
+        rows.append(
+            _row(
+                "design",
+                f"A population-based design{where}: cases from one defined area and controls "
+                "sampled from its residents, so the associations describe that population; "
+                "controls who declined or could not be reached may differ from those who took "
+                "part.",
+                math.nan if centres is None else centres,
+                "centres",
+                "study design",
+            )
+        )
+    elif centres is not None:
+        rows.append(
+            _row(
+                "design",
+                ("A single centre" if centres == 1 else f"{centres} centres")
+                + f"{where} limits how far the prevalence and the associations generalise.",
+                centres,
+                "centres",
+                "study design",
+            )
+        )
+    if not design.get("retrospective"):
+        return rows
+    source = design.get("exposure_source")
+    if source == "records":
+        statement = (
+            "Retrospective record review: exposures were recorded for care, not for this question"
+        )
+    elif source == "interview":
+        statement = (
+            "Exposures were recalled at interview after diagnosis, so cases may remember or "
+            "report them differently from controls (recall bias)"
+        )
+    else:
+        statement = (
+            "Exposures were collected after the outcome was known, so their measurement may "
+            "differ between cases and controls"
+        )
+    span = math.nan
+    window = design.get("window")
+    if window:
+        span = _months(window)
+        statement += f"; the {span}-month window ({window['start']} to {window['end']})"
+        statement += " covers less than a year of seasons" if span < 12 else ""
+    rows.append(_row("design", statement + ".", span, "months", "study design"))
+    return rows
+
+
 def study_limitations(
     study: Study,
     *,
@@ -473,30 +537,7 @@ def study_limitations(
             )
         )
 
-    design = study.design
-    centres = int(design.get("centres", 1))
-    rows.append(
-        _row(
-            "design",
-            ("A single centre" if centres == 1 else f"{centres} centres")
-            + (f" ({design['setting']})" if design.get("setting") else "")
-            + " limits how far the prevalence and the associations generalise.",
-            centres,
-            "centres",
-            "study design",
-        )
-    )
-    window = design.get("window")
-    if design.get("retrospective"):
-        statement = (
-            "Retrospective record review: exposures were recorded for care, not for this question"
-        )
-        span = math.nan
-        if window:
-            span = _months(window)
-            statement += f"; the {span}-month window ({window['start']} to {window['end']})"
-            statement += " covers less than a year of seasons" if span < 12 else ""
-        rows.append(_row("design", statement + ".", span, "months", "study design"))
+    rows.extend(_design_rows(study.design))
     if "vitamin k" in study.title.lower():
         recorded = [
             column.name

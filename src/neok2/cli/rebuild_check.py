@@ -35,6 +35,19 @@ _SUMMARY_HEADERS = {
 }
 
 
+def mean_text(value: float) -> str:
+    """A mean over cohorts: an integer when it is whole (``28``), else one decimal (``27.4``).
+
+    Examples
+    --------
+    >>> mean_text(28.0), mean_text(100.0), mean_text(27.4), mean_text(99.96)
+    ('28', '100', '27.4', '100.0')
+    """
+    from neok2.formatting import format_number
+
+    return format_number(value, 0) if float(value).is_integer() else format_number(value, 1)
+
+
 def _markdown(summary: pd.DataFrame) -> str:
     from neok2.formatting import format_number
 
@@ -52,8 +65,8 @@ def _markdown(summary: pd.DataFrame) -> str:
                 cells.append(str(int(value)))
             elif column == "cells_share":
                 cells.append(
-                    f"{format_number(row['cells_reproduced'], 1)}/"
-                    f"{format_number(row['cells_total'], 0)} ({format_number(100 * value, 1)}%)"
+                    f"{mean_text(row['cells_reproduced'])}/"
+                    f"{format_number(row['cells_total'], 0)} ({mean_text(100 * value)}%)"
                 )
             else:
                 cells.append(format_number(float(value), 3))
@@ -172,7 +185,7 @@ def command(
     mean = result.summary().iloc[0]
     click.echo(
         f"{written}: {len(result.seeds)} cohort(s); Table 1 cells "
-        f"{mean['cells_reproduced']:.1f}/{result.cells_total}; max |log OR ratio| "
+        f"{mean_text(mean['cells_reproduced'])}/{result.cells_total}; max |log OR ratio| "
         f"{mean['max_abs_log_or_ratio']:.3f}; correlation distance "
         f"{mean['correlation_rms_difference']:.3f} (permuted {mean['permuted_rms_difference']:.3f})"
     )

@@ -203,8 +203,9 @@ class DisplayedTable:
 
 def _text(label: Any) -> str:
     # a column label or note is a plain string in the report; great-tables' md()/html()
-    # wrappers keep their text in `.text`
-    return str(getattr(label, "text", label))
+    # wrappers keep their text in `.text`; a non-breaking space only steers the HTML's line
+    # breaks, so the CSV and Word table get an ordinary one
+    return str(getattr(label, "text", label)).replace("\xa0", " ")
 
 
 def displayed_table(gt: Any, title: str, *, extra_notes: Iterable[str] = ()) -> DisplayedTable:

@@ -132,10 +132,25 @@ class _Matching(_Strict):
 
 class _Design(_Strict):
     type: Literal["case-control"] = _describe("Study design.", default="case-control")
-    retrospective: bool = _describe(
-        "True when records were collected after the fact.", default=True
+    # unset means the paper does not say: the limitations then make no claim about it
+    retrospective: bool | None = _describe(
+        "True when exposures were collected after the outcome (from records or by recall); "
+        "unset when the paper does not say.",
+        default=None,
     )
-    centres: int = _describe("Number of recruiting centres.", default=1, ge=1)
+    centres: int | None = _describe(
+        "Number of recruiting centres; unset when the paper does not say.", default=None, ge=1
+    )
+    base: Literal["hospital", "population"] | None = _describe(
+        "Where the subjects come from: 'hospital' (patients of the recruiting centres) or "
+        "'population' (the cases of a defined area, controls sampled from its residents).",
+        default=None,
+    )
+    exposure_source: Literal["records", "interview"] | None = _describe(
+        "How exposures were obtained: 'records' (abstracted from records kept for care) or "
+        "'interview' (recalled by the subjects).",
+        default=None,
+    )
     setting: str = _describe("Where the study took place.", default="")
     window: _Window | None = _describe("Recruitment period, if printed.", default=None)
     software: str = _describe("Statistics software the paper names.", default="")

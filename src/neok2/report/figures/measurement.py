@@ -61,7 +61,9 @@ def measurement_by_group(
     axes = figure.subplots()
     rng = np.random.default_rng(seed)
     drawn = []
-    for position, group in enumerate(("control", "case"), start=1):
+    # cases first, as Table 1 orders its columns
+    order = ("case", "control")
+    for position, group in enumerate(order, start=1):
         values = np.asarray(samples[group], dtype=float)
         drawn.append(values)
         jitter = rng.uniform(-0.12, 0.12, size=values.size)
@@ -89,8 +91,8 @@ def measurement_by_group(
     axes.set_xticks(
         [1, 2],
         [
-            f"{group_labels['control']}\n(n = {drawn[0].size})",
-            f"{group_labels['case']}\n(n = {drawn[1].size})",
+            f"{group_labels[group]}\n(n = {values.size})"
+            for group, values in zip(order, drawn, strict=True)
         ],
     )
     axes.set_ylabel(ylabel)

@@ -29,27 +29,64 @@ def _row(topic: str, statement: str, value: float, unit: str, source: str) -> di
     return {"topic": topic, "statement": statement, "value": value, "unit": unit, "source": source}
 
 
+def _terms_and_variables(table: pd.DataFrame) -> tuple[int, int]:
+    """Model terms (degrees of freedom) and the variables they belong to, in a coefficient table.
+
+    Examples
+    --------
+    >>> _terms_and_variables(pd.DataFrame({"variable": ["age", "age", "smoke"]}))
+    (3, 2)
+    """
+    return len(table), int(table["variable"].nunique())
+
+
+def _count_phrase(terms: int, variables: int, what: str) -> str:
+    """``"11 model terms (3 variables)"``, or ``"2 model terms"`` when each variable is one term.
+
+    Examples
+    --------
+    >>> _count_phrase(11, 3, "model")
+    '11 model terms (3 variables)'
+    >>> _count_phrase(1, 1, "candidate")
+    '1 candidate term'
+    """
+    noun = "term" if terms == 1 else "terms"
+    head = f"{terms} {what} {noun}"
+    if terms == variables:
+        return head
+    return f"{head} ({variables} {'variable' if variables == 1 else 'variables'})"
+
+
 def _events_rows(inputs: SectionInputs) -> list[dict[str, Any]]:
+    """Events per model term (degree of freedom): a factor with k levels spends k - 1."""
     outcome = inputs.data[inputs.outcome]
     events = int(min((outcome == 1).sum(), (outcome == 0).sum()))
-    terms = (
-        len(inputs.upstream["multivariable"]["table"]) if "multivariable" in inputs.upstream else 0
-    )
-    candidates = len(inputs.candidates())
+    counts = []
+    if "multivariable" in inputs.upstream:
+        counts.append(
+            (
+                "events per variable (final model)",
+                *_terms_and_variables(inputs.upstream["multivariable"]["table"]),
+                "model",
+            )
+        )
+    if "univariable" in inputs.upstream:
+        pool = _terms_and_variables(inputs.upstream["univariable"]["table"])
+    else:
+        pool = (len(inputs.candidates()),) * 2
+    counts.append(("events per variable (candidate pool)", *pool, "candidate"))
     rows = []
-    for topic, count, what in (
-        ("events per variable (final model)", terms, "terms in the final model"),
-        ("events per variable (candidate pool)", candidates, "candidate variables screened"),
-    ):
-        if count:
-            ratio = events / count
+    for topic, terms, variables, what in counts:
+        if terms:
+            ratio = events / terms
             rows.append(
                 _row(
                     topic,
-                    f"{events} events for {count} {what}: {format_number(ratio, 1)} events per "
-                    f"variable (rule of thumb: at least {_RULE_OF_THUMB}).",
+                    f"{events} events for {_count_phrase(terms, variables, what)}: "
+                    f"{format_number(ratio, 1)} events per term (rule of thumb: at least "
+                    f"{_RULE_OF_THUMB}).",
                     ratio,
-                    "events per variable",
+                    "events per term",
                     "Peduzzi et al. 1996",
                 )
             )
@@ -77,12 +114,22 @@ def _testing_rows(inputs: SectionInputs) -> list[dict[str, Any]]:
                 )
             )
     if "univariable" in inputs.upstream:
+        # the screen passes a variable when any of its terms passes, so count variables
         screened = inputs.upstream["univariable"]["table"]
-        candidates, passed = len(screened), int(screened["selected"].sum())
+        terms, candidates = _terms_and_variables(screened)
+        passed = int(screened.loc[screened["selected"], "variable"].nunique())
+        several = terms > candidates
         rows.append(
             _row(
                 "univariable screen",
-                f"Screening {candidates} candidates at p < {threshold:g} lets "
+                f"Screening {candidates} candidate "
+                f"{'variable' if candidates == 1 else 'variables'}"
+                + (
+                    f" ({terms} terms; a variable passes when any of its terms does)"
+                    if several
+                    else ""
+                )
+                + f" at p < {threshold:g} lets {'at least ' if several else ''}"
                 f"{format_number(candidates * threshold, 1)} through by chance alone if none "
                 f"matters; {passed} passed. Selection by p keeps the estimates that happened to "
                 "be large, so the retained odds ratios lean away from 1 and their intervals "

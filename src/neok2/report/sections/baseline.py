@@ -22,6 +22,17 @@ TEST_PHRASES = {
 }
 
 
+def group_size_label(n: int) -> str:
+    """``"(n = N)"`` joined by non-breaking spaces, so that a header never splits it.
+
+    Examples
+    --------
+    >>> group_size_label(59) == "(n\u00a0=\u00a059)"
+    True
+    """
+    return f"(n\u00a0=\u00a0{n})"
+
+
 def _compute(inputs: SectionInputs) -> SectionOutput:
     out = SectionOutput("baseline", data_source=inputs.data_source)
     baseline = inputs.module("neok2.stats.baseline")
@@ -49,6 +60,15 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
         table_id="tbl_baseline",
         style=journal_style_of(study),
     )
+    from great_tables import loc, style
+
+    # display only: "(n = 200)" never splits over lines, nor does a test's name ("Chi-square")
+    gt = gt.cols_label(
+        cases={
+            group: f"{study.group_labels[group]} {group_size_label(int(result.group_n[group]))}"
+            for group in ("case", "control")
+        }
+    ).tab_style(style.css("white-space: nowrap"), loc.body(columns="test"))
     out.table("baseline", tidy, gt)
     out.export("table", tidy)
     out.add(

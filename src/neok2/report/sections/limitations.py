@@ -162,11 +162,16 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     alpha = float(study.design.get("alpha", 0.05))
     paragraphs: list[str] = []
 
-    # 1. design and selection
+    # the risk-ratio reading belongs with the sensitivity analysis: a design that leaves it
+    # out (a matched one) gets no sentence pointing at risk ratios
+    risk_ratios = "sensitivity" in inputs.upstream
+
+    # 1. design and selection: the facts the spec states, and nothing when it states none
     design = " ".join(_statements(items, "design"))
-    baseline = " ".join(_statements(items, "baseline risk"))
+    baseline = " ".join(_statements(items, "baseline risk")) if risk_ratios else ""
     baseline = re.sub(r"(\d+\.\d)%", lambda m: f"{format_percent(float(m.group(1)))}%", baseline)
-    paragraphs.append(f"**Design and selection.** {plain(f'{design} {baseline}'.strip())}")
+    if f"{design} {baseline}".strip():
+        paragraphs.append(f"**Design and selection.** {plain(f'{design} {baseline}'.strip())}")
     matching = study.design.get("matching")
     if matching is not None:
         on = [str(name) for name in matching.get("variables", ())]
@@ -294,7 +299,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     paragraphs.append("**Measurement.** " + plain(" ".join(sentences)))
 
     # 6. odds ratios and risk
-    table = _risk_table(study, items, labels)
+    table = _risk_table(study, items, labels) if risk_ratios else []
     paragraphs.append(
         f"**Odds ratios and risk.** With {_percent(study.groups['case'] / study.n)} of the "
         "sample being cases, an odds ratio overstates the risk ratio it is often read as: "

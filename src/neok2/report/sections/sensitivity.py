@@ -120,7 +120,8 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     shown = pd.DataFrame(
         {
             "Variable": [labels.get(v, v) for v in table["variable"]],
-            "OR (Wald CI)": or_ci_cells(table, "wald"),
+            # the Wald estimates are the multivariable table's (kept in the exported table):
+            # four interval columns fit a printed page on one line each
             "OR (profile CI)": or_ci_cells(table, "profile"),
             "Firth OR (CI)": or_ci_cells(table, "firth"),
             "Approx. RR (CI)": [
@@ -147,6 +148,7 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             # an interval cell reads whole on one line; the variable names take the wrapping
             nowrap=[column for column in shown.columns if column != "Variable"],
             notes=[
+                "Wald estimates and intervals as in the multivariable table. "
                 "Profile: likelihood-ratio intervals; Firth: penalised likelihood with penalised "
                 "profile intervals; approximate RR = OR / (1 - P + P × OR) with P the risk among "
                 "the unexposed; E-value (VanderWeele and Ding) = RR + sqrt(RR (RR - 1)) with RR = "
