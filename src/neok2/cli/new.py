@@ -20,8 +20,11 @@ source: Authors. Title. Journal Year;Volume:Pages.
 population: {{singular: participant, plural: participants}}   # nouns used in the prose
 design:
   type: case-control
-  retrospective: true
-  centres: 1
+  # delete what the paper does not state: the limitations then claim nothing about it
+  retrospective: true                # records collected after the fact
+  centres: 1                         # recruiting centres
+  base: hospital                     # hospital | population (where the subjects come from)
+  exposure_source: records           # records | interview (how exposures were obtained)
   setting: Where the study took place
   software: Statistics software the paper names
   alpha: 0.05
