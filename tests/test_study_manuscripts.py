@@ -64,7 +64,7 @@ def _paper(tmp_path: Path, study: str, data: Path | None = None) -> str:
 
 def _visible(html: str) -> str:
     text = re.sub(r"<(style|script)\b.*?</\1>", "", html, flags=re.S)
-    return re.sub(r"<[^>]+>", " ", text)
+    return " ".join(re.sub(r"<[^>]+>", " ", text).split())
 
 
 def test_birthwt_paper_from_spec_and_real_data(tmp_path):
