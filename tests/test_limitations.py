@@ -253,3 +253,18 @@ def test_design_limitations_follow_each_spec():
     # the matched infert spec states no centre, base or retrospective collection: nothing
     specs = Path(__file__).parent / "specs"
     assert _design_statements(str(specs / "infert_matched.yaml")) == []
+
+
+def test_e_values_name_each_level_of_a_factor():
+    # birthwt's adjusted race ORs: Black 3.54 (1.26-9.93), Other 2.37 (1.00-5.60); low birth
+    # weight is common (31.2%), so RR = sqrt(OR) and E = RR + sqrt(RR (RR - 1)):
+    #   Black: RR = 1.8815, E = 1.8815 + sqrt(1.8815 x 0.8815) = 3.17; lower limit 1.26 ->
+    #          RR = 1.1225, E = 1.1225 + sqrt(1.1225 x 0.1225) = 1.49
+    #   Other: RR = 1.5395, E = 1.5395 + sqrt(1.5395 x 0.5395) = 2.45; the CI holds 1 -> 1.00
+    from neok2.report.run import run_analysis
+
+    data = pd.read_csv(Path(__file__).parents[1] / "src" / "neok2" / "data" / "birthwt.csv")
+    sections = ["cohort", "published", "univariable", "multivariable", "audit", "limitations"]
+    text = run_analysis(data, load_study("birthwt"), seed=1, sections=sections).texts["limitations"]
+    assert "race: Black 3.17 (1.49) published" in text
+    assert "race: Other 2.45 (1.00) published" in text

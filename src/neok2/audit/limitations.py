@@ -467,10 +467,14 @@ def study_limitations(
                 continue
             baseline = _unexposed_risk(used, shares)
             risk_ratio = risk_ratio_from_odds_ratio(odds_ratio, baseline)
+            # the OR as the paper printed it; a level of a factor is named with its factor
+            printed = str(record.get("or_printed") or "") or _number(odds_ratio, 3)
+            level = str(record.get("level") or "")
+            label = f"{record['label']}: {level}" if level else str(record["label"])
             rows.append(
                 _row(
                     "odds ratio read as risk",
-                    f"The {table} OR of {_number(odds_ratio, 3)} for {record['label']} corresponds "
+                    f"The {table} OR of {printed} for {label} corresponds "
                     f"to a risk ratio of about {_number(risk_ratio, 2)} at an unexposed risk of "
                     f"{_percent(baseline)}; reading the OR as a "
                     f"'{_number(odds_ratio, 1)}-fold risk' "

@@ -27,7 +27,7 @@ from neok2.formatting import format_number, format_percent
 from neok2.report.prose import escape_markdown, humanize, in_prose, list_phrase, prose_list
 from neok2.report.section import Section, SectionInputs, SectionOutput
 from neok2.report.sections._author_limitations import author_limitations
-from neok2.report.sections._common import case_rule
+from neok2.report.sections._common import case_rule, term_labels
 from neok2.report.tables import gt_table
 
 E_VALUE_METHOD = (
@@ -247,8 +247,12 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
     e_rows = []
     rebuilt = inputs.upstream.get("multivariable", {})
     rebuilt_table = rebuilt.get("table") if rebuilt else None
+    shown_labels = term_labels(study, labels)
     for record in study.multivariable.to_dict(orient="records"):
         variable = str(record["variable"])
+        level = str(record.get("level") or "")
+        # a level of a factor is its own model term: race[T.Black] against race[Black]
+        term, key = (f"{variable}[T.{level}]", f"{variable}[{level}]") if level else (variable,) * 2
         published = _e_value_pair(
             limitations,
             float(record["odds_ratio"]),
@@ -256,13 +260,13 @@ def _compute(inputs: SectionInputs) -> SectionOutput:
             float(record["ci_high"]),
         )
         mine = "not estimated"
-        if rebuilt_table is not None and variable in set(rebuilt_table["variable"]):
-            row = rebuilt_table[rebuilt_table["variable"] == variable].iloc[0]
+        if rebuilt_table is not None and term in set(rebuilt_table["term"]):
+            row = rebuilt_table[rebuilt_table["term"] == term].iloc[0]
             mine = _e_value_pair(
                 limitations, float(row["odds_ratio"]), float(row["ci_low"]), float(row["ci_high"])
             )
         e_rows.append(
-            f"{in_prose(labels.get(variable, variable))} {published} published, {mine} rebuilt"
+            f"{in_prose(shown_labels.get(key, variable))} {published} published, {mine} rebuilt"
         )
     # the outcome in words: the name of the definition that makes a case, else generic
     case_name = case_rule(study)[0]
