@@ -246,6 +246,10 @@ def test_section_quotes_the_check(real, monkeypatch):
     assert values["rebuild_check.cells_reproduced"].display == str(CELLS)
     assert values["rebuild_check.cells_share"].display == "100%"
     assert values["rebuild_check.max_abs_log_or_ratio"].value == 0.0
+    # the real records set beside themselves: ORs equal, correlations equal
+    assert values["rebuild_check.max_or_difference_percent"].value == 0.0
+    assert values["rebuild_check.correlation_reading"].value == 0.0
+    assert values["rebuild_check.correlation_reading"].display.startswith("essentially at the")
     assert list(results.tables["rebuild_check"]["seed"]) == [7, 8, 9]
     assert 'id="tbl_rebuild_check"' in results.table_html["rebuild_check"]
 

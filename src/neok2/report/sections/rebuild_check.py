@@ -8,6 +8,8 @@ rebuild-check`` and ``make validate`` run more.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from neok2.formatting import format_number, format_percent
@@ -34,6 +36,52 @@ def _shown(value: float, share: bool) -> str:
     if share and pd.notna(value):
         return format_percent(100 * value) + "%"
     return format_number(value, 2)
+
+
+CLOSE_TO_SHUFFLED = 0.8
+"""A rebuild whose correlation distance is at least this share of the shuffled copy's is read
+as recovering no more of the covariates' joint structure than margins alone."""
+
+
+def _correlation_reading(ratio: float) -> str:
+    """How the synthetic correlation distance compares with the shuffled copy's, in words.
+
+    Examples
+    --------
+    >>> _correlation_reading(0.98)[:40]
+    'no closer to the real ones than the shuf'
+    >>> _correlation_reading(0.31)[:34]
+    'at about a third of the shuffled c'
+    """
+    if not math.isfinite(ratio):
+        return "not comparable with the shuffled copy (its correlations match exactly)"
+    if ratio >= CLOSE_TO_SHUFFLED:
+        return (
+            "no closer to the real ones than the shuffled copy: the printed tables say little "
+            "about how the covariates go together, and a rebuild from them cannot recover it"
+        )
+    if ratio < 0.05:
+        return "essentially at the real correlations (under 5% of the shuffled copy's distance)"
+    share = ratio_phrase(ratio)
+    return (
+        f"at {share} of the shuffled copy's distance: the adjusted odds ratios the rebuild "
+        "matches tie the covariates together in part, not in full"
+    )
+
+
+def ratio_phrase(ratio: float) -> str:
+    """A ratio below 1 in words a reader takes in at once: ``0.31`` -> ``about a third``.
+
+    Examples
+    --------
+    >>> ratio_phrase(0.31), ratio_phrase(0.52), ratio_phrase(0.2)
+    ('about a third', 'about half', 'about a fifth')
+    """
+    fractions = {2: "half", 3: "a third", 4: "a quarter", 5: "a fifth", 10: "a tenth"}
+    nearest = min(fractions, key=lambda d: abs(1 / d - ratio))
+    if abs(1 / nearest - ratio) <= 0.05:
+        return f"about {fractions[nearest]}"
+    return f"{format_percent(100 * ratio)}%"
 
 
 def _real_records(inputs: SectionInputs) -> pd.DataFrame:
@@ -72,6 +120,21 @@ def rebuild_output(inputs: SectionInputs, check: object) -> SectionOutput:
     for key, label, share in _ROWS:
         value = float(mean[key])
         out.add(key, value, _shown(value, share), f"{label.strip()}, mean over cohorts")
+    # the largest log ratio read as a percentage difference between two odds ratios
+    percent = 100 * (math.exp(float(mean["max_abs_log_or_ratio"])) - 1)
+    out.add(
+        "max_or_difference_percent",
+        percent,
+        format_number(percent, 1 if percent < 10 else 0),
+        "largest difference between a synthetic and the real adjusted OR (%), mean over cohorts",
+    )
+    ratio = float(mean["correlation_rms_difference"]) / float(mean["permuted_rms_difference"])
+    out.add(
+        "correlation_reading",
+        ratio,
+        _correlation_reading(ratio),
+        "the synthetic correlation distance over the shuffled copy's, in words",
+    )
     terms = ", ".join(check.terms_fitted)  # type: ignore[attr-defined]
     shown = pd.DataFrame(
         {
