@@ -120,13 +120,13 @@ def rebuild_output(inputs: SectionInputs, check: object) -> SectionOutput:
     for key, label, share in _ROWS:
         value = float(mean[key])
         out.add(key, value, _shown(value, share), f"{label.strip()}, mean over cohorts")
-    # the largest log ratio read as a percentage difference between two odds ratios
-    percent = 100 * (math.exp(float(mean["max_abs_log_or_ratio"])) - 1)
+    # the largest log ratio of any cohort, read as a percentage difference between two ORs
+    percent = 100 * (math.exp(float(per_seed["max_abs_log_or_ratio"].max())) - 1)
     out.add(
         "max_or_difference_percent",
         percent,
         format_number(percent, 1 if percent < 10 else 0),
-        "largest difference between a synthetic and the real adjusted OR (%), mean over cohorts",
+        "largest difference between a synthetic and the real adjusted OR (%), over all cohorts",
     )
     ratio = float(mean["correlation_rms_difference"]) / float(mean["permuted_rms_difference"])
     out.add(
