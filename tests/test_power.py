@@ -434,6 +434,18 @@ class TestPowerCommand:
         # epiR reference row 2: power 0.9947313 -> printed with 3 decimals.
         assert "power: 0.995" in result.output
 
+    def test_analytic_two_sided_power_at_the_null_is_alpha(self):
+        from click.testing import CliRunner
+
+        from neok2.cli.app import main
+
+        # At OR = 1 the two-sided test rejects with probability P(|Z| > z_0.975) = 0.05
+        # (both tails; the near tail alone would print 0.025).
+        arguments = ["power", "analytic", "--odds-ratio", "1", "--p0", "0.3", "--n-cases", "100"]
+        result = CliRunner().invoke(main, arguments)
+        assert result.exit_code == 0, result.output
+        assert "power: 0.050" in result.output
+
     def test_study_table_and_user_error(self):
         from click.testing import CliRunner
 
