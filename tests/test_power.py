@@ -30,6 +30,7 @@ EPIR_POWER = pd.read_csv(REFERENCE / "power_epir_power.csv")
 EPIR_OR = pd.read_csv(REFERENCE / "power_epir_detectable_or.csv")
 PROP_TEST = pd.read_csv(REFERENCE / "power_prop_test.csv")
 PWR = pd.read_csv(REFERENCE / "power_pwr_2p2n.csv")
+HSIEH = pd.read_csv(REFERENCE / "power_hsieh.csv")
 # uniroot's default tolerance in R, .Machine$double.eps^0.25, bounds the error of every value
 # that epiR or pwr solve for by root finding.
 UNIROOT_TOL = 1.220703e-4
@@ -270,13 +271,55 @@ class TestSampleSizeLogistic:
         # z_b sqrt(P1 Q1 + P2 Q2 (1-B)/B) = 0.8416212 * sqrt(0.6785185) = 0.6932622;
         # n = (1.5282693 + 0.6932622)^2 / ((0.2 - 0.3333333)^2 * 0.7)
         #   = 4.9352022 / 0.0124444 = 396.5787; with R^2 = 0.25: 396.5787 / 0.75 = 528.7717.
+        # These closed forms count the near tail only; the far tail (about 3e-5 of power at
+        # n = 396) makes the two-sided sizes a little smaller (under 1e-5 relative).
         simple = sample_size_logistic(2.0, None, 0.8, event_rate=0.2, exposure_prevalence=0.3)
         adjusted = sample_size_logistic(
             2.0, None, 0.8, event_rate=0.2, exposure_prevalence=0.3, r_squared=0.25
         )
-        assert simple.iloc[0]["n"] == pytest.approx(396.5787, rel=1e-6)
-        assert simple.iloc[0]["n_events"] == pytest.approx(396.5787 * 0.24, rel=1e-6)
-        assert adjusted.iloc[0]["n"] == pytest.approx(528.7717, rel=1e-6)
+        assert simple.iloc[0]["n"] == pytest.approx(396.5787, rel=1e-5)
+        assert simple.iloc[0]["n"] < 396.5787
+        assert simple.iloc[0]["n_events"] == pytest.approx(simple.iloc[0]["n"] * 0.24, rel=1e-12)
+        assert adjusted.iloc[0]["n"] == pytest.approx(528.7717, rel=1e-5)
+        assert adjusted.iloc[0]["n"] == pytest.approx(simple.iloc[0]["n"] / 0.75, rel=1e-9)
+
+    @pytest.mark.parametrize("row", _rows(HSIEH))
+    def test_both_tails_against_r(self, row):
+        # tests/reference/power.R writes Hsieh's formulas out with pnorm: two-sided power
+        # counts both tails; sizes and odds ratios solved with uniroot at tol 1e-12.
+        options = {
+            "event_rate": row["event_rate"],
+            "covariate": row["covariate"],
+            "r_squared": row["r_squared"],
+            "alpha": row["alpha"],
+        }
+        if row["covariate"] == "binary":
+            options["exposure_prevalence"] = row["exposure_prevalence"]
+        power = sample_size_logistic(row["odds_ratio"], row["n"], None, **options).iloc[0]
+        assert power["power"] == pytest.approx(row["power_two_sided"], rel=1e-12)
+        size = sample_size_logistic(row["odds_ratio"], None, row["power"], **options).iloc[0]
+        assert size["n"] == pytest.approx(row["n_two_sided"], rel=1e-9)
+        # one-tail checks: ours minus the far tail is the near tail alone, and at Hsieh's
+        # closed-form size the near tail alone has exactly the target power
+        assert power["power"] - row["far_tail"] == pytest.approx(row["power_one_tail"], rel=1e-12)
+        at_closed_form = sample_size_logistic(
+            row["odds_ratio"], row["n_one_tail"], None, **options
+        ).iloc[0]["power"]
+        assert at_closed_form - row["far_tail_at_n_one_tail"] == pytest.approx(
+            row["power"], rel=1e-12
+        )
+        assert size["n"] < row["n_one_tail"]
+        detect = sample_size_logistic(None, row["n"], row["power"], **options).iloc[0]
+        assert detect["odds_ratio"] == pytest.approx(row["odds_ratio_two_sided"], rel=1e-9)
+
+    def test_null_odds_ratio_gives_alpha(self):
+        # At OR = 1 both Hsieh statistics have mean 0: two-sided power = P(|Z| > z) = alpha.
+        for options in (
+            {"covariate": "continuous"},
+            {"covariate": "binary", "exposure_prevalence": 0.3},
+        ):
+            row = sample_size_logistic(1.0, 150, None, event_rate=0.2, **options).iloc[0]
+            assert row["power"] == pytest.approx(0.05, rel=1e-12)
 
     @pytest.mark.parametrize("covariate", ["binary", "continuous"])
     def test_power_and_odds_ratio_invert_the_size(self, covariate):
@@ -390,6 +433,18 @@ class TestPowerCommand:
         assert result.exit_code == 0, result.output
         # epiR reference row 2: power 0.9947313 -> printed with 3 decimals.
         assert "power: 0.995" in result.output
+
+    def test_analytic_two_sided_power_at_the_null_is_alpha(self):
+        from click.testing import CliRunner
+
+        from neok2.cli.app import main
+
+        # At OR = 1 the two-sided test rejects with probability P(|Z| > z_0.975) = 0.05
+        # (both tails; the near tail alone would print 0.025).
+        arguments = ["power", "analytic", "--odds-ratio", "1", "--p0", "0.3", "--n-cases", "100"]
+        result = CliRunner().invoke(main, arguments)
+        assert result.exit_code == 0, result.output
+        assert "power: 0.050" in result.output
 
     def test_study_table_and_user_error(self):
         from click.testing import CliRunner

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -223,6 +224,52 @@ class TestIsolation:
         )
         assert all(run.computed for run in runs.values())
         assert seen == {"export": [1, 2, 3], "data": [1, 2, 3]}
+
+    def test_sections_share_the_data_without_copying_it(self):
+        # copy-on-write: each section reads the run's own column buffers; one that writes
+        # to a column, replaces or adds one changes its own view only
+        inputs = toy_inputs()
+        original = inputs.data
+        shared: list[bool] = []
+
+        def writer(inputs: SectionInputs) -> SectionOutput:
+            shared.append(np.shares_memory(inputs.data["x"].to_numpy(), original["x"].to_numpy()))
+            inputs.data.loc[0, "x"] = 99
+            inputs.data["y"] = inputs.data["x"] * 2
+            inputs.data["x"] = -1
+            return SectionOutput("writer")
+
+        def reader(inputs: SectionInputs) -> SectionOutput:
+            shared.append(np.shares_memory(inputs.data["x"].to_numpy(), original["x"].to_numpy()))
+            assert list(inputs.data.columns) == ["x"]
+            assert list(inputs.data["x"]) == [1, 2, 3]
+            return SectionOutput("reader")
+
+        runs = run_sections([Section("writer", writer), Section("reader", reader)], inputs)
+        assert all(run.computed for run in runs.values())
+        assert shared == [True, True]
+        pd.testing.assert_frame_equal(original, pd.DataFrame({"x": [1, 2, 3]}))
+
+    def test_k2_results_do_not_depend_on_which_sections_share_the_data(self):
+        # The 200-row synthetic K2 cohort: the data sections run together on one shared
+        # frame give exactly the values each gives when run alone on its own deep copy, so
+        # no section's changes to its data reach another one.
+        from neok2.synth.generator import synthesize
+
+        cohort = synthesize(STUDY, seed=STUDY.default_seed)
+        assert len(cohort) == 200
+        kept = cohort.copy(deep=True)
+        names = ["cohort", "baseline", "univariable", "multivariable"]
+        together = run_analysis(cohort, STUDY, seed=1, sections=names).values
+        pd.testing.assert_frame_equal(cohort, kept)
+        for name in names:
+            needs = ["univariable"] if name == "multivariable" else []
+            alone = run_analysis(kept.copy(deep=True), STUDY, seed=1, sections=[*needs, name])
+            keys = [key for key in alone.values if key.startswith(f"{name}.")]
+            assert keys
+            for key in keys:
+                assert together[key].display == alone.values[key].display, key
+                assert repr(together[key].value) == repr(alone.values[key].value), key
 
     def test_a_section_sees_only_what_it_declared(self):
         def nosy(inputs: SectionInputs) -> SectionOutput:

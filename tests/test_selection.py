@@ -629,3 +629,37 @@ def test_screen_bootstrap_in_blocks_of_resamples_gives_the_same_table(
     blocked = selection.bootstrap_inclusion(data, "case", ["sga", "male"], n_boot=23, seed=4)
     pd.testing.assert_frame_equal(whole, blocked)
     assert 0 < whole["n_selected"].iloc[0] < 23  # the check is not vacuous
+
+
+def test_row_counts_by_hand() -> None:
+    from neok2.stats.bootstrap import row_counts
+
+    # resample 1 draws row 0 twice and row 2 once; resample 2 draws rows 1, 1, 1
+    counts = row_counts(np.array([[0, 2, 0], [1, 1, 1]]), 4)
+    np.testing.assert_array_equal(counts, [[2, 0, 1, 0], [0, 3, 0, 0]])
+    assert counts.dtype == float
+
+
+def test_batched_screen_holds_few_resample_sized_arrays() -> None:
+    # the R x n draw counts are the one resample-sized array the batched screen keeps; no
+    # per-candidate copy or temporary of that size is made beside it (rows complete)
+    import tracemalloc
+
+    generator = np.random.default_rng(3)
+    n_rows, n_resamples = 20_000, 10
+    data = pd.DataFrame(
+        {
+            "case": generator.integers(0, 2, n_rows).astype(float),
+            "exposed": generator.integers(0, 2, n_rows).astype(float),
+            "score": np.round(generator.normal(size=n_rows), 1),
+        }
+    )
+    resamples = generator.integers(0, n_rows, size=(n_resamples, n_rows))
+    one_array = n_resamples * n_rows * 8
+    tracemalloc.start()
+    try:
+        screen_resamples(data, "case", ["exposed", "score"], resamples, threshold=0.2, firth="auto")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * one_array, peak / one_array  # 5.5 arrays before, 2.3 now

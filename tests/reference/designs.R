@@ -20,7 +20,9 @@
 #   stats::glm(cbind(ncases, ncontrols) ~ ..., binomial): coefficients, SE, z p,
 #     confint.default (Wald) and profile limits (MASS::confint.glm / stats in R >= 4.4);
 #     logLik of the same model on the expanded one-row-per-subject data.
-#   epiR::epi.sscc(method = "matched", nfractional = TRUE): Dupont (1988) matched designs.
+#   epiR::epi.sscc(method = "matched", nfractional = TRUE): Dupont (1988) matched designs,
+#     with the two-sided power (both rejection tails) written out beside it; the
+#     Mantel-Haenszel power of stratified designs (Woolson et al. 1986) written out.
 #   stats::wilcox.test (exact and normal approximation), stats::fisher.test on r x c
 #   tables, stats::prop.trend.test, stats::mcnemar.test, stats::binom.test (exact interval
 #   of the matched-pair odds ratio).
@@ -218,6 +220,30 @@ for (k in 2:4) {
 }
 
 # ------------------------------------------------------------------ matched power (Dupont)
+# epiR counts only the rejection tail on the side of the effect. Dupont's moments are
+# written out here so that the two-sided power (both tails) can be computed beside it:
+#   near = pnorm((s - t) / sqrt(V_psi)),  far = pnorm((-s - t) / sqrt(V_psi)),
+#   s = sqrt(sets) |E_1 - E_psi|,  t = qnorm(1 - alpha / 2) sqrt(V_1).
+# The near tail reproduces epiR's power (checked below); sizes and detectable odds ratios
+# counting both tails are solved with uniroot at tol 1e-12.
+dupont_moments <- function(or, p0, r, phi) {
+  p1 <- or * p0 / (1 + p0 * (or - 1))
+  spread <- sqrt(p1 * (1 - p1) * p0 * (1 - p0))
+  p0_exposed <- (p1 * p0 + phi * spread) / p1
+  p0_unexposed <- (p0 * (1 - p1) - phi * spread) / (1 - p1)
+  m <- seq_len(r)
+  t <- p1 * choose(r, m - 1) * p0_exposed^(m - 1) * (1 - p0_exposed)^(r - m + 1) +
+    (1 - p1) * choose(r, m) * p0_unexposed^m * (1 - p0_unexposed)^(r - m)
+  den <- m * or + r - m + 1
+  c(e_psi = sum(m * t * or / den), e_one = sum(m * t / (r + 1)),
+    v_psi = sum(m * t * or * (r - m + 1) / den^2), v_one = sum(m * t * (r - m + 1) / (r + 1)^2))
+}
+dupont_tails <- function(or, p0, sets, r, phi, alpha = 0.05) {
+  mo <- dupont_moments(or, p0, r, phi)
+  s <- sqrt(sets) * abs(mo[["e_one"]] - mo[["e_psi"]])
+  t <- qnorm(1 - alpha / 2) * sqrt(mo[["v_one"]])
+  c(near = pnorm((s - t) / sqrt(mo[["v_psi"]])), far = pnorm((-s - t) / sqrt(mo[["v_psi"]])))
+}
 grid <- expand.grid(or = c(2, 3), p0 = c(0.2, 0.35), r = c(1, 2, 4), phi = c(0, 0.2))
 for (i in seq_len(nrow(grid))) {
   g <- grid[i, ]
@@ -226,9 +252,18 @@ for (i in seq_len(nrow(grid))) {
                    sided.test = 2, conf.level = 0.95, method = "matched", nfractional = TRUE)
   put(name, "n_case", size$n.case)
   put(name, "n_total", size$n.total)
+  two_sided_power <- function(or, sets) sum(dupont_tails(or, g$p0, sets, g$r, g$phi))
+  put(name, "n_case_two_sided",
+      uniroot(function(n) two_sided_power(g$or, n) - 0.8, c(size$n.case / 2, size$n.case),
+              tol = 1e-12)$root)
   pw <- epi.sscc(OR = g$or, p0 = g$p0, n = 300, power = NA, r = g$r, phi.coef = g$phi,
                  sided.test = 2, conf.level = 0.95, method = "matched", nfractional = TRUE)
+  sets <- 300 / (g$r + 1)
+  tails <- dupont_tails(g$or, g$p0, sets, g$r, g$phi)
+  stopifnot(abs(tails[["near"]] - pw$power) < 1e-12)
   put(name, "power_n300", pw$power)
+  put(name, "far_tail_n300", tails[["far"]])
+  put(name, "power_two_sided_n300", sum(tails))
   # epiR's detectable-OR branch searches up to 1e6, where the variance can be NaN for
   # some settings; those settings are skipped rather than reported.
   dor <- tryCatch(
@@ -238,6 +273,57 @@ for (i in seq_len(nrow(grid))) {
   if (!is.null(dor)) {
     put(name, "or_low_n300", dor$OR[1])
     put(name, "or_high_n300", dor$OR[2])
+    gap <- function(or) two_sided_power(or, sets) - 0.8
+    put(name, "or_low_two_sided_n300",
+        uniroot(gap, c(0.8 * dor$OR[1], min(1, 1.2 * dor$OR[1])), tol = 1e-12)$root)
+    put(name, "or_high_two_sided_n300",
+        uniroot(gap, c(max(1, 0.8 * dor$OR[2]), 1.2 * dor$OR[2]), tol = 1e-12)$root)
+  }
+}
+
+# ------------------------------------------------------------------ stratified power (CMH)
+# Woolson, Bean and Rojas (1986): per case, stratum k has f_k cases and r f_k controls,
+# w_k = f_k r / (1 + r); the CMH numerator has mean sum w_k (p1k - p0k), null variance
+# sum w_k pbar_k qbar_k and alternative variance sum w_k^2 (p1k q1k / f_k + p0k q0k / (r f_k)).
+# No R package computes it; the formula is written out and both tails are counted. With one
+# stratum its near tail is epiR's unmatched (Fleiss) power, checked below.
+cmh_tails <- function(or, p0, fractions, r, n_cases, alpha = 0.05) {
+  fractions <- fractions / sum(fractions)
+  p1 <- p0 * or / (1 + p0 * (or - 1))
+  w <- fractions * r / (1 + r)
+  pbar <- (p1 + r * p0) / (1 + r)
+  mean <- sum(w * (p1 - p0))
+  v0 <- sum(w * pbar * (1 - pbar))
+  v1 <- sum(w^2 * (p1 * (1 - p1) / fractions + p0 * (1 - p0) / (r * fractions)))
+  s <- sqrt(n_cases) * abs(mean)
+  t <- qnorm(1 - alpha / 2) * sqrt(v0)
+  c(near = pnorm((s - t) / sqrt(v1)), far = pnorm((-s - t) / sqrt(v1)))
+}
+strata_cases <- list(
+  cmh_two_strata = list(or = 2, p0 = c(0.1, 0.3), fractions = c(1, 1), r = 1, n = 150),
+  cmh_three_strata = list(or = 1.8, p0 = c(0.05, 0.2, 0.4), fractions = c(1, 2, 3), r = 2,
+                          n = 120),
+  cmh_protective = list(or = 0.5, p0 = c(0.3, 0.5), fractions = c(2, 1), r = 3, n = 90),
+  cmh_one_stratum = list(or = 2.5, p0 = 0.25, fractions = 1, r = 2, n = 70)
+)
+for (name in names(strata_cases)) {
+  k <- strata_cases[[name]]
+  two_sided_power <- function(or, n) sum(cmh_tails(or, k$p0, k$fractions, k$r, n))
+  tails <- cmh_tails(k$or, k$p0, k$fractions, k$r, k$n)
+  put(name, "power", sum(tails))
+  put(name, "far_tail", tails[["far"]])
+  put(name, "n_cases", uniroot(function(n) two_sided_power(k$or, n) - 0.8, c(2, 1e5),
+                               tol = 1e-12)$root)
+  gap <- function(or) two_sided_power(or, k$n) - 0.8
+  put(name, "or_high", uniroot(gap, c(1, 1e3), tol = 1e-12)$root)
+  put(name, "or_low", uniroot(gap, c(1e-6, 1), tol = 1e-12)$root)
+  if (length(k$p0) == 1) {
+    # epiR's size and power branches put r on the case group: ask for r = 1 / r
+    fleiss <- epi.sscc(OR = k$or, p0 = k$p0, n = k$n * (1 + k$r), power = NA, r = 1 / k$r,
+                       sided.test = 2, conf.level = 0.95, nfractional = TRUE,
+                       method = "unmatched", fleiss = FALSE)
+    stopifnot(abs(fleiss$power - tails[["near"]]) < 1e-12)
+    put(name, "epir_power", fleiss$power)
   }
 }
 

@@ -1,4 +1,5 @@
-# Reference values for tests/test_power.py, computed with epiR, pwr and base R.
+# Reference values for tests/test_power.py, computed with epiR, pwr and base R (and the
+# formulas that no installed package computes, written out with pnorm).
 # Run from the repository root:  Rscript tests/reference/power.R
 # Writes tests/reference/power_*.csv; the Python tests read those files and never call R.
 suppressPackageStartupMessages({
@@ -147,6 +148,73 @@ two_prop <- do.call(rbind, lapply(seq_len(nrow(cases)), function(i) {
              es_h = ES.h(0.5, 0.3))
 }))
 out(two_prop, "power_pwr_2p2n.csv")
+
+# 5b. Hsieh, Bloch & Larsen (1998) sample size for one covariate of a logistic regression.
+# powerMediation (SSizeLogisticCon / SSizeLogisticBin) is not installed; its closed forms
+# are written out here and count the near rejection tail only (n_one_tail). Two-sided power
+# counts both tails,
+#   pnorm((s - t) / v) + pnorm((-s - t) / v)
+# with s the signal, t the threshold and v the spread of each formula (v = 1 for a
+# continuous covariate); sizes and detectable odds ratios with it come from uniroot at
+# tol 1e-12. n is inflated by 1 / (1 - r_squared).
+hsieh_parts <- function(or, n, covariate, event_rate, prevalence, r_squared, alpha) {
+  z <- qnorm(1 - alpha / 2)
+  n_eff <- n * (1 - r_squared)
+  if (covariate == "continuous") {
+    return(c(s = sqrt(n_eff * event_rate * (1 - event_rate)) * abs(log(or)), t = z, v = 1))
+  }
+  p2 <- event_rate * or / (1 + event_rate * (or - 1))
+  overall <- (1 - prevalence) * event_rate + prevalence * p2
+  c(s = sqrt(n_eff * (1 - prevalence)) * abs(event_rate - p2),
+    t = z * sqrt(overall * (1 - overall) / prevalence),
+    v = sqrt(event_rate * (1 - event_rate) + p2 * (1 - p2) * (1 - prevalence) / prevalence))
+}
+hsieh_tails <- function(...) {
+  x <- hsieh_parts(...)
+  c(near = pnorm((x[["s"]] - x[["t"]]) / x[["v"]]), far = pnorm((-x[["s"]] - x[["t"]]) / x[["v"]]))
+}
+hsieh_n_one_tail <- function(or, power, covariate, event_rate, prevalence, r_squared, alpha) {
+  za <- qnorm(1 - alpha / 2); zb <- qnorm(power)
+  n <- if (covariate == "continuous") {
+    (za + zb)^2 / (event_rate * (1 - event_rate) * log(or)^2)
+  } else {
+    p2 <- event_rate * or / (1 + event_rate * (or - 1))
+    overall <- (1 - prevalence) * event_rate + prevalence * p2
+    (za * sqrt(overall * (1 - overall) / prevalence) +
+       zb * sqrt(event_rate * (1 - event_rate) + p2 * (1 - p2) * (1 - prevalence) / prevalence))^2 /
+      ((event_rate - p2)^2 * (1 - prevalence))
+  }
+  n / (1 - r_squared)
+}
+hsieh <- data.frame(
+  covariate = c("continuous", "continuous", "binary", "binary", "binary"),
+  odds_ratio = c(exp(0.405), 1.5, 2.0, 1.8, 0.6),
+  event_rate = c(0.5, 0.1, 0.2, 0.3, 0.33),
+  exposure_prevalence = c(NA, NA, 0.3, 0.4, 0.5),
+  r_squared = c(0, 0.2, 0, 0.1, 0.05),
+  power = c(0.95, 0.8, 0.8, 0.85, 0.9),
+  n = c(200, 400, 250, 300, 200),
+  alpha = c(0.05, 0.05, 0.05, 0.01, 0.05)
+)
+hsieh_out <- do.call(rbind, lapply(seq_len(nrow(hsieh)), function(i) {
+  s <- hsieh[i, ]
+  power_at <- function(or, n) sum(hsieh_tails(or, n, s$covariate, s$event_rate,
+                                              s$exposure_prevalence, s$r_squared, s$alpha))
+  tails <- hsieh_tails(s$odds_ratio, s$n, s$covariate, s$event_rate, s$exposure_prevalence,
+                       s$r_squared, s$alpha)
+  one_tail <- hsieh_n_one_tail(s$odds_ratio, s$power, s$covariate, s$event_rate,
+                               s$exposure_prevalence, s$r_squared, s$alpha)
+  far_at_one_tail <- hsieh_tails(s$odds_ratio, one_tail, s$covariate, s$event_rate,
+                                 s$exposure_prevalence, s$r_squared, s$alpha)[["far"]]
+  data.frame(s, n_one_tail = one_tail, far_tail_at_n_one_tail = far_at_one_tail,
+             n_two_sided = uniroot(function(n) power_at(s$odds_ratio, n) - s$power,
+                                   c(one_tail / 2, one_tail), tol = 1e-12)$root,
+             power_one_tail = tails[["near"]], power_two_sided = sum(tails),
+             far_tail = tails[["far"]],
+             odds_ratio_two_sided = uniroot(function(or) power_at(or, s$n) - s$power,
+                                            c(1, 100), tol = 1e-12)$root)
+}))
+out(hsieh_out, "power_hsieh.csv")
 
 # 6. Logistic fits for the batch engine: maximum likelihood (glm) and Firth's penalised
 # likelihood (brglm2, type = "AS_mean", which for the logit link is Firth's correction), on

@@ -203,7 +203,9 @@ def run_sections(
             if reason:
                 raise SectionUnavailable(reason)
             own = SectionInputs(
-                data=inputs.data.copy(),
+                # pandas copy-on-write: every section shares the run's columns, and a section
+                # that changes a column gets its own copy of that column only
+                data=inputs.data.copy(deep=False),
                 study=inputs.study,
                 seed=inputs.seed,
                 data_source=inputs.data_source,
@@ -219,6 +221,7 @@ def run_sections(
                 modules=MappingProxyType(modules),
             )
             output = section.compute(own)
+            del own  # nothing of a section's inputs outlives it
         except SectionUnavailable as why:
             runs[section.name] = SectionRun(section.name, None, str(why))
             continue

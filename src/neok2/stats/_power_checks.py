@@ -50,3 +50,25 @@ def needed(n: float) -> int:
 
 def brent(function: Callable[[float], float], low: float, high: float) -> float:
     return float(optimize.brentq(function, low, high, xtol=XTOL, rtol=RTOL, maxiter=500))
+
+
+def far_tail(signal: float, threshold: float, spread: float) -> float:
+    """Probability of rejecting on the side opposite the effect, ``Phi((-signal - threshold) /
+    spread)``: a two-sided test rejects there too, so two-sided power adds it."""
+    return float(stats.norm.cdf((-signal - threshold) / spread))
+
+
+def size_below_closed_form(upper: float, gap: Callable[[float], float]) -> float:
+    """Size at which the two-sided power (both tails) reaches its target.
+
+    ``upper`` is the closed-form size that counts the near tail only; as the far tail only
+    adds power, the two-sided size lies below it, where ``gap(n) = power(n) - target``
+    changes sign. When even a vanishing study reaches the target (a target at or below the
+    size of the test) the closed form is kept, as no smaller size exists.
+    """
+    if not math.isfinite(upper) or upper <= 0:
+        return upper
+    lower = upper * 1e-9
+    if gap(lower) >= 0 or gap(upper) <= 0:
+        return upper
+    return brent(gap, lower, upper)

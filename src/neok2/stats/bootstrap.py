@@ -57,10 +57,11 @@ def _batchable(values: pd.Series) -> bool:
 
 def row_counts(resamples: np.ndarray, n_rows: int) -> np.ndarray:
     """``R x n`` times each row of the data is drawn in each resample."""
-    n_resamples = len(resamples)
-    offsets = resamples + n_rows * np.arange(n_resamples)[:, None]
-    counts = np.bincount(offsets.ravel(), minlength=n_resamples * n_rows)
-    return counts.reshape(n_resamples, n_rows).astype(float)
+    # one resample at a time: no R x n integer temporaries beside the result
+    counts = np.empty((len(resamples), n_rows))
+    for replicate, rows in enumerate(resamples):
+        counts[replicate] = np.bincount(rows, minlength=n_rows)
+    return counts
 
 
 class _Samples:
@@ -199,31 +200,31 @@ def _screen_candidate(
     """
     has_x, has_y = ~np.isnan(x), ~np.isnan(y)
     complete = has_x & has_y
-    drawn = counts[:, complete]
+    # a view when no row is incomplete; the counts are whole numbers, so every sum below
+    # is exact whatever its order
+    drawn = counts if complete.all() else counts[:, complete]
     values, outcomes = x[complete], y[complete]
     n_complete = drawn.sum(axis=1)
     n_cases = drawn @ outcomes
-    present = drawn > 0
-    lowest, highest = _drawn_range(values, present)
+    # Rows sharing a value of the candidate are one binomial cell of the likelihood.
+    levels, level_of_row = np.unique(values, return_inverse=True)
+    patterns = np.column_stack([np.ones(len(levels)), levels])
+    trials = _sum_by_level(drawn, level_of_row, len(levels))
+    successes = _sum_by_level(drawn, level_of_row, len(levels), outcomes)
+    # the outcome is 0/1 (checked by the caller): successes count the drawn cases per level
+    lowest, highest = _drawn_range(levels, trials > 0)
     failed = (
-        (counts[:, has_x].sum(axis=1) == 0)
-        | (counts[:, has_y].sum(axis=1) == 0)
+        (counts @ has_x.astype(float) == 0)
+        | (counts @ has_y.astype(float) == 0)
         | (n_cases == 0)
         | (n_cases == n_complete)
         | (lowest == highest)
         | (n_complete <= 2)
     )
-    is_case = outcomes == 1.0
-    case_low, case_high = _drawn_range(values, present & is_case)
-    control_low, control_high = _drawn_range(values, present & ~is_case)
+    case_low, case_high = _drawn_range(levels, successes > 0)
+    control_low, control_high = _drawn_range(levels, trials - successes > 0)
     # With one covariate a separating line is a cut point: all cases on one side of it.
     separated = (control_high <= case_low) | (case_high <= control_low)
-
-    # Rows sharing a value of the candidate are one binomial cell of the likelihood.
-    levels, level_of_row = np.unique(values, return_inverse=True)
-    patterns = np.column_stack([np.ones(len(levels)), levels])
-    trials = _sum_by_level(drawn, level_of_row, len(levels))
-    successes = _sum_by_level(drawn * outcomes, level_of_row, len(levels))
 
     p_values = np.full(len(counts), np.nan)
     settled = np.zeros(len(counts), dtype=bool)
@@ -257,18 +258,34 @@ def _screen_candidate(
     return passed & ~failed, failed
 
 
-def _sum_by_level(weights: np.ndarray, level_of_row: np.ndarray, n_levels: int) -> np.ndarray:
-    """``R x K`` sums of ``weights`` (R x m) over the rows of each level."""
-    n_resamples = len(weights)
-    cells = level_of_row.ravel()[None, :] + n_levels * np.arange(n_resamples)[:, None]
-    sums = np.bincount(cells.ravel(), weights=weights.ravel(), minlength=n_resamples * n_levels)
-    return sums.reshape(n_resamples, n_levels)
+def _sum_by_level(
+    weights: np.ndarray,
+    level_of_row: np.ndarray,
+    n_levels: int,
+    factor: np.ndarray | None = None,
+) -> np.ndarray:
+    """``R x K`` sums of ``weights`` (R x m), times ``factor`` (m) if given, by level.
+
+    One resample at a time, so that no R x m temporary is made.
+    """
+    rows = level_of_row.ravel()
+    sums = np.empty((len(weights), n_levels))
+    for replicate, row_weights in enumerate(weights):
+        scaled = row_weights if factor is None else row_weights * factor
+        sums[replicate] = np.bincount(rows, weights=scaled, minlength=n_levels)
+    return sums
 
 
-def _drawn_range(values: np.ndarray, drawn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per resample, the smallest and largest value among the drawn rows (+-inf if none)."""
-    low = np.where(drawn, values, np.inf).min(axis=1, initial=np.inf)
-    high = np.where(drawn, values, -np.inf).max(axis=1, initial=-np.inf)
+def _drawn_range(levels: np.ndarray, drawn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per resample, the smallest and largest of the sorted ``levels`` drawn (R x K booleans);
+    +-inf when none is drawn."""
+    any_drawn = drawn.any(axis=1)
+    if len(levels) == 0:
+        return np.full(len(drawn), np.inf), np.full(len(drawn), -np.inf)
+    first = np.argmax(drawn, axis=1)
+    last = len(levels) - 1 - np.argmax(drawn[:, ::-1], axis=1)
+    low = np.where(any_drawn, levels[first], np.inf)
+    high = np.where(any_drawn, levels[last], -np.inf)
     return low, high
 
 

@@ -28,7 +28,9 @@ from neok2.stats.power import (
     _check_probability,
     _check_sided,
     _exposure_in_cases,
+    _far_tail,
     _needed,
+    _size_below_closed_form,
     _z_alpha,
 )
 
@@ -76,14 +78,16 @@ def _dupont_moments(odds_ratio: float, p0: float, r: int, phi: float) -> tuple[f
     return mean_psi, mean_one, var_psi, var_one
 
 
-def _matched_power(odds: float, p0: float, cases: float, r: int, phi: float, z: float) -> float:
+def _matched_power(
+    odds: float, p0: float, cases: float, r: int, phi: float, z: float, two_sided: bool
+) -> float:
     mean_psi, mean_one, var_psi, var_one = _dupont_moments(odds, p0, r, phi)
     if var_psi <= 0 or not math.isfinite(var_psi):
         return math.nan
-    z_beta = (math.sqrt(cases) * abs(mean_one - mean_psi) - z * math.sqrt(var_one)) / math.sqrt(
-        var_psi
-    )
-    return float(special.ndtr(z_beta))
+    signal = math.sqrt(cases) * abs(mean_one - mean_psi)
+    threshold, spread = z * math.sqrt(var_one), math.sqrt(var_psi)
+    far = _far_tail(signal, threshold, spread) if two_sided else 0.0
+    return float(special.ndtr((signal - threshold) / spread)) + far
 
 
 def power_matched(
@@ -118,6 +122,8 @@ def power_matched(
         ``phi.coef``); 0 treats matching as ineffective for exposure.
     alpha : float, default 0.05
     sided : {2, 1}, default 2
+        Two-sided power is the probability of rejecting in either direction (both tails),
+        ``alpha`` at an odds ratio of 1; sizes and detectable odds ratios are solved with it.
 
     Returns
     -------
@@ -131,9 +137,13 @@ def power_matched(
     Dupont (1988) conditions on the number m of exposed members of a set: the case is the
     exposed one with probability ``m psi / (m psi + M - m + 1)``. Summing over the
     distribution ``t_m`` of m gives the per-set mean ``E_psi`` and variance ``V_psi`` of the
-    exposed-case count, and ``n = (z_b sqrt(V_psi) + z_a sqrt(V_1))^2 / (E_1 - E_psi)^2``; power
-    inverts this and the odds ratio is found with Brent's method. The same formulas as
-    ``epiR::epi.sscc(method = "matched", nfractional = TRUE)`` with ``n = n_total``.
+    exposed-case count, and ``n = (z_b sqrt(V_psi) + z_a sqrt(V_1))^2 / (E_1 - E_psi)^2``. With
+    ``s = sqrt(n) |E_1 - E_psi|`` and ``t = z_a sqrt(V_1)``, two-sided power is
+    ``Phi((s - t) / sqrt(V_psi)) + Phi((-s - t) / sqrt(V_psi))``; the size is found with
+    Brent's method below the closed form (which counts the first tail only) and the odds
+    ratio with Brent's method. ``epiR::epi.sscc(method = "matched", nfractional = TRUE)``
+    (with ``n = n_total``) uses the same moments but counts only the tail on the side of the
+    effect: its power is this one minus the far tail, and its sizes are slightly larger.
 
     References
     ----------
@@ -144,7 +154,7 @@ def power_matched(
     --------
     >>> row = power_matched(odds_ratio=2, p0=0.2, n_cases=None, power=0.8, controls_per_case=2)
     >>> round(float(row["n_cases"].iloc[0]), 3)
-    124.676
+    124.675
     """
     solved_for = _check_exactly_one_none(odds_ratio=odds_ratio, n_cases=n_cases, power=power)
     if p0 is None:
@@ -160,12 +170,13 @@ def power_matched(
     alpha = _check_probability(alpha, "alpha")
     sided = _check_sided(sided)
     z_alpha = _z_alpha(alpha, sided)
+    two_sided = sided == 2
     odds = math.nan if odds_ratio is None else _check_positive(odds_ratio, "odds_ratio")
     cases = math.nan if n_cases is None else _check_positive(n_cases, "n_cases")
     target = math.nan if power is None else _check_probability(power, "power")
     protective = math.nan
     if solved_for == "power":
-        target = _matched_power(odds, p0, cases, r, float(phi), z_alpha)
+        target = _matched_power(odds, p0, cases, r, float(phi), z_alpha, two_sided)
     elif solved_for == "n_cases":
         if odds == 1.0:
             raise ValueError("`odds_ratio` must differ from 1 to solve for a sample size")
@@ -174,10 +185,15 @@ def power_matched(
         cases = (z_beta * math.sqrt(var_psi) + z_alpha * math.sqrt(var_one)) ** 2 / (
             mean_one - mean_psi
         ) ** 2
+        if two_sided:
+            cases = _size_below_closed_form(
+                cases,
+                lambda size: _matched_power(odds, p0, size, r, float(phi), z_alpha, True) - target,
+            )
     else:
 
         def gap(candidate: float) -> float:
-            value = _matched_power(candidate, p0, cases, r, float(phi), z_alpha)
+            value = _matched_power(candidate, p0, cases, r, float(phi), z_alpha, two_sided)
             return (value if math.isfinite(value) else 1.0) - target
 
         odds = _brent(gap, 1.0, _OR_UPPER) if gap(_OR_UPPER) > 0 else math.inf
@@ -249,6 +265,8 @@ def power_stratified(
     controls_per_case : float, default 1
     alpha : float, default 0.05
     sided : {2, 1}, default 2
+        Two-sided power is the probability of rejecting in either direction (both tails),
+        ``alpha`` at an odds ratio of 1; sizes and detectable odds ratios are solved with it.
 
     Returns
     -------
@@ -261,10 +279,13 @@ def power_stratified(
     In stratum k with ``n_1k`` cases, ``n_0k`` controls and ``w_k = n_1k n_0k / N_k``, the CMH
     numerator ``U = sum(a_k - E0 a_k)`` has mean ``sum w_k (p1k - p0k)``, null variance
     ``sum w_k pbar_k (1 - pbar_k)`` and alternative variance ``sum w_k^2 (p1k q1k / n_1k +
-    p0k q0k / n_0k)``, with ``p1k = p0k OR / (1 + p0k (OR - 1))``. Power is
-    ``Phi((|E U| - z_a sqrt(V0)) / sqrt(V1))``; every moment is proportional to the number of
-    cases, which gives n in closed form. With one stratum this is Fleiss' formula without
-    continuity correction (:func:`~neok2.stats.power.power_case_control`, ``"fleiss"``).
+    p0k q0k / n_0k)``, with ``p1k = p0k OR / (1 + p0k (OR - 1))``. Two-sided power is
+    ``Phi((|E U| - z_a sqrt(V0)) / sqrt(V1)) + Phi((-|E U| - z_a sqrt(V0)) / sqrt(V1))``, both
+    rejection tails. Every moment is proportional to the number of cases, so the first tail
+    alone gives n in closed form; the two-sided size is found with Brent's method below it.
+    With one stratum this is Fleiss' formula without continuity correction
+    (:func:`~neok2.stats.power.power_case_control`, ``"fleiss"``), whose first tail alone is
+    ``epiR::epi.sscc(method = "unmatched")``'s power.
 
     References
     ----------
@@ -301,8 +322,10 @@ def power_stratified(
 
     def power_at(candidate: float, size: float) -> float:
         mean, var_null, var_alt = _stratified_moments(candidate, prevalences, fractions, r)
-        z_beta = (math.sqrt(size) * abs(mean) - z_alpha * math.sqrt(var_null)) / math.sqrt(var_alt)
-        return float(special.ndtr(z_beta))
+        signal = math.sqrt(size) * abs(mean)
+        threshold, spread = z_alpha * math.sqrt(var_null), math.sqrt(var_alt)
+        far = _far_tail(signal, threshold, spread) if sided == 2 else 0.0
+        return float(special.ndtr((signal - threshold) / spread)) + far
 
     if solved_for == "power":
         target = power_at(odds, cases)
@@ -312,6 +335,8 @@ def power_stratified(
         mean, var_null, var_alt = _stratified_moments(odds, prevalences, fractions, r)
         z_beta = float(stats.norm.ppf(target))
         cases = (z_alpha * math.sqrt(var_null) + z_beta * math.sqrt(var_alt)) ** 2 / mean**2
+        if sided == 2:
+            cases = _size_below_closed_form(cases, lambda size: power_at(odds, size) - target)
     else:
 
         def gap(candidate: float) -> float:

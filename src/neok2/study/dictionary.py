@@ -307,7 +307,8 @@ def apply_codes(data: pd.DataFrame, study: Study | str) -> pd.DataFrame:
         raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
     study = _as_study(study)
     labels = data.attrs.get("value_labels", {}) or {}
-    frame = data.copy()
+    # copy-on-write: recoded columns are replaced, the others shared with ``data``
+    frame = data.copy(deep=False)
     for spec in study.columns:
         if spec.name not in frame.columns:
             continue
@@ -502,7 +503,7 @@ def validate_data(data: pd.DataFrame, study: Study | str = "k2_neonates") -> Val
             f"`study`: study {study.id!r} has no data dictionary (`columns` in its spec)"
         )
     frame = apply_codes(data.reset_index(drop=True), study)
-    raw_frame = frame.copy()
+    raw_frame = frame.copy(deep=False)  # copy-on-write: keeps the codes as read, for the hints
     problems: list[dict[str, Any]] = []
     dictionary_names = [spec.name for spec in study.columns]
     unknown_columns = [str(c) for c in frame.columns if str(c) not in set(dictionary_names)]
@@ -546,7 +547,9 @@ def validate_data(data: pd.DataFrame, study: Study | str = "k2_neonates") -> Val
         strict=False,
     )
     try:
-        schema.validate(frame, lazy=True)
+        # frame is this function's own (shallow) copy and the schema coerces nothing: no
+        # second copy of the data for pandera
+        schema.validate(frame, lazy=True, inplace=True)
     except SchemaErrors as errors:
         cases = errors.failure_cases
         for case in cases.itertuples(index=False):

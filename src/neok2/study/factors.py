@@ -151,7 +151,7 @@ def model_data(study: Study, data: pd.DataFrame) -> pd.DataFrame:
     ]
     if not factors and not strata:
         return data
-    frame = data.copy()
+    frame = data.copy(deep=False)  # copy-on-write: only the recoded columns are new
     for variable in factors:
         frame[variable] = levelled_column(study, data, variable)
     for name in strata:

@@ -46,7 +46,7 @@ def _binary(values: pd.Series) -> bool:
 def _mantel_haenszel(inputs: SectionInputs, candidates: list[str], strata: list[str]) -> Any:
     """``variable, mh_odds_ratio, mh_ci_low, mh_ci_high, breslow_day_p`` per binary candidate."""
     stratified = inputs.module("neok2.stats.stratified")
-    data = inputs.data.copy()
+    data = inputs.data.copy(deep=False)  # copy-on-write: the stratum column is added here only
     key = data[strata].astype("string")
     data[_STRATUM] = key.agg(" / ".join, axis=1) if len(strata) > 1 else key[strata[0]]
     records = []
