@@ -22,7 +22,6 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-VENV = Path(sys.executable).parents[1]
 NEOK2 = str(Path(sys.executable).parent / "neok2")
 QUICK = "ANALYZE_OPTIONS=--simulations 5 --bootstrap 2"
 
@@ -61,17 +60,8 @@ def cohorts(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def checkout(tmp_path: Path) -> Path:
-    if not (VENV / ".neok2-installed").exists():
-        pytest.skip("needs the virtual environment made by `make install`")
-    root = tmp_path / "checkout"
-    root.mkdir()
-    shutil.copy(ROOT / "Makefile", root / "Makefile")
-    for name in ("src", "pyproject.toml", "requirements.lock"):
-        (root / name).symlink_to(ROOT / name)
-    (root / ".venv").symlink_to(VENV)
-    # A fresh stamp of our own: Make must never reinstall the shared environment from here.
-    (root / "installed.stamp").touch()
+def checkout(make_checkout) -> Path:
+    root = make_checkout()
     manuscript = root / "manuscript"
     manuscript.mkdir()
     (manuscript / "_quarto.yml").write_text(

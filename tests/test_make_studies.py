@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -22,22 +21,13 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-VENV = Path(sys.executable).parents[1]
 QUICK = "ANALYZE_OPTIONS=--simulations 5 --bootstrap 2"
 TABLES = pd.read_csv(ROOT / "tests" / "reference" / "studies_tables.csv")
 
 
 @pytest.fixture
-def checkout(tmp_path: Path) -> Path:
-    if not (VENV / ".neok2-installed").exists():
-        pytest.skip("needs the virtual environment made by `make install`")
-    root = tmp_path / "checkout"
-    root.mkdir()
-    shutil.copy(ROOT / "Makefile", root / "Makefile")
-    for name in ("src", "pyproject.toml", "requirements.lock"):
-        (root / name).symlink_to(ROOT / name)
-    (root / ".venv").symlink_to(VENV)
-    (root / "installed.stamp").touch()
+def checkout(make_checkout) -> Path:
+    root = make_checkout()
     shutil.copytree(
         ROOT / "manuscript",
         root / "manuscript",

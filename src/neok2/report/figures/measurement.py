@@ -50,7 +50,7 @@ def measurement_by_group(
     ...     ylabel="Serum vitamin K2 (ng/mL)", seed=1, cutoff=0.1, unit="ng/mL",
     ... )
     >>> [tick.get_text() for tick in figure.axes[0].get_xticklabels()]
-    ['Normal\\n(n = 3)', 'Deficient\\n(n = 2)']
+    ['Deficient\\n(n = 2)', 'Normal\\n(n = 3)']
     """
     from matplotlib.figure import Figure
 
